@@ -1,0 +1,70 @@
+/**
+ * Tables. Times are integers in epoch milliseconds: cheap to compare in atomic UPDATEs, and
+ * turned into ISO 8601 strings only at the API boundary.
+ */
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const users = sqliteTable('users', {
+  id: text().primaryKey(),
+  /** Trimmed and lower-cased: the one form we compare and store. */
+  email: text().notNull().unique(),
+  name: text(),
+  passwordHash: text().notNull(),
+  createdAt: integer().notNull(),
+  updatedAt: integer().notNull(),
+});
+
+/**
+ * One row per signed-in device. The refresh token is never stored: it is
+ * `<id>.<generation>.<HMAC(REFRESH_TOKEN_SECRET, id|nonce|generation)>`, so a copy of this table
+ * alone can neither mint nor recognise a token (see lib/auth/refresh.ts).
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Per-session random value mixed into every refresh token MAC. */
+    nonce: text().notNull(),
+    /** Bumped by each rotation; only the current and (in the grace window) previous one are accepted. */
+    generation: integer().notNull().default(0),
+    /** When the current generation was issued (start of the grace window for the previous one). */
+    rotatedAt: integer().notNull(),
+    createdAt: integer().notNull(),
+    lastUsedAt: integer().notNull(),
+    /** Idle expiry: now + REFRESH_TOKEN_EXPIRY at each rotation, never past absoluteExpiresAt. */
+    expiresAt: integer().notNull(),
+    /** createdAt + SESSION_MAX_AGE: however often it is refreshed, the session ends here. */
+    absoluteExpiresAt: integer().notNull(),
+    revokedAt: integer(),
+    revokedReason: text(),
+    userAgent: text(),
+    ip: text(),
+  },
+  (table) => [index('sessions_user_id_idx').on(table.userId)],
+);
+
+export const securityEvents = sqliteTable(
+  'security_events',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    type: text().notNull(),
+    userId: text().references(() => users.id, { onDelete: 'set null' }),
+    sessionId: text(),
+    ip: text(),
+    userAgent: text(),
+    at: integer().notNull(),
+    /** Small JSON object; never a password, token or secret. */
+    detail: text(),
+  },
+  (table) => [index('security_events_user_id_at_idx').on(table.userId, table.at)],
+);
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;
+export type SecurityEvent = typeof securityEvents.$inferSelect;
+export type NewSecurityEvent = typeof securityEvents.$inferInsert;

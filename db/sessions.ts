@@ -1,0 +1,59 @@
+/** Queries on `sessions`. */
+import 'server-only';
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import type { Db } from './client';
+import { sessions, type NewSession, type Session } from './schema';
+
+export function insertSession(db: Db, session: NewSession): void {
+  db.insert(sessions).values(session).run();
+}
+
+export function findSession(db: Db, id: string): Session | null {
+  return db.select().from(sessions).where(eq(sessions.id, id)).get() ?? null;
+}
+
+/**
+ * Moves a session from `generation` to `generation + 1`. Returns false when another request got
+ * there first (or the session was revoked meanwhile): the WHERE clause makes it atomic.
+ */
+export function bumpGeneration(db: Db, id: string, generation: number, now: number, expiresAt: number): boolean {
+  const result = db
+    .update(sessions)
+    .set({ generation: generation + 1, rotatedAt: now, lastUsedAt: now, expiresAt })
+    .where(and(eq(sessions.id, id), eq(sessions.generation, generation), isNull(sessions.revokedAt)))
+    .run();
+  return result.changes === 1;
+}
+
+/** Revokes one session; returns whether it was live. */
+export function revokeSessionRow(db: Db, id: string, reason: string, now: number): boolean {
+  const result = db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+    .run();
+  return result.changes === 1;
+}
+
+/** Revokes every live session of a user, except `keep` when given; returns the revoked ids. */
+export function revokeUserSessions(db: Db, userId: string, reason: string, now: number, keep?: string): string[] {
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
+  if (keep !== undefined) conditions.push(ne(sessions.id, keep));
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(...conditions))
+    .returning({ id: sessions.id })
+    .all()
+    .map((row) => row.id);
+}
+
+/** A user's live sessions, newest first. */
+export function listLiveSessions(db: Db, userId: string, now: number): Session[] {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), gt(sessions.absoluteExpiresAt, now)))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .all();
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'drizzle-kit';
+
+// drizzle-kit runs outside Next.js, so it reads DATABASE_URL itself; the app reads it through lib/config.ts.
+const url = (process.env.DATABASE_URL ?? 'file:./data/app.db').replace(/^file:/, '');
+
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: './db/schema.ts',
+  out: './db/migrations',
+  dbCredentials: { url },
+  casing: 'snake_case',
+  strict: true,
+  verbose: true,
+});

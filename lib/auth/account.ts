@@ -1,0 +1,53 @@
+/**
+ * Registration and sign-in. Unknown email and wrong password are indistinguishable: same error,
+ * same bcrypt work (checklist G32–G33).
+ */
+import 'server-only';
+import type { Db } from '@/db/client';
+import { findCredentials, insertUser, updatePasswordHash, type PublicUser } from '@/db/users';
+import type { Config } from '@/lib/config';
+import { AuthError } from './errors';
+import { recordSecurityEvent, type ClientContext } from './events';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
+import { startSession, type IssuedTokens } from './sessions';
+import type { AccessTokenKeys } from './tokens';
+import type { LoginInput, RegisterInput } from './validation';
+
+export interface AuthDeps {
+  db: Db;
+  config: Config;
+  keys: AccessTokenKeys;
+}
+
+export interface SignedIn {
+  user: PublicUser;
+  tokens: IssuedTokens;
+}
+
+/** Creates an account and signs it in; 409 `email_taken` when the email is in use. */
+export async function registerUser({ db, config, keys }: AuthDeps, input: RegisterInput, client: ClientContext, now: number): Promise<SignedIn> {
+  const passwordHash = await hashPassword(input.password, config.bcryptCost);
+  const user = insertUser(db, { id: crypto.randomUUID(), email: input.email, name: input.name, passwordHash }, now);
+  if (!user) throw new AuthError('email_taken', { fields: { email: ['An account with this email already exists.'] } });
+  const tokens = await startSession(db, config, keys, user.id, client, now);
+  recordSecurityEvent(db, { type: 'user_registered', userId: user.id, sessionId: tokens.sessionId, client }, now);
+  return { user, tokens };
+}
+
+/** Checks credentials and starts a session; 401 `invalid_credentials` on any mismatch. */
+export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, client: ClientContext, now: number): Promise<SignedIn> {
+  const found = findCredentials(db, { email: input.email });
+  const ok = found ? await verifyPassword(input.password, found.passwordHash) : await verifyAgainstDummy(input.password, config.bcryptCost);
+  if (!found || !ok) {
+    recordSecurityEvent(db, { type: 'sign_in_failed', userId: found?.id ?? null, client, detail: { reason: found ? 'wrong_password' : 'unknown_email' } }, now);
+    throw new AuthError('invalid_credentials');
+  }
+  const { passwordHash, ...user } = found;
+  if (needsRehash(passwordHash, config.bcryptCost)) {
+    // The cost was raised since this hash was made: upgrade it while we have the password.
+    updatePasswordHash(db, user.id, await hashPassword(input.password, config.bcryptCost), now);
+  }
+  const tokens = await startSession(db, config, keys, user.id, client, now);
+  recordSecurityEvent(db, { type: 'sign_in_succeeded', userId: user.id, sessionId: tokens.sessionId, client }, now);
+  return { user, tokens };
+}

@@ -1,0 +1,60 @@
+/**
+ * Authenticating a request in a route handler, independently of the middleware (checklist D22):
+ * the access token comes from `Authorization: Bearer` or the access cookie, never the URL.
+ */
+import 'server-only';
+import type { Db } from '@/db/client';
+import type { Session } from '@/db/schema';
+import { findUserById, type PublicUser } from '@/db/users';
+import { cookieNames } from './cookies';
+import { findLiveSession } from './sessions';
+import { verifyAccessToken, type AccessClaims } from './tokens';
+
+export interface Authenticated {
+  user: PublicUser;
+  session: Session;
+  claims: AccessClaims;
+}
+
+export type AuthFailure = { via: 'bearer' | 'cookie' | 'none' };
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/** Reads cookies from a request's Cookie header (first occurrence of a name wins). */
+export function readCookie(request: Request, name: string): string | null {
+  const header = request.headers.get('cookie');
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index === -1) continue;
+    if (part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return null;
+}
+
+/** The presented access token and where it came from. */
+export function presentedAccessToken(request: Request, secureCookies: boolean): { token: string; via: 'bearer' | 'cookie' } | { token: null; via: 'bearer' | 'none' } {
+  const authorization = request.headers.get('authorization');
+  if (authorization !== null) {
+    const match = BEARER.exec(authorization);
+    return match ? { token: match[1] as string, via: 'bearer' } : { token: null, via: 'bearer' };
+  }
+  const cookie = readCookie(request, cookieNames(secureCookies).access);
+  return cookie ? { token: cookie, via: 'cookie' } : { token: null, via: 'none' };
+}
+
+/**
+ * Verifies the access token and, unlike the middleware, checks the session in the database, so a
+ * revoked session's token is refused at once. Returns the failure's channel instead of throwing.
+ */
+export async function authenticate(db: Db, request: Request, secureCookies: boolean, now: number): Promise<Authenticated | AuthFailure> {
+  const presented = presentedAccessToken(request, secureCookies);
+  if (presented.token === null) return { via: presented.via };
+  const result = await verifyAccessToken(presented.token, now);
+  if (!result.ok) return { via: presented.via };
+  const session = findLiveSession(db, result.claims.sid, now);
+  if (!session || session.userId !== result.claims.sub) return { via: presented.via };
+  const user = findUserById(db, session.userId);
+  if (!user) return { via: presented.via };
+  return { user, session, claims: result.claims };
+}

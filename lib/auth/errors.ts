@@ -1,0 +1,66 @@
+/**
+ * Stable error codes and the one mapping from code to HTTP status and the contract's error body:
+ * `{"error":{"code","message","fields"?}}`. Messages are fixed sentences written here; a raw library,
+ * SQL or stack text never reaches a client.
+ */
+export const ERROR_STATUS = {
+  validation_error: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  forbidden_origin: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const MESSAGES: Record<ErrorCode, string> = {
+  validation_error: 'Some fields are missing or invalid.',
+  invalid_json: 'The request body is not valid JSON.',
+  unauthenticated: 'You are not signed in, or your session has ended.',
+  invalid_credentials: 'The email or password is incorrect.',
+  invalid_refresh_token: 'Your session has ended. Please sign in again.',
+  forbidden_origin: 'This request came from another site and was refused.',
+  not_found: 'Not found.',
+  method_not_allowed: 'This method is not allowed here.',
+  email_taken: 'An account with this email already exists.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'Send the request body as application/json.',
+  rate_limited: 'Too many attempts. Please wait and try again.',
+  internal_error: 'Something went wrong on our side. Please try again.',
+  service_unavailable: 'The service is temporarily unavailable. Please try again shortly.',
+};
+
+export type FieldErrors = Record<string, string[]>;
+
+/** An expected failure with a stable code; `cause` keeps the underlying error for logs only. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly details: { fields?: FieldErrors; retryAfterS?: number; cause?: unknown } = {},
+  ) {
+    super(MESSAGES[code], { cause: details.cause });
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: FieldErrors };
+}
+
+/** The contract's error body for a code. */
+export function errorBody(code: ErrorCode, fields?: FieldErrors): ErrorBody {
+  return { error: fields ? { code, message: MESSAGES[code], fields } : { code, message: MESSAGES[code] } };
+}

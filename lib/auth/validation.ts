@@ -1,0 +1,44 @@
+/**
+ * Input schemas shared by the API and the forms (contract: emails trimmed and compared
+ * case-insensitively; passwords 8–128 characters, no composition rules). Edge- and client-safe.
+ */
+import { z } from 'zod';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/** Characters as people count them: code points, so an emoji is one character, not two. */
+const codePoints = (value: string) => [...value].length;
+
+export const emailSchema = z
+  .string({ message: 'Enter your email address.' })
+  .trim()
+  .max(254, 'Email addresses are at most 254 characters.')
+  .pipe(z.email({ message: 'Enter a valid email address.' }))
+  .transform((email) => email.toLowerCase());
+
+export const passwordSchema = z
+  .string({ message: 'Enter a password.' })
+  .refine((pw) => codePoints(pw) >= PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
+  .refine((pw) => codePoints(pw) <= PASSWORD_MAX, `Use at most ${PASSWORD_MAX} characters.`);
+
+/** A password being checked, not chosen: any non-empty string up to the maximum. */
+const passwordAttemptSchema = z
+  .string({ message: 'Enter your password.' })
+  .min(1, 'Enter your password.')
+  .refine((pw) => codePoints(pw) <= PASSWORD_MAX, `Use at most ${PASSWORD_MAX} characters.`);
+
+const nameSchema = z
+  .string({ message: 'Name must be text.' })
+  .trim()
+  .max(100, 'Use at most 100 characters.')
+  .nullish()
+  .transform((name) => (name ? name : null));
+
+export const registerSchema = z.object({ email: emailSchema, password: passwordSchema, name: nameSchema });
+export const loginSchema = z.object({ email: emailSchema, password: passwordAttemptSchema });
+export const logoutSchema = z.object({ scope: z.enum(['current', 'others', 'all']).default('current') });
+export const changePasswordSchema = z.object({ currentPassword: passwordAttemptSchema, newPassword: passwordSchema });
+
+export type RegisterInput = z.output<typeof registerSchema>;
+export type LoginInput = z.output<typeof loginSchema>;

@@ -1,0 +1,158 @@
+/**
+ * The one place that reads `process.env`. Parsed once with zod, on first use; an invalid
+ * configuration throws a ConfigError whose message is one line saying what to set.
+ *
+ * Edge-safe: the middleware imports this module, so it reads each variable by name (the edge
+ * runtime does not promise an enumerable `process.env`) and imports nothing from Node.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const MIN_SECRET_BYTES = 32;
+/** Values that are clearly placeholders, never real secrets (checklist A8). */
+const PLACEHOLDER = /change[-_ ]?me|example|placeholder|replace|your[-_ ]?secret|^secret$/i;
+
+const utf8Length = (value: string) => new TextEncoder().encode(value).length;
+
+const duration = (name: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 90s, 15m, 2h, 7d or plain seconds` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const limit = (name: string) =>
+  z.string().transform((text, ctx) => {
+    const [count, window, extra] = text.split('/');
+    const max = Number(count);
+    const windowMs = window === undefined ? null : parseDuration(window);
+    if (extra !== undefined || !Number.isInteger(max) || max < 1 || windowMs === null) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be written <count>/<duration>, e.g. 10/15m` });
+      return z.NEVER;
+    }
+    return { max, windowMs };
+  });
+
+const flag = (name: string) =>
+  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const secret = (name: string) =>
+  z
+    .string()
+    .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `${name} must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
+    .refine((v) => !PLACEHOLDER.test(v) && new Set(v).size >= 8, `${name} looks like a placeholder; set a random value (try: openssl rand -hex 32)`);
+
+function buildSchema(production: boolean) {
+  const missingSecret = (name: string) =>
+    production
+      ? `${name} is required in production (at least ${MIN_SECRET_BYTES} bytes; try: openssl rand -hex 32)`
+      : `${name} is not set; \`npm run dev\` generates one in ./data, or set it in .env.local`;
+  return z
+    .object({
+      DATABASE_URL: z
+        .string()
+        .prefault('file:./data/app.db')
+        .transform((url, ctx) => {
+          if (/^postgres(ql)?:/.test(url)) {
+            ctx.addIssue({ code: 'custom', message: 'DATABASE_URL: postgres is not supported yet; use file:<path>' });
+            return z.NEVER;
+          }
+          return url.replace(/^file:/, '');
+        }),
+      ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET').optional().refine((v) => v !== undefined, missingSecret('ACCESS_TOKEN_SECRET')),
+      REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET').optional().refine((v) => v !== undefined, missingSecret('REFRESH_TOKEN_SECRET')),
+      ACCESS_TOKEN_EXPIRY: duration('ACCESS_TOKEN_EXPIRY').prefault('15m'),
+      REFRESH_TOKEN_EXPIRY: duration('REFRESH_TOKEN_EXPIRY').prefault('7d'),
+      SESSION_MAX_AGE: duration('SESSION_MAX_AGE').prefault('30d'),
+      REFRESH_REUSE_INTERVAL: duration('REFRESH_REUSE_INTERVAL').prefault('10s'),
+      COOKIE_SECURE: flag('COOKIE_SECURE').prefault(production ? 'true' : 'false'),
+      APP_ORIGIN: z
+        .url({ message: 'APP_ORIGIN must be an origin such as https://example.com' })
+        .prefault('http://localhost:3000')
+        .transform((url) => new URL(url).origin),
+      BCRYPT_COST: z.coerce
+        .number()
+        .int()
+        .min(production ? 12 : 4, production ? 'BCRYPT_COST must be at least 12 in production' : 'BCRYPT_COST must be at least 4')
+        .max(15, 'BCRYPT_COST above 15 takes seconds per sign-in; use at most 15')
+        .default(12),
+      RATE_LIMIT_PER_IP: limit('RATE_LIMIT_PER_IP').prefault('100/15m'),
+      RATE_LIMIT_PER_ACCOUNT: limit('RATE_LIMIT_PER_ACCOUNT').prefault('10/15m'),
+      TRUST_PROXY: flag('TRUST_PROXY').optional(),
+      VERCEL: z.string().optional(),
+    })
+    .superRefine((env, ctx) => {
+      if (env.ACCESS_TOKEN_SECRET !== undefined && env.ACCESS_TOKEN_SECRET === env.REFRESH_TOKEN_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_SECRET'], message: 'REFRESH_TOKEN_SECRET must differ from ACCESS_TOKEN_SECRET' });
+      }
+      if (env.REFRESH_TOKEN_EXPIRY > env.SESSION_MAX_AGE) {
+        ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_EXPIRY'], message: 'REFRESH_TOKEN_EXPIRY must not exceed SESSION_MAX_AGE' });
+      }
+    })
+    .transform((env) => ({
+      production,
+      databasePath: env.DATABASE_URL,
+      accessTokenSecret: env.ACCESS_TOKEN_SECRET as string,
+      refreshTokenSecret: env.REFRESH_TOKEN_SECRET as string,
+      accessTokenTtlMs: env.ACCESS_TOKEN_EXPIRY,
+      refreshTokenTtlMs: env.REFRESH_TOKEN_EXPIRY,
+      sessionMaxAgeMs: env.SESSION_MAX_AGE,
+      refreshReuseIntervalMs: env.REFRESH_REUSE_INTERVAL,
+      cookieSecure: env.COOKIE_SECURE,
+      appOrigin: env.APP_ORIGIN,
+      bcryptCost: env.BCRYPT_COST,
+      rateLimitPerIp: env.RATE_LIMIT_PER_IP,
+      rateLimitPerAccount: env.RATE_LIMIT_PER_ACCOUNT,
+      trustProxy: env.TRUST_PROXY ?? env.VERCEL === '1',
+    }));
+}
+
+export type Config = z.output<ReturnType<typeof buildSchema>>;
+
+/** Every variable the app reads, by name (see the README's configuration table). */
+export function readEnv(): Record<string, string | undefined> {
+  return {
+    NODE_ENV: process.env.NODE_ENV,
+    DATABASE_URL: process.env.DATABASE_URL,
+    ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET,
+    REFRESH_TOKEN_SECRET: process.env.REFRESH_TOKEN_SECRET,
+    ACCESS_TOKEN_EXPIRY: process.env.ACCESS_TOKEN_EXPIRY,
+    REFRESH_TOKEN_EXPIRY: process.env.REFRESH_TOKEN_EXPIRY,
+    SESSION_MAX_AGE: process.env.SESSION_MAX_AGE,
+    REFRESH_REUSE_INTERVAL: process.env.REFRESH_REUSE_INTERVAL,
+    COOKIE_SECURE: process.env.COOKIE_SECURE,
+    APP_ORIGIN: process.env.APP_ORIGIN,
+    BCRYPT_COST: process.env.BCRYPT_COST,
+    RATE_LIMIT_PER_IP: process.env.RATE_LIMIT_PER_IP,
+    RATE_LIMIT_PER_ACCOUNT: process.env.RATE_LIMIT_PER_ACCOUNT,
+    TRUST_PROXY: process.env.TRUST_PROXY,
+    VERCEL: process.env.VERCEL,
+  };
+}
+
+/** Parses an environment into the app's configuration; throws ConfigError with a one-line message. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = buildSchema(env.NODE_ENV === 'production').safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => issue.message);
+    throw new ConfigError(`Invalid configuration: ${[...new Set(lines)].join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The app's configuration, parsed from `process.env` on first call. */
+export function getConfig(): Config {
+  cached ??= parseConfig(readEnv());
+  return cached;
+}

@@ -1,0 +1,45 @@
+// @ts-check
+const { randomBytes } = require('node:crypto');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const path = require('node:path');
+const { PHASE_DEVELOPMENT_SERVER } = require('next/constants');
+
+const DEV_SECRETS_FILE = path.join(__dirname, 'data', 'dev-secrets.json');
+
+/**
+ * `npm run dev` must work on a fresh clone without any setup, and restarts must keep sessions:
+ * on the first dev start we generate the two secrets into the gitignored ./data folder and load
+ * them into process.env (before any route, middleware or edge sandbox reads it). Values already
+ * set (shell, .env.local) win. Production never takes this path: lib/config.ts refuses to run
+ * without real secrets.
+ */
+function loadDevSecrets() {
+  if (process.env.ACCESS_TOKEN_SECRET && process.env.REFRESH_TOKEN_SECRET) return;
+  /** @type {Record<string, string>} */
+  let saved = {};
+  if (existsSync(DEV_SECRETS_FILE)) saved = JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8'));
+  if (!saved.ACCESS_TOKEN_SECRET || !saved.REFRESH_TOKEN_SECRET) {
+    saved = { ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'), REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex') };
+    mkdirSync(path.dirname(DEV_SECRETS_FILE), { recursive: true });
+    writeFileSync(DEV_SECRETS_FILE, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+    console.log('- Generated development secrets in data/dev-secrets.json (never used in production)');
+  }
+  process.env.ACCESS_TOKEN_SECRET ||= saved.ACCESS_TOKEN_SECRET;
+  process.env.REFRESH_TOKEN_SECRET ||= saved.REFRESH_TOKEN_SECRET;
+}
+
+/** @param {string} phase @returns {import('next').NextConfig} */
+module.exports = (phase) => {
+  if (phase === PHASE_DEVELOPMENT_SERVER) loadDevSecrets();
+  return {
+    poweredByHeader: false,
+    reactStrictMode: true,
+    // better-sqlite3 is on Next's built-in list of server external packages; listed here so
+    // the intent survives a change to that list.
+    serverExternalPackages: ['better-sqlite3'],
+    // The migrations are read from disk at startup; make sure they ship with every deployment.
+    outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
+    // A separate build folder lets the test suite build without touching a running dev server.
+    distDir: process.env.NEXT_DIST_DIR || '.next',
+  };
+};

@@ -28,6 +28,16 @@ function loadDevSecrets() {
   process.env.REFRESH_TOKEN_SECRET ||= saved.REFRESH_TOKEN_SECRET;
 }
 
+/** Headers for every response, assets included; the CSP (per-request nonce) is set in middleware.ts. */
+const SECURITY_HEADERS = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+  { key: 'X-Frame-Options', value: 'DENY' },
+  { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=()' },
+  { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+];
+const HSTS = { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' };
+
 /** @param {string} phase @returns {import('next').NextConfig} */
 module.exports = (phase) => {
   if (phase === PHASE_DEVELOPMENT_SERVER) loadDevSecrets();
@@ -41,5 +51,11 @@ module.exports = (phase) => {
     outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
     // A separate build folder lets the test suite build without touching a running dev server.
     distDir: process.env.NEXT_DIST_DIR || '.next',
+    async headers() {
+      // HSTS only in production builds: on http://localhost it would be ignored anyway, and a
+      // development origin must stay reachable over plain http.
+      const headers = phase === PHASE_DEVELOPMENT_SERVER ? SECURITY_HEADERS : [...SECURITY_HEADERS, HSTS];
+      return [{ source: '/:path*', headers }];
+    },
   };
 };

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
 import './globals.css';
 
@@ -7,9 +8,12 @@ export const metadata: Metadata = {
   description: 'Access-token / refresh-token authentication for the Next.js App Router.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Reading the request makes every page render per request, which the CSP nonce needs:
+  // Next.js puts the nonce from middleware.ts on its scripts only when it renders dynamically.
+  const nonce = (await headers()).get('x-nonce') ?? undefined;
   return (
-    <html lang="en">
+    <html lang="en" data-nonce-set={nonce ? '' : undefined}>
       <body>{children}</body>
     </html>
   );

@@ -1,0 +1,34 @@
+/**
+ * Which paths need a signed-in user. Edge-safe (the middleware imports it).
+ */
+export const PROTECTED_PAGES = ['/dashboard', '/account'] as const;
+export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password'] as const;
+
+/**
+ * The path as routing will see it, for deciding what is protected: percent-decoded, lower-cased,
+ * backslashes as slashes, repeated and trailing slashes removed. Deciding on a normalised path
+ * means `/Dashboard/`, `/%64ashboard` or `//dashboard` cannot slip past (checklist D23).
+ */
+export function normalizePath(pathname: string): string {
+  let path = pathname;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    // Malformed escapes: decide on the raw text.
+  }
+  path = path.replace(/\\/g, '/').replace(/\/{2,}/g, '/').toLowerCase();
+  if (path.length > 1) path = path.replace(/\/+$/, '');
+  return path || '/';
+}
+
+const within = (path: string, bases: readonly string[]) => bases.some((base) => path === base || path.startsWith(`${base}/`));
+
+export type Protection = 'page' | 'api' | null;
+
+/** Whether a request path is a protected page, a protected API, or public. */
+export function protectionOf(pathname: string): Protection {
+  const path = normalizePath(pathname);
+  if (within(path, PROTECTED_APIS)) return 'api';
+  if (within(path, PROTECTED_PAGES)) return 'page';
+  return null;
+}

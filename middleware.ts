@@ -1,0 +1,130 @@
+/**
+ * Edge middleware: security headers on every page and API response, access-token checks on
+ * protected paths, and silent refresh.
+ *
+ * - Verifies the access cookie with the edge-safe verifier (key imported once per isolate,
+ *   verified tokens cached by string, expiry still checked on each use).
+ * - When the access token is missing or expired and a refresh cookie is present, it calls
+ *   POST /api/auth/refresh itself (the only code that may touch the database is Node code; the
+ *   edge never opens it), then lets the request continue with the new cookies in its Cookie
+ *   header, so server components and route handlers downstream see the new identity in the same
+ *   navigation, and returns the rotated cookies to the browser.
+ * - Signed out: protected pages redirect to /login?next=<path>; protected APIs get 401 JSON.
+ *
+ * It is a convenience and a first line only: route handlers and server components verify the
+ * token again (and check the session in the database), so a bypass of this file, such as a forged
+ * `x-middleware-subrequest` header, gains nothing.
+ */
+import { NextResponse, type NextRequest } from 'next/server';
+import { clearAuthCookies, cookieNames } from '@/lib/auth/cookies';
+import { contentSecurityPolicy, createNonce } from '@/lib/auth/csp';
+import { errorBody } from '@/lib/auth/errors';
+import { protectionOf, type Protection } from '@/lib/auth/paths';
+import { verifyAccessToken } from '@/lib/auth/tokens';
+import { getConfig } from '@/lib/config';
+
+/** Replaces (or adds) cookies in a Cookie request header, keeping every other cookie. */
+function withCookies(header: string | null, replacements: Map<string, string>): string {
+  const kept = (header ?? '')
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !replacements.has(part.slice(0, part.indexOf('=')).trim()));
+  for (const [name, value] of replacements) if (value !== '') kept.push(`${name}=${value}`);
+  return kept.join('; ');
+}
+
+interface Refreshed {
+  ok: boolean;
+  /** The refresh route's Set-Cookie lines, passed on to the browser as they are. */
+  setCookies: string[];
+  /** New cookie values by name, for the forwarded request. */
+  values: Map<string, string>;
+}
+
+/**
+ * Calls the refresh route with only the refresh cookie and the client's user agent and forwarding
+ * headers (so the session's "last seen" IP and device stay the client's). The target origin is
+ * APP_ORIGIN, never the request's Host header, which a client controls.
+ */
+async function refresh(request: NextRequest, refreshName: string, refreshToken: string, appOrigin: string): Promise<Refreshed | null> {
+  const headers = new Headers({ cookie: `${refreshName}=${refreshToken}` });
+  for (const name of ['user-agent', 'x-forwarded-for', 'x-real-ip']) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/auth/refresh', appOrigin), { method: 'POST', headers, cache: 'no-store', redirect: 'manual' });
+  } catch {
+    return null; // The app itself is unreachable: treat as not signed in, keep the cookies.
+  }
+  const setCookies = response.headers.getSetCookie();
+  const values = new Map<string, string>();
+  for (const line of setCookies) {
+    const pair = line.split(';', 1)[0] ?? '';
+    const index = pair.indexOf('=');
+    if (index > 0) values.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
+  }
+  return { ok: response.status === 200, setCookies, values };
+}
+
+function signedOut(request: NextRequest, protection: Exclude<Protection, null>, secure: boolean, setCookies: string[]): NextResponse {
+  let response: NextResponse;
+  if (protection === 'api') {
+    response = NextResponse.json(errorBody('unauthenticated'), { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
+  } else {
+    const login = new URL('/login', request.nextUrl.origin);
+    login.searchParams.set('next', `${request.nextUrl.pathname}${request.nextUrl.search}`);
+    response = NextResponse.redirect(login, 303);
+  }
+  for (const line of setCookies) response.headers.append('set-cookie', line);
+  if (setCookies.length === 0) clearAuthCookies(response.cookies, secure);
+  response.headers.set('Cache-Control', 'no-store');
+  return response;
+}
+
+function withSecurityHeaders(response: NextResponse, csp: string): NextResponse {
+  response.headers.set('Content-Security-Policy', csp);
+  return response;
+}
+
+export async function middleware(request: NextRequest): Promise<NextResponse> {
+  const config = getConfig();
+  const nonce = createNonce();
+  const csp = contentSecurityPolicy(nonce, config.production);
+  const requestHeaders = new Headers(request.headers);
+  // Next.js reads the nonce from the request's CSP header and puts it on its own scripts.
+  requestHeaders.set('content-security-policy', csp);
+  requestHeaders.set('x-nonce', nonce);
+
+  const protection = protectionOf(request.nextUrl.pathname);
+  // Native clients present a bearer token; the route handler verifies it and answers for itself.
+  if (protection === null || (protection === 'api' && request.headers.has('authorization'))) {
+    return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
+  }
+
+  const names = cookieNames(config.cookieSecure);
+  const now = Date.now();
+  const access = request.cookies.get(names.access)?.value;
+  if (access && (await verifyAccessToken(access, now)).ok) {
+    return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
+  }
+
+  const refreshToken = request.cookies.get(names.refresh)?.value;
+  if (!refreshToken) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, []), csp);
+
+  const refreshed = await refresh(request, names.refresh, refreshToken, config.appOrigin);
+  if (!refreshed?.ok) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, refreshed?.setCookies ?? []), csp);
+
+  requestHeaders.set('cookie', withCookies(request.headers.get('cookie'), refreshed.values));
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const line of refreshed.setCookies) response.headers.append('set-cookie', line);
+  response.headers.set('Cache-Control', 'no-store');
+  return withSecurityHeaders(response, csp);
+}
+
+export const config = {
+  // Everything but build assets and files: protection is decided inside, on the normalised path,
+  // so no spelling of a protected path can dodge the matcher.
+  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml).*)'],
+};

@@ -43,9 +43,9 @@ const limit = (name: string) =>
 const flag = (name: string) =>
   z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const secret = (name: string) =>
+const secret = (name: string, missing: string) =>
   z
-    .string()
+    .string({ error: missing })
     .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `${name} must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
     .refine((v) => !PLACEHOLDER.test(v) && new Set(v).size >= 8, `${name} looks like a placeholder; set a random value (try: openssl rand -hex 32)`);
 
@@ -66,8 +66,8 @@ function buildSchema(production: boolean) {
           }
           return url.replace(/^file:/, '');
         }),
-      ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET').optional().refine((v) => v !== undefined, missingSecret('ACCESS_TOKEN_SECRET')),
-      REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET').optional().refine((v) => v !== undefined, missingSecret('REFRESH_TOKEN_SECRET')),
+      ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET', missingSecret('ACCESS_TOKEN_SECRET')),
+      REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET', missingSecret('REFRESH_TOKEN_SECRET')),
       ACCESS_TOKEN_EXPIRY: duration('ACCESS_TOKEN_EXPIRY').prefault('15m'),
       REFRESH_TOKEN_EXPIRY: duration('REFRESH_TOKEN_EXPIRY').prefault('7d'),
       SESSION_MAX_AGE: duration('SESSION_MAX_AGE').prefault('30d'),
@@ -89,7 +89,7 @@ function buildSchema(production: boolean) {
       VERCEL: z.string().optional(),
     })
     .superRefine((env, ctx) => {
-      if (env.ACCESS_TOKEN_SECRET !== undefined && env.ACCESS_TOKEN_SECRET === env.REFRESH_TOKEN_SECRET) {
+      if (env.ACCESS_TOKEN_SECRET === env.REFRESH_TOKEN_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_SECRET'], message: 'REFRESH_TOKEN_SECRET must differ from ACCESS_TOKEN_SECRET' });
       }
       if (env.REFRESH_TOKEN_EXPIRY > env.SESSION_MAX_AGE) {
@@ -99,8 +99,8 @@ function buildSchema(production: boolean) {
     .transform((env) => ({
       production,
       databasePath: env.DATABASE_URL,
-      accessTokenSecret: env.ACCESS_TOKEN_SECRET as string,
-      refreshTokenSecret: env.REFRESH_TOKEN_SECRET as string,
+      accessTokenSecret: env.ACCESS_TOKEN_SECRET,
+      refreshTokenSecret: env.REFRESH_TOKEN_SECRET,
       accessTokenTtlMs: env.ACCESS_TOKEN_EXPIRY,
       refreshTokenTtlMs: env.REFRESH_TOKEN_EXPIRY,
       sessionMaxAgeMs: env.SESSION_MAX_AGE,

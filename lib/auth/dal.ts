@@ -1,0 +1,67 @@
+/**
+ * Data access layer for server components: who is signed in, checked against the database.
+ *
+ * The middleware's check is a first line only; every page that shows a user's data asks here, and
+ * this module verifies the access token itself and looks the session up, so a revoked session's
+ * still-unexpired token shows nothing. After a silent refresh the middleware forwards the new
+ * access token in the request's Cookie header, so `cookies()` already sees it.
+ */
+import 'server-only';
+import { cookies } from 'next/headers';
+import { cache } from 'react';
+import { getDb } from '@/db/client';
+import { findUserById, type PublicUser } from '@/db/users';
+import { getConfig } from '@/lib/config';
+import { cookieNames } from './cookies';
+import { findLiveSession } from './sessions';
+import { verifyAccessToken } from './tokens';
+
+/** What pages may know about the current session: times and device, never the nonce or generation. */
+export interface CurrentSession {
+  id: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** When the refresh token stops working unless it is used (idle expiry). */
+  expiresAt: number;
+  /** When the session ends however often it is refreshed. */
+  absoluteExpiresAt: number;
+  /** When the access token this request carried expires. */
+  accessTokenExpiresAt: number;
+  userAgent: string | null;
+}
+
+export interface CurrentUser {
+  user: PublicUser;
+  session: CurrentSession;
+}
+
+/**
+ * The signed-in user and session for this request, or null. Memoised per render pass with
+ * React's `cache`, so a layout and a page asking both cost one verification and one lookup.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const config = getConfig();
+  const token = (await cookies()).get(cookieNames(config.cookieSecure).access)?.value;
+  if (!token) return null;
+  const now = Date.now();
+  const verified = await verifyAccessToken(token, now);
+  if (!verified.ok) return null;
+  const db = getDb();
+  const session = findLiveSession(db, verified.claims.sid, now);
+  // A token naming someone else's session was not issued by us for this user.
+  if (!session || session.userId !== verified.claims.sub) return null;
+  const user = findUserById(db, session.userId);
+  if (!user) return null;
+  return {
+    user,
+    session: {
+      id: session.id,
+      createdAt: session.createdAt,
+      lastUsedAt: session.lastUsedAt,
+      expiresAt: session.expiresAt,
+      absoluteExpiresAt: session.absoluteExpiresAt,
+      accessTokenExpiresAt: verified.claims.exp * 1000,
+      userAgent: session.userAgent,
+    },
+  };
+});

@@ -34,7 +34,8 @@ function withCookies(header: string | null, replacements: Map<string, string>): 
 }
 
 interface Refreshed {
-  ok: boolean;
+  status: number;
+  retryAfter?: string | null;
   /** The refresh route's Set-Cookie lines, passed on to the browser as they are. */
   setCookies: string[];
   /** New cookie values by name, for the forwarded request. */
@@ -65,20 +66,27 @@ async function refresh(request: NextRequest, refreshName: string, refreshToken: 
     const index = pair.indexOf('=');
     if (index > 0) values.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim());
   }
-  return { ok: response.status === 200, setCookies, values };
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), setCookies, values };
 }
 
-function signedOut(request: NextRequest, protection: Exclude<Protection, null>, secure: boolean, setCookies: string[]): NextResponse {
+/**
+ * The answer for a request that is not signed in. Cookies are cleared only when the server said
+ * the session is over (a 401 from refresh, or no refresh cookie); a refresh refused for another
+ * reason (429, an outage) keeps them, so a busy server never signs anyone out.
+ */
+function signedOut(request: NextRequest, protection: Exclude<Protection, null>, secure: boolean, refreshed: Refreshed | null): NextResponse {
   let response: NextResponse;
-  if (protection === 'api') {
+  if (protection === 'api' && refreshed?.status === 429) {
+    response = NextResponse.json(errorBody('rate_limited'), { status: 429, headers: { 'Retry-After': refreshed.retryAfter ?? '60' } });
+  } else if (protection === 'api') {
     response = NextResponse.json(errorBody('unauthenticated'), { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
   } else {
     const login = new URL('/login', request.nextUrl.origin);
     login.searchParams.set('next', `${request.nextUrl.pathname}${request.nextUrl.search}`);
     response = NextResponse.redirect(login, 303);
   }
-  for (const line of setCookies) response.headers.append('set-cookie', line);
-  if (setCookies.length === 0) clearAuthCookies(response.cookies, secure);
+  if (refreshed === null) clearAuthCookies(response.cookies, secure);
+  else if (refreshed.status === 401) for (const line of refreshed.setCookies) response.headers.append('set-cookie', line);
   response.headers.set('Cache-Control', 'no-store');
   return response;
 }
@@ -111,10 +119,12 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   }
 
   const refreshToken = request.cookies.get(names.refresh)?.value;
-  if (!refreshToken) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, []), csp);
+  if (!refreshToken) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, null), csp);
 
   const refreshed = await refresh(request, names.refresh, refreshToken, config.appOrigin);
-  if (!refreshed?.ok) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, refreshed?.setCookies ?? []), csp);
+  if (refreshed === null || refreshed.status !== 200) {
+    return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
+  }
 
   requestHeaders.set('cookie', withCookies(request.headers.get('cookie'), refreshed.values));
   const response = NextResponse.next({ request: { headers: requestHeaders } });

@@ -68,3 +68,19 @@ export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type SecurityEvent = typeof securityEvents.$inferSelect;
 export type NewSecurityEvent = typeof securityEvents.$inferInsert;
+
+/**
+ * Counters for rate limits and sign-in backoff, shared by every app instance on this database and
+ * kept across restarts. Keys: `ip:<address>` (attempts per window) and `account:<email>`
+ * (failed sign-ins with backoff). Rows expire with their window.
+ */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text().primaryKey(),
+  count: integer().notNull(),
+  windowStart: integer().notNull(),
+  lastAt: integer().notNull(),
+  /** When a refusal in this window was last recorded as a security event (one per window). */
+  limitedAt: integer(),
+});
+
+export type RateLimit = typeof rateLimits.$inferSelect;

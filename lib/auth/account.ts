@@ -1,6 +1,6 @@
 /**
  * Registration and sign-in. Unknown email and wrong password are indistinguishable: same error,
- * same bcrypt work (checklist G32–G33).
+ * same bcrypt work, same throttling (checklist G32–G34).
  */
 import 'server-only';
 import type { Db } from '@/db/client';
@@ -8,8 +8,10 @@ import { findCredentials, insertUser, updatePasswordHash, type PublicUser } from
 import type { Config } from '@/lib/config';
 import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
+import { passwordProblems } from './password-policy';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
-import { startSession, type IssuedTokens } from './sessions';
+import { assertIpAllowed, consumeAccountAttempt, consumeIpAttempt, countIpFailure, resetAccountAttempts } from './rate-limit';
+import { refreshSession, startSession, type IssuedTokens } from './sessions';
 import type { AccessTokenKeys } from './tokens';
 import type { LoginInput, RegisterInput } from './validation';
 
@@ -26,6 +28,9 @@ export interface SignedIn {
 
 /** Creates an account and signs it in; 409 `email_taken` when the email is in use. */
 export async function registerUser({ db, config, keys }: AuthDeps, input: RegisterInput, client: ClientContext, now: number): Promise<SignedIn> {
+  consumeIpAttempt(db, config, client, 'register', now);
+  const problems = passwordProblems(input.password, input.email);
+  if (problems.length > 0) throw new AuthError('validation_error', { fields: { password: problems } });
   const passwordHash = await hashPassword(input.password, config.bcryptCost);
   const user = insertUser(db, { id: crypto.randomUUID(), email: input.email, name: input.name, passwordHash }, now);
   if (!user) throw new AuthError('email_taken', { fields: { email: ['An account with this email already exists.'] } });
@@ -36,12 +41,16 @@ export async function registerUser({ db, config, keys }: AuthDeps, input: Regist
 
 /** Checks credentials and starts a session; 401 `invalid_credentials` on any mismatch. */
 export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, client: ClientContext, now: number): Promise<SignedIn> {
+  consumeIpAttempt(db, config, client, 'sign_in', now);
+  // Keyed by the email as typed, whether or not an account has it (checklist G34).
+  consumeAccountAttempt(db, config, input.email, client, 'sign_in', now);
   const found = findCredentials(db, { email: input.email });
   const ok = found ? await verifyPassword(input.password, found.passwordHash) : await verifyAgainstDummy(input.password, config.bcryptCost);
   if (!found || !ok) {
     recordSecurityEvent(db, { type: 'sign_in_failed', userId: found?.id ?? null, client, detail: { reason: found ? 'wrong_password' : 'unknown_email' } }, now);
     throw new AuthError('invalid_credentials');
   }
+  resetAccountAttempts(db, input.email);
   const { passwordHash, ...user } = found;
   if (needsRehash(passwordHash, config.bcryptCost)) {
     // The cost was raised since this hash was made: upgrade it while we have the password.
@@ -50,4 +59,16 @@ export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, 
   const tokens = await startSession(db, config, keys, user.id, client, now);
   recordSecurityEvent(db, { type: 'sign_in_succeeded', userId: user.id, sessionId: tokens.sessionId, client }, now);
   return { user, tokens };
+}
+
+/**
+ * Exchanges the refresh cookie's token for a new pair; null means 401 `invalid_refresh_token`.
+ * Only presented-but-bad tokens count against the client's IP: an absent cookie is "signed out".
+ */
+export async function renewSession({ db, config, keys }: AuthDeps, rawToken: string | null, client: ClientContext, now: number): Promise<IssuedTokens | null> {
+  if (!rawToken) return null;
+  assertIpAllowed(db, config, client, 'refresh', now);
+  const tokens = await refreshSession(db, config, keys, rawToken, client, now);
+  if (!tokens) countIpFailure(db, config, client, 'refresh', now);
+  return tokens;
 }

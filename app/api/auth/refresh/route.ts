@@ -1,7 +1,7 @@
+import { renewSession } from '@/lib/auth/account';
 import { readCookie } from '@/lib/auth/authenticate';
 import { clearAuthCookies, cookieNames, setAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
-import { refreshSession } from '@/lib/auth/sessions';
 import { isoTime } from '@/lib/auth/views';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin } from '@/lib/http/request';
@@ -13,7 +13,7 @@ export const POST = route(async (request) => {
   const deps = await getAuthDeps();
   const now = Date.now();
   const raw = readCookie(request, cookieNames(deps.config.cookieSecure).refresh);
-  const tokens = raw ? await refreshSession(deps.db, deps.config, deps.keys, raw, clientContext(request.headers, deps.config.trustProxy), now) : null;
+  const tokens = await renewSession(deps, raw, clientContext(request.headers, deps.config.trustProxy), now);
   if (!tokens) {
     const response = errorResponse('invalid_refresh_token');
     clearAuthCookies(response.cookies, deps.config.cookieSecure);

@@ -47,8 +47,8 @@ module.exports = (phase) => {
     // better-sqlite3 is on Next's built-in list of server external packages; listed here so
     // the intent survives a change to that list.
     serverExternalPackages: ['better-sqlite3'],
-    // The migrations are read from disk at startup; make sure they ship with every deployment.
-    outputFileTracingIncludes: { '/**': ['./db/migrations/**/*'] },
+    // Read from disk at run time (migrations at startup, the password list on register): ship them.
+    outputFileTracingIncludes: { '/**': ['./db/migrations/**/*', './lib/auth/common-passwords.txt'] },
     // A separate build folder lets the test suite build without touching a running dev server.
     distDir: process.env.NEXT_DIST_DIR || '.next',
     async headers() {

@@ -78,8 +78,8 @@ function buildSchema(production: boolean) {
         .prefault('http://localhost:3000')
         .transform((url) => new URL(url).origin),
       BCRYPT_COST: z.coerce
-        .number()
-        .int()
+        .number({ message: 'BCRYPT_COST must be a whole number' })
+        .int('BCRYPT_COST must be a whole number')
         .min(production ? 12 : 4, production ? 'BCRYPT_COST must be at least 12 in production' : 'BCRYPT_COST must be at least 4')
         .max(15, 'BCRYPT_COST above 15 takes seconds per sign-in; use at most 15')
         .default(12),

@@ -132,7 +132,10 @@ function isWellFormed(token: string): boolean {
 
 interface CachedClaims {
   claims: AccessClaims;
-  /** The last instant (ms) at which the token is still acceptable: exp and maxTokenAge, plus leeway. */
+  /**
+   * The first instant (ms) at which the token is no longer acceptable: exp (or iat + lifetime), plus
+   * leeway. Exclusive, like jose's `exp <= now - tolerance` on whole seconds.
+   */
   validUntil: number;
   /** The first instant (ms) at which it is acceptable: iat minus leeway. */
   validFrom: number;
@@ -150,8 +153,8 @@ export function createAccessTokenVerifier(keys: AccessTokenKeys) {
   return async function verifyAccessToken(token: string, now: number): Promise<AccessTokenResult> {
     const hit = verified.get(token);
     if (hit) {
-      if (now >= hit.validFrom && now <= hit.validUntil) return { ok: true, claims: hit.claims };
-      if (now > hit.validUntil) {
+      if (now >= hit.validFrom && now < hit.validUntil) return { ok: true, claims: hit.claims };
+      if (now >= hit.validUntil) {
         verified.delete(token);
         return { ok: false, reason: 'expired' };
       }

@@ -1,0 +1,98 @@
+/**
+ * Starts the real app for an integration test file: writes the environment, then imports the
+ * route handlers (the config and the database are module-level singletons, and Vitest gives
+ * each test file its own process, so each file gets its own configuration and SQLite file).
+ */
+import Database from 'better-sqlite3';
+import { vi } from 'vitest';
+import { applyEnv, baseEnv, tempDatabasePath } from './env';
+import { apiRequest, call, CookieJar, type Handler, type RequestOptions } from './http';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteName = 'register' | 'login' | 'refresh' | 'logout' | 'me';
+
+export const PATHS: Record<RouteName, string> = {
+  register: '/api/auth/register',
+  login: '/api/auth/login',
+  refresh: '/api/auth/refresh',
+  logout: '/api/auth/logout',
+  me: '/api/auth/me',
+};
+
+type RouteModule = Partial<Record<Method, Handler>>;
+
+export interface SecurityEventRow {
+  type: string;
+  user_id: string | null;
+  session_id: string | null;
+  at: number;
+  detail: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  generation: number;
+  expires_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface TestApp {
+  dbPath: string;
+  routes: Record<RouteName, RouteModule>;
+  /** Calls a route with a method (checking `Cache-Control: no-store`). */
+  send(name: RouteName, method: Method, options?: RequestOptions): Promise<Response>;
+  /** Registers a user and returns the browser's cookies after it. */
+  signUp(email: string, password: string, name?: string): Promise<{ response: Response; jar: CookieJar }>;
+  /** Signs in and returns the browser's cookies after it. */
+  signIn(email: string, password: string): Promise<{ response: Response; jar: CookieJar }>;
+  /** Reads the database directly, as an auditor would. */
+  query<T>(sql: string, ...params: unknown[]): T[];
+}
+
+function handler(module: RouteModule, method: Method, name: RouteName): Handler {
+  const found = module[method];
+  if (!found) throw new TypeError(`${name} has no ${method} export`);
+  return found;
+}
+
+/** Sets the environment (on top of the test defaults) with a fresh database, then loads the routes. */
+export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
+  // Security events are also written as log lines; keep the test output readable.
+  vi.spyOn(console, 'info').mockImplementation(() => undefined);
+  const dbPath = tempDatabasePath();
+  applyEnv(baseEnv({ DATABASE_URL: `file:${dbPath}`, ...overrides }));
+  const routes: Record<RouteName, RouteModule> = {
+    register: await import('@/app/api/auth/register/route'),
+    login: await import('@/app/api/auth/login/route'),
+    refresh: await import('@/app/api/auth/refresh/route'),
+    logout: await import('@/app/api/auth/logout/route'),
+    me: await import('@/app/api/auth/me/route'),
+  };
+
+  let reader: Database.Database | undefined;
+  const send = (name: RouteName, method: Method, options: RequestOptions = {}) =>
+    call(handler(routes[name], method, name), apiRequest(method, PATHS[name], options));
+
+  return {
+    dbPath,
+    routes,
+    send,
+    async signUp(email, password, name) {
+      const response = await send('register', 'POST', { json: name === undefined ? { email, password } : { email, password, name } });
+      return { response, jar: new CookieJar().apply(response) };
+    },
+    async signIn(email, password) {
+      const response = await send('login', 'POST', { json: { email, password } });
+      return { response, jar: new CookieJar().apply(response) };
+    },
+    query<T>(sql: string, ...params: unknown[]): T[] {
+      reader ??= new Database(dbPath, { readonly: true, fileMustExist: true });
+      return reader.prepare(sql).all(...params) as T[];
+    },
+  };
+}

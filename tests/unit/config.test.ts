@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, getConfig, parseConfig } from '@/lib/config';
+import { ACCESS_SECRET, DAY, HOUR, MINUTE, REFRESH_SECRET, SECOND } from '../support/env';
+
+type Env = Record<string, string | undefined>;
+
+const base: Env = { NODE_ENV: 'test', ACCESS_TOKEN_SECRET: ACCESS_SECRET, REFRESH_TOKEN_SECRET: REFRESH_SECRET };
+const production: Env = { ...base, NODE_ENV: 'production' };
+
+/** The ConfigError a bad environment throws; fails the test when it parses. */
+function configError(env: Env): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+/** A bad value gives a one-line message that names the variable to fix. */
+function expectRefused(env: Env, variable: string): void {
+  const error = configError(env);
+  expect(error.message).toContain(variable);
+  expect(error.message).not.toMatch(/[\r\n]/);
+}
+
+describe('defaults', () => {
+  it('fills every contract default', () => {
+    const config = parseConfig(base);
+    expect(config).toEqual({
+      production: false,
+      databasePath: './data/app.db',
+      accessTokenSecret: ACCESS_SECRET,
+      refreshTokenSecret: REFRESH_SECRET,
+      accessTokenTtlMs: 15 * MINUTE,
+      refreshTokenTtlMs: 7 * DAY,
+      sessionMaxAgeMs: 30 * DAY,
+      refreshReuseIntervalMs: 10 * SECOND,
+      cookieSecure: false,
+      appOrigin: 'http://localhost:3000',
+      bcryptCost: 12,
+      rateLimitPerIp: { max: 100, windowMs: 15 * MINUTE },
+      rateLimitPerAccount: { max: 10, windowMs: 15 * MINUTE },
+      trustProxy: false,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = parseConfig({ ...base, ACCESS_TOKEN_EXPIRY: '', COOKIE_SECURE: '', BCRYPT_COST: '', DATABASE_URL: '' });
+    expect(config.accessTokenTtlMs).toBe(15 * MINUTE);
+    expect(config.cookieSecure).toBe(false);
+    expect(config.bcryptCost).toBe(12);
+    expect(config.databasePath).toBe('./data/app.db');
+  });
+
+  it('reads DATABASE_URL as a file path and refuses postgres for now', () => {
+    expect(parseConfig({ ...base, DATABASE_URL: 'file:/tmp/auth/x.db' }).databasePath).toBe('/tmp/auth/x.db');
+    expectRefused({ ...base, DATABASE_URL: 'postgres://u:p@db/app' }, 'DATABASE_URL');
+  });
+
+  it('reduces APP_ORIGIN to an origin and refuses non-URLs', () => {
+    expect(parseConfig({ ...base, APP_ORIGIN: 'https://auth.example.com/some/path' }).appOrigin).toBe('https://auth.example.com');
+    expectRefused({ ...base, APP_ORIGIN: 'not a url' }, 'APP_ORIGIN');
+  });
+});
+
+describe('durations', () => {
+  const variables = [
+    ['ACCESS_TOKEN_EXPIRY', 'accessTokenTtlMs'],
+    ['REFRESH_TOKEN_EXPIRY', 'refreshTokenTtlMs'],
+    ['SESSION_MAX_AGE', 'sessionMaxAgeMs'],
+    ['REFRESH_REUSE_INTERVAL', 'refreshReuseIntervalMs'],
+  ] as const;
+
+  describe.each(variables)('%s', (variable, key) => {
+    it.each([
+      ['90s', 90 * SECOND],
+      ['15m', 15 * MINUTE],
+      ['2h', 2 * HOUR],
+      ['7d', 7 * DAY],
+      ['600', 600 * SECOND],
+    ])('accepts %j', (text, ms) => {
+      // SESSION_MAX_AGE must stay >= REFRESH_TOKEN_EXPIRY: pin both where the form is short.
+      const env = { ...base, REFRESH_TOKEN_EXPIRY: '90s', SESSION_MAX_AGE: '30d', [variable]: text };
+      expect(parseConfig(env)[key]).toBe(ms);
+    });
+
+    it.each(['15 minutes', '0', '-5m', '1.5h', 'abc', '15x'])('refuses %j naming the variable', (text) => {
+      expectRefused({ ...base, [variable]: text }, variable);
+    });
+  });
+
+  it('refuses an idle lifetime longer than the absolute one', () => {
+    expectRefused({ ...base, REFRESH_TOKEN_EXPIRY: '31d', SESSION_MAX_AGE: '30d' }, 'REFRESH_TOKEN_EXPIRY');
+  });
+});
+
+describe('secrets', () => {
+  const random32 = 'k3J9x!Qz7@Lp2#Vw8$Rt5%Yb1^Nm4&Hc'; // 32 ASCII bytes, varied
+
+  it('production requires both secrets', () => {
+    expectRefused({ NODE_ENV: 'production', REFRESH_TOKEN_SECRET: REFRESH_SECRET }, 'ACCESS_TOKEN_SECRET');
+    expectRefused({ NODE_ENV: 'production', ACCESS_TOKEN_SECRET: ACCESS_SECRET }, 'REFRESH_TOKEN_SECRET');
+    const both = configError({ NODE_ENV: 'production' });
+    expect(both.message).toContain('ACCESS_TOKEN_SECRET');
+    expect(both.message).toContain('REFRESH_TOKEN_SECRET');
+    expect(both.message).not.toMatch(/[\r\n]/);
+  });
+
+  it('development without secrets refuses too (never a built-in fallback)', () => {
+    expectRefused({ NODE_ENV: 'development', REFRESH_TOKEN_SECRET: REFRESH_SECRET }, 'ACCESS_TOKEN_SECRET');
+  });
+
+  it('accepts a secret of exactly 32 bytes and refuses 31', () => {
+    expect(parseConfig({ ...production, ACCESS_TOKEN_SECRET: random32 }).accessTokenSecret).toBe(random32);
+    expectRefused({ ...production, ACCESS_TOKEN_SECRET: random32.slice(1) }, 'ACCESS_TOKEN_SECRET');
+    expectRefused({ ...production, REFRESH_TOKEN_SECRET: random32.slice(1) }, 'REFRESH_TOKEN_SECRET');
+  });
+
+  it('counts UTF-8 bytes, not characters', () => {
+    const multiByte = 'ÄÖÜßéèêáàâíìîóòôúùûñ'; // 20 characters, 40 bytes
+    expect(parseConfig({ ...production, ACCESS_TOKEN_SECRET: multiByte }).accessTokenSecret).toBe(multiByte);
+    expectRefused({ ...production, ACCESS_TOKEN_SECRET: multiByte.slice(0, 15) }, 'ACCESS_TOKEN_SECRET'); // 30 bytes
+  });
+
+  it.each([
+    'change-me-change-me-change-me-change-me',
+    'changeme0123456789abcdefghijklmnopqrstuvwxyz',
+    'your-secret-here-0123456789abcdefghijk',
+    'example-secret-0123456789abcdefghijklmn',
+    'replace-with-a-random-value-0123456789',
+    'placeholder-0123456789abcdefghijklmnopq',
+    'a'.repeat(64),
+    'abababababababababababababababababab',
+  ])('refuses the placeholder %j', (placeholder) => {
+    expectRefused({ ...production, ACCESS_TOKEN_SECRET: placeholder }, 'ACCESS_TOKEN_SECRET');
+    expectRefused({ ...base, REFRESH_TOKEN_SECRET: placeholder }, 'REFRESH_TOKEN_SECRET');
+  });
+
+  it('refuses equal secrets', () => {
+    expectRefused({ ...production, REFRESH_TOKEN_SECRET: ACCESS_SECRET }, 'REFRESH_TOKEN_SECRET');
+    expectRefused({ ...base, REFRESH_TOKEN_SECRET: ACCESS_SECRET }, 'REFRESH_TOKEN_SECRET');
+  });
+});
+
+describe('BCRYPT_COST', () => {
+  it('must be at least 12 in production', () => {
+    expectRefused({ ...production, BCRYPT_COST: '11' }, 'BCRYPT_COST');
+    expect(parseConfig({ ...production, BCRYPT_COST: '12' }).bcryptCost).toBe(12);
+    expect(parseConfig(production).bcryptCost).toBe(12);
+  });
+
+  it('may be lowered to 4 outside production, not below, and not above 15', () => {
+    expect(parseConfig({ ...base, BCRYPT_COST: '4' }).bcryptCost).toBe(4);
+    expectRefused({ ...base, BCRYPT_COST: '3' }, 'BCRYPT_COST');
+    expectRefused({ ...base, BCRYPT_COST: '16' }, 'BCRYPT_COST');
+  });
+
+  it.each(['abc', '4.5', '12abc', 'twelve'])('refuses %j naming the variable', (value) => {
+    expectRefused({ ...base, BCRYPT_COST: value }, 'BCRYPT_COST');
+  });
+});
+
+describe('COOKIE_SECURE', () => {
+  it('defaults to true in production and false elsewhere', () => {
+    expect(parseConfig(production).cookieSecure).toBe(true);
+    expect(parseConfig(base).cookieSecure).toBe(false);
+    expect(parseConfig({ ...base, NODE_ENV: 'development' }).cookieSecure).toBe(false);
+    expect(parseConfig({ ...base, NODE_ENV: undefined }).cookieSecure).toBe(false);
+  });
+
+  it('can be set explicitly', () => {
+    expect(parseConfig({ ...base, COOKIE_SECURE: 'true' }).cookieSecure).toBe(true);
+    expect(parseConfig({ ...production, COOKIE_SECURE: 'false' }).cookieSecure).toBe(false);
+    expectRefused({ ...base, COOKIE_SECURE: 'maybe' }, 'COOKIE_SECURE');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('is false by default, true on Vercel, and an explicit value wins', () => {
+    expect(parseConfig(base).trustProxy).toBe(false);
+    expect(parseConfig({ ...base, VERCEL: '1' }).trustProxy).toBe(true);
+    expect(parseConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseConfig({ ...base, VERCEL: '1', TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expectRefused({ ...base, TRUST_PROXY: 'sometimes' }, 'TRUST_PROXY');
+  });
+});
+
+describe('rate limits', () => {
+  describe.each([
+    ['RATE_LIMIT_PER_IP', 'rateLimitPerIp'],
+    ['RATE_LIMIT_PER_ACCOUNT', 'rateLimitPerAccount'],
+  ] as const)('%s', (variable, key) => {
+    it.each([
+      ['5/1m', { max: 5, windowMs: MINUTE }],
+      ['100/15m', { max: 100, windowMs: 15 * MINUTE }],
+      ['3/90', { max: 3, windowMs: 90 * SECOND }],
+      ['1000/1d', { max: 1000, windowMs: DAY }],
+    ])('reads %j', (text, limit) => {
+      expect(parseConfig({ ...base, [variable]: text })[key]).toEqual(limit);
+    });
+
+    it.each(['5', '0/1m', '-1/1m', '1.5/1m', 'x/1m', '/1m', '5/', '5/0', '5/1m/2', '5 per 1m'])('refuses %j naming the variable', (text) => {
+      expectRefused({ ...base, [variable]: text }, variable);
+    });
+  });
+});
+
+describe('error messages', () => {
+  it('put several problems on one line', () => {
+    const error = configError({ NODE_ENV: 'production', ACCESS_TOKEN_EXPIRY: 'soon', BCRYPT_COST: '4' });
+    for (const variable of ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'ACCESS_TOKEN_EXPIRY', 'BCRYPT_COST']) expect(error.message).toContain(variable);
+    expect(error.message).not.toMatch(/[\r\n]/);
+  });
+
+  it('never echo a secret', () => {
+    const shortSecret = 'sh0rt-but-quite-random-Xq9';
+    expect(configError({ ...production, ACCESS_TOKEN_SECRET: shortSecret }).message).not.toContain(shortSecret);
+  });
+});
+
+describe('getConfig', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('parses process.env once', () => {
+    vi.stubEnv('NODE_ENV', 'test');
+    vi.stubEnv('ACCESS_TOKEN_SECRET', ACCESS_SECRET);
+    vi.stubEnv('REFRESH_TOKEN_SECRET', REFRESH_SECRET);
+    vi.stubEnv('ACCESS_TOKEN_EXPIRY', '2h');
+    vi.stubEnv('TRUST_PROXY', '');
+    vi.stubEnv('VERCEL', '1');
+    const config = getConfig();
+    expect(config.accessTokenTtlMs).toBe(2 * HOUR);
+    expect(config.trustProxy).toBe(true);
+    vi.stubEnv('ACCESS_TOKEN_EXPIRY', '5m');
+    expect(getConfig()).toBe(config);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { normalizePath, protectionOf } from '@/lib/auth/paths';
+
+describe('protectionOf (checklist D23: the matcher cannot be dodged)', () => {
+  it.each([
+    '/dashboard',
+    '/dashboard/',
+    '/Dashboard',
+    '/DASHBOARD/',
+    '//dashboard',
+    '/%64ashboard',
+    '/%64%61shboard/',
+    '/dashboard/settings',
+    '/account',
+    '/Account//',
+    '\\dashboard',
+  ])('treats %s as a protected page', (path) => {
+    expect(protectionOf(path)).toBe('page');
+  });
+
+  it.each(['/api/auth/me', '/api/auth/ME', '/api/auth/me/', '/api/auth/%6De', '/api/auth/sessions', '/api/auth/sessions/abc', '/api/auth/password', '/API/Auth/Password'])(
+    'treats %s as a protected API',
+    (path) => {
+      expect(protectionOf(path)).toBe('api');
+    },
+  );
+
+  it.each(['/', '/login', '/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/register', '/dashboards', '/accounting', '/api/auth/messages'])(
+    'leaves %s public',
+    (path) => {
+      expect(protectionOf(path)).toBeNull();
+    },
+  );
+
+  it('decides on the raw text when the escapes are malformed, without throwing', () => {
+    expect(normalizePath('/%E0%A4%A')).toBe('/%e0%a4%a');
+    expect(protectionOf('/dashboard/%')).toBe('page');
+  });
+});

@@ -8,11 +8,13 @@
  */
 import 'server-only';
 import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
 import { findUserById, type PublicUser } from '@/db/users';
 import { getConfig } from '@/lib/config';
 import { cookieNames } from './cookies';
+import { loginPath } from './redirects';
 import { findLiveSession } from './sessions';
 import { verifyAccessToken } from './tokens';
 
@@ -65,3 +67,47 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
     },
   };
 });
+
+/** What the access token alone says: ids and its expiry, nothing read from the database. */
+export interface VerifiedSession {
+  userId: string;
+  sessionId: string;
+  accessTokenExpiresAt: number;
+}
+
+/**
+ * Verifies this request's access token without touching the database (memoised per render pass).
+ * Stateless: a session revoked after the token was issued still passes until the token expires
+ * (at most ACCESS_TOKEN_EXPIRY). Fine for showing non-sensitive things; see requireSession.
+ */
+export const verifySession = cache(async (): Promise<VerifiedSession | null> => {
+  const config = getConfig();
+  const token = (await cookies()).get(cookieNames(config.cookieSecure).access)?.value;
+  if (!token) return null;
+  const verified = await verifyAccessToken(token, Date.now());
+  if (!verified.ok) return null;
+  return { userId: verified.claims.sub, sessionId: verified.claims.sid, accessTokenExpiresAt: verified.claims.exp * 1000 };
+});
+
+export interface RequireSessionOptions {
+  /**
+   * Look the session up in the database on this request, so one revoked a moment ago (signed out
+   * elsewhere, a password change, token reuse) is refused although its access token has not
+   * expired. Use it for every page that shows or changes account data.
+   */
+  fresh?: boolean;
+  /** Where to return after signing in, when there is no session (a same-site path). */
+  next?: string;
+}
+
+/**
+ * The signed-in session, or a redirect to `/login?next=…`. With `{ fresh: true }` the session is
+ * checked in the database (getCurrentUser); without it only the access token is verified.
+ */
+export async function requireSession(options: RequireSessionOptions & { fresh: true }): Promise<CurrentUser>;
+export async function requireSession(options?: RequireSessionOptions & { fresh?: false }): Promise<VerifiedSession>;
+export async function requireSession(options: RequireSessionOptions = {}): Promise<CurrentUser | VerifiedSession> {
+  const found = options.fresh ? await getCurrentUser() : await verifySession();
+  if (!found) redirect(loginPath(options.next ?? '/dashboard'));
+  return found;
+}

@@ -1,0 +1,20 @@
+import { clearAuthCookies } from '@/lib/auth/cookies';
+import { revokeOwnSession } from '@/lib/auth/devices';
+import { signedInRoute } from '@/lib/auth/guard';
+import { clientContext } from '@/lib/http/client';
+import { methodNotAllowed, noContent } from '@/lib/http/response';
+
+export const DELETE = signedInRoute<{ params: Promise<{ id: string }> }>(async ({ request, auth, deps, now, context }) => {
+  const { id } = await context.params;
+  const { current } = revokeOwnSession(deps.db, auth, id, clientContext(request.headers, deps.config.trustProxy), now);
+  if (!current) return noContent();
+  // Revoking this browser's own session is a sign-out: its cookies go too.
+  const response = noContent({ 'Clear-Site-Data': '"cookies"' });
+  clearAuthCookies(response.cookies, deps.config.cookieSecure);
+  return response;
+});
+
+export const GET = methodNotAllowed('DELETE');
+export const POST = GET;
+export const PUT = GET;
+export const PATCH = GET;

@@ -1,0 +1,73 @@
+/**
+ * "Recent activity" on the account page: a user's own security events in plain words.
+ * Only event types that tell the user something about their account are shown.
+ */
+import 'server-only';
+import { z } from 'zod';
+import type { Db } from '@/db/client';
+import { listRecentSecurityEvents } from '@/db/security-events';
+import { describeUserAgent } from '@/lib/devices';
+import type { SecurityEventType } from './events';
+
+const SHOWN: readonly SecurityEventType[] = ['user_registered', 'sign_in_succeeded', 'sign_in_failed', 'session_revoked', 'refresh_token_reused', 'password_changed'];
+
+const REVOKED_BECAUSE: Record<string, string> = {
+  logout: 'Signed out',
+  logout_all: 'Signed out everywhere',
+  logout_others: 'Session ended by “Sign out of other sessions”',
+  revoked_by_user: 'Session revoked',
+  password_changed: 'Session ended by a password change',
+};
+
+const detailSchema = z.object({ reason: z.string().optional() });
+
+/** The `reason` recorded with an event, if its detail (our own JSON) has one. */
+function reasonOf(detail: string | null): string | undefined {
+  if (detail === null) return undefined;
+  try {
+    const parsed = detailSchema.safeParse(JSON.parse(detail));
+    return parsed.success ? parsed.data.reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(type: string, detail: string | null): string {
+  switch (type) {
+    case 'user_registered':
+      return 'Account created';
+    case 'sign_in_succeeded':
+      return 'Signed in';
+    case 'sign_in_failed':
+      return 'Failed sign-in attempt';
+    case 'refresh_token_reused':
+      return 'A used sign-in token was presented again; that session was ended';
+    case 'password_changed':
+      return 'Password changed';
+    case 'session_revoked':
+      return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
+    default:
+      return 'Security event';
+  }
+}
+
+export interface ActivityItem {
+  id: number;
+  /** What happened, in words. */
+  label: string;
+  at: number;
+  /** The device that made the request, e.g. "Firefox 121 on Windows". */
+  device: string;
+  ip: string | null;
+}
+
+/** A user's most recent security events, newest first. */
+export function recentActivity(db: Db, userId: string, limit = 15): ActivityItem[] {
+  return listRecentSecurityEvents(db, userId, SHOWN, limit).map((event) => ({
+    id: event.id,
+    label: describe(event.type, event.detail),
+    at: event.at,
+    device: describeUserAgent(event.userAgent),
+    ip: event.ip,
+  }));
+}

@@ -1,0 +1,43 @@
+/**
+ * Route handlers for sensitive actions (the sessions list, revoking a session, changing the
+ * password). Access tokens are stateless, so the middleware lets a revoked session's token through
+ * until it expires; these handlers never rely on that. Every call re-verifies the token itself and
+ * looks the session up in the database (`authenticate`), so a session revoked a moment ago is
+ * refused at once, and a bypass of the middleware (checklist D22) gains nothing.
+ */
+import 'server-only';
+import { assertSameOrigin } from '@/lib/http/request';
+import { errorResponse, route } from '@/lib/http/response';
+import type { AuthDeps } from './account';
+import { authenticate, type AuthFailure, type Authenticated } from './authenticate';
+import { getAuthDeps } from './deps';
+
+export interface SignedInRequest<C> {
+  request: Request;
+  /** The caller's user and live session, as the database has them now. */
+  auth: Authenticated;
+  deps: AuthDeps;
+  now: number;
+  context: C;
+}
+
+/** 401 `unauthenticated`, with the RFC 6750 challenge (a bad bearer token is `invalid_token`). */
+export function unauthenticatedResponse(failure: AuthFailure): Response {
+  const challenge = failure.via === 'bearer' ? 'Bearer error="invalid_token"' : 'Bearer';
+  return errorResponse('unauthenticated', { headers: { 'WWW-Authenticate': challenge } });
+}
+
+/**
+ * Wraps a handler that needs a live session: the Origin rule first (state-changing methods only),
+ * then authentication against the database, then the handler. Errors become the contract's JSON.
+ */
+export function signedInRoute<C = unknown>(handler: (signedIn: SignedInRequest<C>) => Promise<Response>) {
+  return route<C>(async (request, context) => {
+    assertSameOrigin(request);
+    const deps = await getAuthDeps();
+    const now = Date.now();
+    const auth = await authenticate(deps.db, request, deps.config.cookieSecure, now);
+    if ('via' in auth) return unauthenticatedResponse(auth);
+    return handler({ request, auth, deps, now, context });
+  });
+}

@@ -8,7 +8,7 @@ import { bumpGeneration, findSession, insertSession, revokeSessionRow } from '@/
 import type { Session } from '@/db/schema';
 import type { Config } from '@/lib/config';
 import { recordSecurityEvent, type ClientContext } from './events';
-import { judgeRefreshToken, mintRefreshToken, newSessionSecrets, parseRefreshToken } from './refresh';
+import { isAuthentic, judgeRefreshToken, mintRefreshToken, newSessionSecrets, parseRefreshToken } from './refresh';
 import { signAccessToken, type AccessTokenKeys } from './tokens';
 
 export type SessionConfig = Pick<Config, 'refreshTokenSecret' | 'refreshTokenTtlMs' | 'sessionMaxAgeMs' | 'refreshReuseIntervalMs'>;
@@ -114,13 +114,13 @@ export function findLiveSession(db: Db, sessionId: string, now: number): Session
   return session;
 }
 
-/** The session the refresh token in a cookie names, if the token is authentic (for logout). */
+/**
+ * The session a refresh cookie names, if its token is authentic (for logout). Any generation we
+ * issued counts, so a logout with a slightly stale token still ends the session.
+ */
 export function sessionOfRefreshToken(db: Db, config: SessionConfig, rawToken: string): Session | null {
   const token = parseRefreshToken(rawToken);
-  if (!token) return null;
-  const session = findSession(db, token.sessionId);
-  if (!session) return null;
-  // Any authentic generation names the session: a logout with a slightly stale token still ends it.
-  const verdict = judgeRefreshToken(config.refreshTokenSecret, token, { ...session, revokedAt: null, expiresAt: Infinity, absoluteExpiresAt: Infinity }, Infinity, 0);
-  return verdict.kind === 'invalid' ? null : session;
+  const session = token ? findSession(db, token.sessionId) : null;
+  if (!token || !session || token.generation > session.generation) return null;
+  return isAuthentic(config.refreshTokenSecret, token, session.nonce) ? session : null;
 }

@@ -10,6 +10,9 @@ import path from 'node:path';
 export const ACCESS_SECRET = '3f9c1a7e5b2d4c6e8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5';
 export const REFRESH_SECRET = 'c5b4a3928170f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9e8c6d4b2e5a7c1f9';
 
+/** A password that passes every rule (length, not common, not the email). */
+export const PASSWORD = 'violet-otter-canoe-1987';
+
 /** A fixed, whole-second instant: 2026-01-15T12:00:00.000Z. */
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -36,8 +39,9 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     REFRESH_TOKEN_EXPIRY: undefined,
     SESSION_MAX_AGE: undefined,
     REFRESH_REUSE_INTERVAL: undefined,
-    RATE_LIMIT_PER_IP: undefined,
-    RATE_LIMIT_PER_ACCOUNT: undefined,
+    // Generous limits: the frozen clock never ends a window, and most files are not about throttling.
+    RATE_LIMIT_PER_IP: '100000/15m',
+    RATE_LIMIT_PER_ACCOUNT: '1000/15m',
     TRUST_PROXY: undefined,
     VERCEL: undefined,
     ...overrides,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type SecurityEventRow, type SessionRow, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { T0 } from '../support/env';
-import { apiRequest, CookieJar, expectError, jwtPayload, ORIGIN, type RequestOptions } from '../support/http';
+import { apiRequest, expectError, jwtPayload, ORIGIN, type CookieJar, type RequestOptions } from '../support/http';
 
 const OLD_PASSWORD = 'heron-quartz-lantern-52';
 const NEW_PASSWORD = 'maple-sextant-orbit-903';

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type SessionRow, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { HOUR, MINUTE, PASSWORD, SECOND, T0 } from '../support/env';
-import { CookieJar, expectAuthCookie, expectError, jwtPayload, setCookies } from '../support/http';
+import { type CookieJar, expectAuthCookie, expectError, jwtPayload, setCookies } from '../support/http';
 
 let app: TestApp;
 let counter = 0;

@@ -16,7 +16,8 @@ import { sessionView } from './views';
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
 export type SessionListItem = ReturnType<typeof sessionView>;
-export type Caller = Pick<Authenticated, 'user' | 'session'>;
+/** Who is asking: any signed-in user and session (a route handler's or a server component's). */
+export type Caller = { user: Pick<Authenticated['user'], 'id'>; session: Pick<Authenticated['session'], 'id'> };
 
 /** The caller's live sessions, newest first, the current one flagged. */
 export function listSessions(db: Db, caller: Caller, now: number): SessionListItem[] {

@@ -12,7 +12,8 @@ import { apiRequest, expectError, jwtPayload, ORIGIN, type CookieJar, type Reque
 const OLD_PASSWORD = 'heron-quartz-lantern-52';
 const NEW_PASSWORD = 'maple-sextant-orbit-903';
 
-type Handler = (request: Request) => Promise<Response>;
+type Handler = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
+const noParams = { params: Promise.resolve({}) };
 
 let app: TestApp;
 let route: Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>;
@@ -30,7 +31,7 @@ afterAll(() => {
 });
 
 async function changePassword(options: RequestOptions, method: keyof typeof route = 'POST'): Promise<Response> {
-  const response = await route[method](apiRequest(method, '/api/auth/password', options));
+  const response = await route[method](apiRequest(method, '/api/auth/password', options), noParams);
   expect(response.headers.get('cache-control')).toBe('no-store');
   return response;
 }
@@ -71,7 +72,7 @@ describe('POST /api/auth/password', () => {
       await expectError(await app.send('refresh', 'POST', { cookies: other.jar.clone() }), 401, 'invalid_refresh_token');
       await expectError(await app.send('me', 'GET', { cookies: other.jar }), 401, 'unauthenticated');
     }
-    const listed = await sessionsRoute.GET(apiRequest('GET', '/api/auth/sessions', { cookies: here.jar }));
+    const listed = await sessionsRoute.GET(apiRequest('GET', '/api/auth/sessions', { cookies: here.jar }), noParams);
     expect(((await listed.json()) as { sessions: { id: string }[] }).sessions.map((s) => s.id)).toEqual([here.sid]);
     // Other users are untouched.
     expect(session(bystander.sid)?.revoked_at).toBeNull();

@@ -13,7 +13,7 @@ const PASSWORD = 'heron-quartz-lantern-52';
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
 type Params = { params: Promise<{ id: string }> };
-type ListHandler = (request: Request) => Promise<Response>;
+type ListHandler = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
 type ItemHandler = (request: Request, context: Params) => Promise<Response>;
 
 interface SessionItem {
@@ -49,7 +49,7 @@ function noStore(response: Response): Response {
 }
 
 async function getSessions(options: RequestOptions = {}, method: keyof typeof list = 'GET'): Promise<Response> {
-  return noStore(await list[method](apiRequest(method, '/api/auth/sessions', options)));
+  return noStore(await list[method](apiRequest(method, '/api/auth/sessions', options), { params: Promise.resolve({}) }));
 }
 
 async function deleteSession(id: string, options: RequestOptions = {}, method: keyof typeof item = 'DELETE'): Promise<Response> {

@@ -18,6 +18,11 @@ export interface RequestOptions {
   contentType?: string | null;
   /** `Cookie` header: a jar, a record or a literal header value. */
   cookies?: CookieJar | Record<string, string> | string;
+  /**
+   * `Content-Length` for a body: by default its byte length, as on a real HTTP request (a Request
+   * built in memory has none); null sends none (a streamed body); a number declares that value.
+   */
+  contentLength?: number | null;
   /** `Origin` header (absent unless given). */
   origin?: string;
   bearer?: string;
@@ -37,6 +42,9 @@ export function apiRequest(method: string, pathname: string, options: RequestOpt
   if (options.contentType !== undefined) {
     if (options.contentType === null) headers.delete('content-type');
     else headers.set('content-type', options.contentType);
+  }
+  if (body !== undefined && options.contentLength !== null && !headers.has('content-length')) {
+    headers.set('content-length', String(options.contentLength ?? (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)));
   }
   if (options.origin !== undefined) headers.set('origin', options.origin);
   if (options.bearer !== undefined) headers.set('authorization', `Bearer ${options.bearer}`);

@@ -1,15 +1,18 @@
+import { z } from 'zod';
 import { renewSession } from '@/lib/auth/account';
 import { readCookie } from '@/lib/auth/authenticate';
 import { clearAuthCookies, cookieNames, setAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { isoTime } from '@/lib/auth/views';
 import { clientContext } from '@/lib/http/client';
-import { assertSameOrigin } from '@/lib/http/request';
+import { assertSameOrigin, readOptionalJson } from '@/lib/http/request';
 import { errorResponse, json, methodNotAllowed, route } from '@/lib/http/response';
 
-// The body, if any, is ignored: the refresh token travels only in its HttpOnly cookie.
+// The refresh token travels only in its HttpOnly cookie. A body is optional and its content is
+// ignored, but like every auth route it must be JSON within the cap (415/413/400 otherwise).
 export const POST = route(async (request) => {
   assertSameOrigin(request);
+  await readOptionalJson(request, z.unknown());
   const deps = await getAuthDeps();
   const now = Date.now();
   const raw = readCookie(request, cookieNames(deps.config.cookieSecure).refresh);

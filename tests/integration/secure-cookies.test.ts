@@ -1,0 +1,101 @@
+/**
+ * COOKIE_SECURE=true (the production default): `__Host-` names, Secure, Path=/, no Domain, on set
+ * and on clear; the unprefixed names are ignored (contract "Cookies"; checklist E25). Also: a
+ * configured APP_ORIGIN drives the Origin rule, and a raised BCRYPT_COST rehashes on sign-in.
+ */
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '@/lib/auth/passwords';
+import { startApp, type TestApp } from '../support/app';
+import { freezeClock, restoreClock } from '../support/clock';
+import { PASSWORD, T0 } from '../support/env';
+import { type CookieJar, expectAuthCookie, expectError, setCookies } from '../support/http';
+import Database from 'better-sqlite3';
+
+const APP_ORIGIN = 'https://auth.example.com';
+const ACCESS = '__Host-access_token';
+const REFRESH = '__Host-refresh_token';
+
+let app: TestApp;
+let jar: CookieJar;
+
+beforeAll(async () => {
+  freezeClock(T0);
+  app = await startApp({ COOKIE_SECURE: 'true', APP_ORIGIN, BCRYPT_COST: '5' });
+  const signedUp = await app.signUp('secure@example.com', PASSWORD);
+  expect(signedUp.response.status).toBe(201);
+  jar = signedUp.jar;
+});
+
+afterAll(() => {
+  restoreClock();
+});
+
+describe('secure cookies', () => {
+  it('register and login set __Host- cookies with Secure, HttpOnly, Path=/, SameSite=Lax and no Domain', async () => {
+    const response = await app.send('login', 'POST', { json: { email: 'secure@example.com', password: PASSWORD }, origin: APP_ORIGIN });
+    expect(response.status).toBe(200);
+    const cookies = setCookies(response);
+    expect([...cookies.keys()].sort()).toEqual([ACCESS, REFRESH]);
+    expectAuthCookie(cookies, ACCESS, { maxAge: 900, secure: true });
+    expectAuthCookie(cookies, REFRESH, { maxAge: 7 * 86_400, secure: true });
+    expect([...jar.values.keys()].sort()).toEqual([ACCESS, REFRESH]);
+  });
+
+  it('/me and refresh read the __Host- cookies', async () => {
+    const probe = jar.clone();
+    expect((await app.send('me', 'GET', { cookies: probe })).status).toBe(200);
+    const refreshed = await app.send('refresh', 'POST', { cookies: probe });
+    expect(refreshed.status).toBe(200);
+    const cookies = setCookies(refreshed);
+    expectAuthCookie(cookies, ACCESS, { maxAge: 900, secure: true });
+    expectAuthCookie(cookies, REFRESH, { maxAge: 7 * 86_400, secure: true });
+  });
+
+  it('ignores the unprefixed names, which a sibling subdomain could plant', async () => {
+    const [access, refresh] = [jar.get(ACCESS) ?? '', jar.get(REFRESH) ?? ''];
+    await expectError(await app.send('me', 'GET', { cookies: { access_token: access } }), 401, 'unauthenticated');
+    const response = await app.send('refresh', 'POST', { cookies: { refresh_token: refresh } });
+    await expectError(response, 401, 'invalid_refresh_token');
+    // The failed refresh clears the secure names, with Secure.
+    expectAuthCookie(setCookies(response), ACCESS, { maxAge: 0, secure: true });
+    expectAuthCookie(setCookies(response), REFRESH, { maxAge: 0, secure: true });
+  });
+
+  it('logout clears the __Host- cookies with the same attributes', async () => {
+    const probe = (await app.signIn('secure@example.com', PASSWORD)).jar;
+    const response = await app.send('logout', 'POST', { cookies: probe, origin: APP_ORIGIN });
+    expect(response.status).toBe(204);
+    const cookies = setCookies(response);
+    expect([...cookies.keys()].sort()).toEqual([ACCESS, REFRESH]);
+    expectAuthCookie(cookies, ACCESS, { maxAge: 0, secure: true });
+    expectAuthCookie(cookies, REFRESH, { maxAge: 0, secure: true });
+    await expectError(await app.send('refresh', 'POST', { cookies: probe }), 401, 'invalid_refresh_token');
+  });
+});
+
+describe('APP_ORIGIN', () => {
+  it('is the one Origin accepted on state-changing requests', async () => {
+    await expectError(await app.send('login', 'POST', { json: { email: 'secure@example.com', password: PASSWORD }, origin: 'http://localhost:3000' }), 403, 'forbidden_origin');
+    await expectError(await app.send('login', 'POST', { json: { email: 'secure@example.com', password: PASSWORD }, origin: 'http://auth.example.com' }), 403, 'forbidden_origin');
+    expect((await app.send('login', 'POST', { json: { email: 'secure@example.com', password: PASSWORD }, origin: APP_ORIGIN })).status).toBe(200);
+  });
+});
+
+describe('BCRYPT_COST raised', () => {
+  it('rehashes an older, cheaper hash on the next successful sign-in', async () => {
+    await app.signUp('legacy@example.com', PASSWORD);
+    const writer = new Database(app.dbPath);
+    writer.prepare('UPDATE users SET password_hash = ? WHERE email = ?').run(await hashPassword(PASSWORD, 4), 'legacy@example.com');
+    writer.close();
+    const hashOf = () => app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', 'legacy@example.com')[0]?.password_hash ?? '';
+    expect(bcrypt.getRounds(hashOf())).toBe(4);
+
+    await expectError(await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: 'wrong-password-1' } }), 401, 'invalid_credentials');
+    expect(bcrypt.getRounds(hashOf())).toBe(4);
+
+    expect((await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: PASSWORD } })).status).toBe(200);
+    expect(bcrypt.getRounds(hashOf())).toBe(5);
+    expect((await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: PASSWORD } })).status).toBe(200);
+  });
+});

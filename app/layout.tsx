@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import './globals.css';
 
@@ -14,7 +15,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const nonce = (await headers()).get('x-nonce') ?? undefined;
   return (
     <html lang="en" data-nonce-set={nonce ? '' : undefined}>
-      <body>{children}</body>
+      <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="site-header">
+          <div className="container">
+            <Link className="brand" href="/">
+              Token Auth
+            </Link>
+          </div>
+        </header>
+        <main id="main" className="container site-main">
+          {children}
+        </main>
+      </body>
     </html>
   );
 }

@@ -67,3 +67,8 @@ export function safeNextPath(value: string | null | undefined, fallback = '/dash
 export function loginPath(path: string): string {
   return `/login?next=${encodeURIComponent(path)}`;
 }
+
+/** A page's `next` search parameter as one string: the first when repeated, undefined when absent. */
+export function nextParam(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,26 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { LoginForm } from '@/app/_components/login-form';
+import { getCurrentUser } from '@/lib/auth/dal';
+import { nextParam, safeNextPath } from '@/lib/auth/redirects';
+
+export const metadata: Metadata = { title: 'Sign in' };
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  if (await getCurrentUser()) redirect('/dashboard');
+  const next = nextParam((await searchParams).next);
+  // Checked here, on the server: the form only ever receives a same-site path.
+  const redirectTo = safeNextPath(next);
+  const registerHref = next === undefined ? '/register' : `/register?next=${encodeURIComponent(redirectTo)}`;
+  return (
+    <section className="card" aria-labelledby="login-title">
+      <h1 id="login-title">Sign in</h1>
+      <p className="muted">Welcome back. Sign in to continue.</p>
+      <LoginForm redirectTo={redirectTo} />
+      <p className="card-footer">
+        New here? <Link href={registerHref}>Create an account</Link>
+      </p>
+    </section>
+  );
+}

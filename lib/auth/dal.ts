@@ -13,7 +13,10 @@ import { cache } from 'react';
 import { getDb } from '@/db/client';
 import { findUserById, type PublicUser } from '@/db/users';
 import { getConfig } from '@/lib/config';
+import { describeUserAgent } from '@/lib/devices';
+import { recentActivity, type ActivityItem } from './activity';
 import { cookieNames } from './cookies';
+import { listSessions, type SessionListItem } from './devices';
 import { loginPath } from './redirects';
 import { findLiveSession } from './sessions';
 import { verifyAccessToken } from './tokens';
@@ -111,3 +114,17 @@ export async function requireSession(options: RequireSessionOptions = {}): Promi
   if (!found) redirect(loginPath(options.next ?? '/dashboard'));
   return found;
 }
+
+/** A live session as the account page shows it: the API's view plus a readable device name. */
+export type AccountSession = SessionListItem & { device: string };
+
+/**
+ * The account page's data: the signed-in user (checked in the database; else a redirect to sign
+ * in), their live sessions newest first, and their recent security events.
+ */
+export const getAccountOverview = cache(async (): Promise<{ current: CurrentUser; sessions: AccountSession[]; activity: ActivityItem[] }> => {
+  const current = await requireSession({ fresh: true, next: '/account' });
+  const db = getDb();
+  const sessions = listSessions(db, current, Date.now()).map((session) => ({ ...session, device: describeUserAgent(session.userAgent) }));
+  return { current, sessions, activity: recentActivity(db, current.user.id) };
+});

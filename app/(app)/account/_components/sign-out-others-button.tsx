@@ -1,0 +1,43 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { goToSignIn, sendJson } from './account-api';
+
+/** `Sign out of other sessions`: POST /api/auth/logout {"scope":"others"}; this session goes on. */
+export function SignOutOthersButton() {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [result, setResult] = useState<{ ok: true } | { ok: false; message: string } | null>(null);
+
+  function signOutOthers(): void {
+    setResult(null);
+    startTransition(async () => {
+      const outcome = await sendJson('POST', '/api/auth/logout', { scope: 'others' });
+      if (outcome.kind === 'signed-out') return goToSignIn();
+      if (outcome.kind === 'problem') {
+        setResult({ ok: false, message: outcome.problem.message });
+        return;
+      }
+      setResult({ ok: true });
+      router.refresh();
+    });
+  }
+
+  return (
+    <div className="sign-out-others">
+      <button type="button" className="button" onClick={signOutOthers} disabled={pending}>
+        {pending ? 'Signing out other sessions…' : 'Sign out of other sessions'}
+      </button>
+      {result?.ok ? (
+        <p role="status" className="form-success">
+          Every other session was signed out. This one goes on.
+        </p>
+      ) : null}
+      {result && !result.ok ? (
+        <p role="alert" className="form-alert">
+          {result.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { getAccountOverview } from '@/lib/auth/dal';
+import { PASSWORD_MIN } from '@/lib/auth/validation';
+import { getConfig } from '@/lib/config';
+import { ChangePasswordForm } from './_components/change-password-form';
+import { RevokeSessionButton } from './_components/revoke-session-button';
+import { SignOutOthersButton } from './_components/sign-out-others-button';
+import styles from './account.module.css';
+
+export const metadata: Metadata = { title: 'Account' };
+
+const UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
+/** A server-rendered time: UTC, so the HTML does not depend on the server's time zone. */
+function Time({ at }: { at: string | number }) {
+  const date = new Date(at);
+  return <time dateTime={date.toISOString()}>{UTC.format(date)} UTC</time>;
+}
+
+/** "15 minutes", "3 seconds": how long a revoked session's last access token may still pass the edge. */
+function lifetime(ms: number): string {
+  const [amount, unit] = ms >= 3_600_000 ? [ms / 3_600_000, 'hour'] : ms >= 60_000 ? [ms / 60_000, 'minute'] : [ms / 1_000, 'second'];
+  const rounded = Math.round(amount);
+  return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
+}
+
+export default async function AccountPage() {
+  // Checked in the database, not only the access token: a session revoked from another device
+  // sees nothing here, even before its access token expires.
+  const { current, sessions, activity } = await getAccountOverview();
+  const others = sessions.filter((session) => !session.current).length;
+
+  return (
+    <div className="stack-large">
+      <header className="page-header">
+        <div>
+          <h1>Account</h1>
+          <p className="lead">
+            Signed in as <strong>{current.user.email}</strong>
+          </p>
+        </div>
+        <Link className="button" href="/dashboard">
+          Dashboard
+        </Link>
+      </header>
+
+      <section className="panel" aria-labelledby="sessions-title">
+        <h2 id="sessions-title">Sessions</h2>
+        <p className="muted">
+          Where your account is signed in, newest first. Revoking a session signs that device out: it cannot refresh any more, and
+          anything that checks with the server refuses it at once. Its last access token expires within{' '}
+          {lifetime(getConfig().accessTokenTtlMs)}.
+        </p>
+        <ul className={styles.sessions} aria-label="Sessions">
+          {sessions.map((session) => (
+              <li key={session.id} className={styles.session} data-session-id={session.id} aria-current={session.current ? 'true' : undefined}>
+                <div>
+                  <p className={styles.device}>
+                    <span>{session.device}</span>
+                    {session.current ? <span className={styles.badge}>This device</span> : null}
+                  </p>
+                  <dl className={styles.meta}>
+                    <div>
+                      <dt>IP address</dt>
+                      <dd>{session.ip ?? 'unknown'}</dd>
+                    </div>
+                    <div>
+                      <dt>Signed in</dt>
+                      <dd>
+                        <Time at={session.createdAt} />
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>Last active</dt>
+                      <dd>
+                        <Time at={session.lastUsedAt} />
+                      </dd>
+                    </div>
+                  </dl>
+                </div>
+                {session.current ? null : <RevokeSessionButton sessionId={session.id} device={session.device} />}
+              </li>
+          ))}
+        </ul>
+        {others === 0 ? <p className={styles.empty}>No other sessions</p> : null}
+        <div className={styles.footer}>
+          <SignOutOthersButton />
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="password-title">
+        <h2 id="password-title">Password</h2>
+        <p className="muted">Changing your password signs out every other session. This one stays signed in.</p>
+        <div className={styles.narrow}>
+          <ChangePasswordForm email={current.user.email} passwordMin={PASSWORD_MIN} />
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="activity-title">
+        <h2 id="activity-title">Recent activity</h2>
+        {activity.length === 0 ? (
+          <p className={styles.empty}>No recent activity</p>
+        ) : (
+          <table className={styles.activity}>
+            <thead>
+              <tr>
+                <th scope="col">What happened</th>
+                <th scope="col">When</th>
+                <th scope="col">Device</th>
+                <th scope="col">IP address</th>
+              </tr>
+            </thead>
+            <tbody>
+              {activity.map((event) => (
+                <tr key={event.id}>
+                  <td>{event.label}</td>
+                  <td>
+                    <Time at={event.at} />
+                  </td>
+                  <td>{event.device}</td>
+                  <td>{event.ip ?? 'unknown'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

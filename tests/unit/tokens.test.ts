@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mintRefreshToken, newSessionSecrets } from '@/lib/auth/refresh';
@@ -336,5 +337,23 @@ describe('verifier cache', () => {
     expect((await createAccessTokenVerifier(keys)(token, T0)).ok).toBe(true);
     const otherKeys = { ...keys, key: await importAccessKey(REFRESH_SECRET) };
     expect((await createAccessTokenVerifier(otherKeys)(token, T0)).ok).toBe(false);
+  });
+});
+
+describe('any change to a valid token', () => {
+  it('is refused, never thrown (property)', async () => {
+    const token = await issued();
+    const verifier = createAccessTokenVerifier(keys);
+    expect((await verifier(token, T0)).ok).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.nat({ max: 4 }), fc.string({ minLength: 0, maxLength: 4 }), async (at, removed, inserted) => {
+        const changed = token.slice(0, at) + inserted + token.slice(at + removed);
+        fc.pre(changed !== token);
+        // The cached verifier too: a cache keyed by the exact string must not match a variant.
+        const result = await verifier(changed, T0);
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -14,6 +14,7 @@ import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 import { passwordProblems } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
+import { consumeAccountAttempt, consumeIpAttempt, resetAccountAttempts } from './rate-limit';
 import { findLiveSession } from './sessions';
 import type { changePasswordSchema } from './validation';
 
@@ -31,12 +32,16 @@ export async function changePassword(
   client: ClientContext,
   now: number,
 ): Promise<{ revokedSessions: number }> {
-  // Throttling of password checks (contract: 429) belongs here, before any bcrypt work.
   const problems = passwordProblems(input.newPassword, caller.user.email);
   if (problems.length > 0) throw new AuthError('validation_error', { fields: { newPassword: problems } });
+  // A check of the current password is a password guess: throttled like sign-in, in the same
+  // per-IP and per-account buckets, before any bcrypt work (a stolen session gets no free guesses).
+  consumeIpAttempt(db, config, client, 'password_change', now);
+  consumeAccountAttempt(db, config, caller.user.email, client, 'password_change', now);
   const credentials = findCredentials(db, { id: caller.user.id });
   if (!credentials) throw new AuthError('unauthenticated');
   if (!(await verifyPassword(input.currentPassword, credentials.passwordHash))) throw new AuthError('invalid_credentials');
+  resetAccountAttempts(db, caller.user.email);
   const passwordHash = await hashPassword(input.newPassword, config.bcryptCost);
 
   // bcrypt yielded twice: re-check the world in one write transaction before committing anything.

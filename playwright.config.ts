@@ -1,0 +1,100 @@
+/**
+ * End-to-end tests against a production build (`next build` once, then `next start`), with a fresh
+ * SQLite file per run and 3-second access tokens, so silent refresh is exercised for real.
+ *
+ * This file is loaded by the runner and again by every worker: values that must agree across them
+ * (port, origin) are plain constants; the secrets and the database path only reach the web server,
+ * which the runner alone starts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, defineConfig } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const ORIGIN = `http://localhost:${PORT}`;
+// A build folder per port, so two runs at once (E2E_PORT=…) never build over each other.
+const DIST_DIR = PORT === 3100 ? '.next-e2e' : `.next-e2e-${PORT}`;
+
+/** Debian's Chromium (or CHROMIUM_PATH), else Playwright's own download; stop with one line when neither exists. */
+function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  let bundled: string | undefined;
+  try {
+    bundled = chromium.executablePath();
+  } catch {
+    bundled = undefined;
+  }
+  if (bundled && existsSync(bundled)) return bundled;
+  process.stderr.write('No Chromium found: run `apt-get install -y chromium` (Debian) or `npx playwright install chromium`, or set CHROMIUM_PATH\n');
+  process.exit(1);
+}
+
+const executablePath = chromiumPath();
+
+/** The server's environment: production mode, random secrets, a database no earlier run touched. */
+function serverEnv(): Record<string, string> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return {
+    ...inherited,
+    NODE_ENV: 'production',
+    NEXT_DIST_DIR: DIST_DIR,
+    NEXT_TELEMETRY_DISABLED: '1',
+    PORT: String(PORT),
+    DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-${Date.now()}-${process.pid}.db`)}`,
+    ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    // Short enough that tests can wait for real expiry; the cookie itself lives ~2 s of it.
+    ACCESS_TOKEN_EXPIRY: '3s',
+    COOKIE_SECURE: 'false',
+    APP_ORIGIN: ORIGIN,
+    // Production refuses less than 12.
+    BCRYPT_COST: '12',
+    // Every browser here comes from one (unknown) IP; the suite signs in a few dozen times.
+    RATE_LIMIT_PER_IP: '1000/15m',
+  };
+}
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: 'test-results',
+  // Two cores: the server, the browser and two workers share them.
+  workers: 2,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: ORIGIN,
+    browserName: 'chromium',
+    headless: true,
+    // Same viewport, scale, locale and time zone every run: screenshots and formatted times stay stable.
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+  webServer: {
+    // `exec` so that stopping the server stops next-server itself, not only a shell around it.
+    command: `node_modules/.bin/next build && exec node_modules/.bin/next start --port ${PORT}`,
+    url: `${ORIGIN}/`,
+    env: serverEnv(),
+    reuseExistingServer: false,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  },
+});

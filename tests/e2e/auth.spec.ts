@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, authCookies, registerViaApi, submitLogin, uniqueEmail } from './support';
+
+test.describe('register, sign out, sign in', () => {
+  test('register lands on the dashboard, signed in, with a pending state while submitting', async ({ page }) => {
+    const email = uniqueEmail('register');
+    await page.goto('/register');
+    await expect(page.getByRole('heading', { name: 'Create account' })).toBeVisible();
+
+    // Hold the API call a moment so the pending state can be seen.
+    await page.route('**/api/auth/register', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Creating account…' })).toBeDisabled();
+
+    await expect(page).toHaveURL('/dashboard');
+    await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+    const cookies = await authCookies(page.context());
+    expect(cookies.access).toBeTruthy();
+    expect(cookies.refresh).toBeTruthy();
+  });
+
+  test('sign out goes to /login and ends the session; sign in brings the user back', async ({ page }) => {
+    const email = uniqueEmail('signout');
+    await registerViaApi(page.request, email);
+    await page.goto('/dashboard');
+    await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect(page).toHaveURL('/login');
+    expect(await authCookies(page.context())).toEqual({ access: undefined, refresh: undefined });
+
+    // Signed out now: the dashboard sends us to sign in.
+    await page.goto('/dashboard');
+    await expect(page).toHaveURL(/\/login\?/);
+
+    await page.goto('/login');
+    await submitLogin(page, email);
+    await expect(page).toHaveURL('/dashboard');
+    await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
+  });
+
+  test('a wrong password is reported in an alert and the user stays on /login', async ({ page, request }) => {
+    const email = uniqueEmail('wrongpw');
+    await registerViaApi(request, email);
+    await page.goto('/login');
+    await submitLogin(page, email, 'not the right password');
+
+    const alert = page.locator('form').getByRole('alert');
+    await expect(alert).toContainText('The email or password is incorrect.');
+    await expect(page).toHaveURL('/login');
+    expect((await authCookies(page.context())).refresh).toBeUndefined();
+    // The button is usable again for the next attempt.
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
+  });
+
+  test('field errors from the API are shown next to their fields', async ({ page }) => {
+    await page.goto('/register');
+    await page.getByLabel('Email', { exact: true }).fill('not-an-email');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+
+    await expect(page.locator('form').getByRole('alert')).toContainText('Some fields are missing or invalid.');
+    const email = page.getByLabel('Email', { exact: true });
+    const password = page.getByLabel('Password', { exact: true });
+    await expect(email).toHaveAttribute('aria-invalid', 'true');
+    await expect(email).toHaveAccessibleDescription(/valid email/i);
+    await expect(password).toHaveAttribute('aria-invalid', 'true');
+    await expect(password).toHaveAccessibleDescription(/at least 8 characters/i);
+    await expect(page.getByLabel('Name', { exact: true })).not.toHaveAttribute('aria-invalid', 'true');
+    // Focus moves to the first field that needs fixing.
+    await expect(email).toBeFocused();
+    await expect(page).toHaveURL('/register');
+  });
+
+  test('form fields carry the right types and autocomplete hints', async ({ page }) => {
+    await page.goto('/login');
+    await expect(page.getByLabel('Email', { exact: true })).toHaveAttribute('autocomplete', 'email');
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'password');
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('autocomplete', 'current-password');
+    await expect(page.getByRole('link', { name: 'Create an account' })).toHaveAttribute('href', '/register');
+
+    await page.goto('/register');
+    await expect(page.getByLabel('Email', { exact: true })).toHaveAttribute('autocomplete', 'email');
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'password');
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('autocomplete', 'new-password');
+  });
+
+  test('signed-in users who open /login or /register go to the dashboard', async ({ page }) => {
+    const email = uniqueEmail('signedin');
+    await registerViaApi(page.request, email);
+    await page.goto('/login');
+    await expect(page).toHaveURL('/dashboard');
+    // A fresh sign-in: with 3-second tokens the first one may be gone by now, and /register is a
+    // public page, where the middleware does not refresh.
+    expect((await page.request.post('/api/auth/login', { data: { email, password: PASSWORD } })).status()).toBe(200);
+    await page.goto('/register');
+    await expect(page).toHaveURL('/dashboard');
+  });
+});

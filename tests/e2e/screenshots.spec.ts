@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { PASSWORD } from './support';
+
+/**
+ * Screenshots for the README, same viewport every run (see playwright.config.ts). They are
+ * always taken (and attached to the report); they replace docs/*.png only with
+ * UPDATE_SCREENSHOTS=1, so that `npm test` leaves the working tree clean.
+ */
+const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
+
+test('screenshots of the sign-in page and the dashboard', async ({ page, baseURL }, testInfo) => {
+  const docs = path.join(path.dirname(testInfo.config.configFile ?? path.resolve('playwright.config.ts')), 'docs');
+  const target = (name: string) => (UPDATE ? path.join(docs, name) : testInfo.outputPath(name));
+
+  await page.goto('/login');
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
+  await page.screenshot({ path: target('login.png'), animations: 'disabled' });
+
+  // A fixed, friendly identity for the picture; the database is fresh each run.
+  const email = 'ada@example.com';
+  const registered = await page.request.post('/api/auth/register', { data: { email, password: PASSWORD, name: 'Ada Lovelace' } });
+  if (registered.status() === 409) {
+    const signedIn = await page.request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+    expect(signedIn.status()).toBe(200);
+  } else {
+    expect(registered.status()).toBe(201);
+  }
+  await page.goto(`${baseURL}/dashboard`);
+  await expect(page.locator('[data-status="ready"]')).toContainText(email);
+  await page.screenshot({ path: target('dashboard.png'), animations: 'disabled', fullPage: true });
+});

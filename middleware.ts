@@ -135,6 +135,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
 
 export const config = {
   // Everything but build assets and files: protection is decided inside, on the normalised path,
-  // so no spelling of a protected path can dodge the matcher.
-  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml).*)'],
+  // so no spelling of a protected path can dodge the matcher. The benchmark's `open` routes (404
+  // unless BENCH_ROUTES is set) stay outside it, to measure a page without any middleware.
+  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml|bench/open$|api/bench/open$).*)'],
 };

@@ -87,6 +87,15 @@ function buildSchema(production: boolean) {
       RATE_LIMIT_PER_ACCOUNT: limit('RATE_LIMIT_PER_ACCOUNT').prefault('10/15m'),
       TRUST_PROXY: flag('TRUST_PROXY').optional(),
       VERCEL: z.string().optional(),
+      // Threads that run bcrypt off the event loop; 0 hashes on the main thread. Unset: one per core.
+      BCRYPT_WORKERS: z.coerce
+        .number({ message: 'BCRYPT_WORKERS must be a whole number' })
+        .int('BCRYPT_WORKERS must be a whole number')
+        .min(0, 'BCRYPT_WORKERS must be 0 or more')
+        .max(64, 'BCRYPT_WORKERS must be at most 64')
+        .optional(),
+      // Serves the tiny routes under /bench and /api/bench that `npm run bench` measures; 404 otherwise.
+      BENCH_ROUTES: flag('BENCH_ROUTES').optional(),
     })
     .superRefine((env, ctx) => {
       if (env.ACCESS_TOKEN_SECRET === env.REFRESH_TOKEN_SECRET) {
@@ -111,6 +120,10 @@ function buildSchema(production: boolean) {
       rateLimitPerIp: env.RATE_LIMIT_PER_IP,
       rateLimitPerAccount: env.RATE_LIMIT_PER_ACCOUNT,
       trustProxy: env.TRUST_PROXY ?? env.VERCEL === '1',
+      /** Worker threads for bcrypt; undefined means one per core (see lib/auth/bcrypt-pool.ts). */
+      bcryptWorkers: env.BCRYPT_WORKERS,
+      /** The benchmark's routes answer only when this is true (unset means off). */
+      benchRoutes: env.BENCH_ROUTES,
     }));
 }
 
@@ -134,6 +147,8 @@ export function readEnv(): Record<string, string | undefined> {
     RATE_LIMIT_PER_ACCOUNT: process.env.RATE_LIMIT_PER_ACCOUNT,
     TRUST_PROXY: process.env.TRUST_PROXY,
     VERCEL: process.env.VERCEL,
+    BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
+    BENCH_ROUTES: process.env.BENCH_ROUTES,
   };
 }
 

@@ -10,10 +10,14 @@
  * Unicode: passwords are NFC-normalised before hashing (NIST SP 800-63B 5.1.1.2), so the same
  * password typed on systems that compose accents differently still matches. Otherwise the
  * comparison is exact: no trimming, no case folding.
+ *
+ * The bcrypt work itself runs on worker threads (lib/auth/bcrypt-pool.ts), so a sign-in does
+ * not stall every other request on the event loop.
  */
 import 'server-only';
 import { createHmac } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import { bcryptCompare, bcryptHash } from './bcrypt-pool';
 
 const PREHASH_LABEL = 'next-token-auth/password-prehash/v1';
 
@@ -24,12 +28,12 @@ export function prehashPassword(password: string): string {
 
 /** Hashes a password at the given bcrypt cost. */
 export async function hashPassword(password: string, cost: number): Promise<string> {
-  return bcrypt.hash(prehashPassword(password), cost);
+  return bcryptHash(prehashPassword(password), cost);
 }
 
 /** Checks a password against a stored hash. */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(prehashPassword(password), hash);
+  return bcryptCompare(prehashPassword(password), hash);
 }
 
 /** Whether a stored hash was made at a lower cost than configured (rehash it on sign-in). */
@@ -46,9 +50,9 @@ const dummyHashes = new Map<number, Promise<string>>();
 export async function verifyAgainstDummy(password: string, cost: number): Promise<false> {
   let dummy = dummyHashes.get(cost);
   if (!dummy) {
-    dummy = bcrypt.hash(crypto.randomUUID(), cost);
+    dummy = bcryptHash(crypto.randomUUID(), cost);
     dummyHashes.set(cost, dummy);
   }
-  await bcrypt.compare(prehashPassword(password), await dummy);
+  await bcryptCompare(prehashPassword(password), await dummy);
   return false;
 }

@@ -1,8 +1,9 @@
 /**
  * Which paths need a signed-in user. Edge-safe (the middleware imports it).
  */
-export const PROTECTED_PAGES = ['/dashboard', '/account'] as const;
-export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password'] as const;
+// `/bench/auth` and `/api/bench/auth` exist only for `npm run bench` (404 unless BENCH_ROUTES is set).
+export const PROTECTED_PAGES = ['/dashboard', '/account', '/bench/auth'] as const;
+export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password', '/api/bench/auth'] as const;
 
 /**
  * The path as routing will see it, for deciding what is protected: percent-decoded, lower-cased,

@@ -1,0 +1,716 @@
+// `npm run bench`: what the auth costs, measured on this machine in one run (issue 6).
+//
+//  1. Builds the app once (`next build`, dist dir .next-bench) and seeds a temporary SQLite
+//     database through the app's own code (bench/seed.mjs).
+//  2. Times access-token verification in plain Node (bench/verify.mjs), before any server runs.
+//  3. Starts `next start` in its own process group (NODE_ENV=production, random secrets,
+//     BCRYPT_COST=12, rate limits raised, BENCH_ROUTES=1) and drives it from a separate load
+//     process (bench/load.mjs, autocannon): the same page and API route outside the middleware,
+//     behind it without auth, and protected; /api/auth/me; refresh rotating through many
+//     sessions; a navigation with and without a silent refresh; sign-ins at cost 12 with a
+//     protected route's p99 measured alongside.
+//  4. Starts a second server with BCRYPT_WORKERS=0 (bcrypt back on the event loop) and repeats
+//     the sign-in measurement, so the bcrypt worker pool is shown before and after.
+//  5. Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.svg.
+//
+// Every figure is the median of --runs timed runs (after a warm-up); runs of the variants being
+// compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
+// are killed at the end, on error and on Ctrl-C. Options (after `npm run bench --`):
+//   --runs N (5)  --duration S (3, seconds per run)  --warmup S (1.5)  --connections N (8)
+//   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, middleware, me, refresh,
+//   navigation, login)  --report-only (re-render the docs from bench/.tmp/results.json)
+import { randomBytes } from 'node:crypto';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderMarkdown, renderSvg, renderTable } from './report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = path.join(ROOT, 'bench', '.tmp');
+const DIST_DIR = '.next-bench';
+const NEXT = path.join(ROOT, 'node_modules', '.bin', 'next');
+const RESULTS_FILE = path.join(WORK, 'results.json');
+
+const { values: argv } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1.5' },
+    connections: { type: 'string', default: '8' },
+    'skip-build': { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+const RUNS = positive(argv.runs, 'runs');
+const DURATION = positive(argv.duration, 'duration');
+const WARMUP = positive(argv.warmup, 'warmup');
+const CONNECTIONS = positive(argv.connections, 'connections');
+const SCENARIOS = ['verify', 'middleware', 'me', 'refresh', 'navigation', 'login'];
+const only = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
+for (const name of only) if (!SCENARIOS.includes(name)) fail(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
+
+/** Sign-ins kept in flight during the storm: enough to keep every core hashing, and a queue. */
+const LOGIN_CONNECTIONS = 2 * os.availableParallelism();
+/**
+ * Offered load of the protected-route probe that runs beside the sign-ins: a fifth of what
+ * /api/auth/me sustains on this machine (measured first), so the probe measures latency, not a
+ * queue of its own.
+ */
+const PROBE_SHARE = 0.2;
+/** Sign-in rounds last longer than the others: one sign-in is ~350 ms of CPU at cost 12. */
+const LOGIN_DURATION = Math.max(DURATION, 5);
+/** Connections for the navigation pair: one, so each figure is a navigation's own latency. */
+const NAV_CONNECTIONS = 1;
+/** Environment variables the app reads (lib/config.ts): the benchmark sets each one itself. */
+const APP_VARIABLES = [
+  'DATABASE_URL', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'ACCESS_TOKEN_EXPIRY', 'REFRESH_TOKEN_EXPIRY', 'SESSION_MAX_AGE',
+  'REFRESH_REUSE_INTERVAL', 'COOKIE_SECURE', 'APP_ORIGIN', 'BCRYPT_COST', 'RATE_LIMIT_PER_IP', 'RATE_LIMIT_PER_ACCOUNT', 'TRUST_PROXY',
+  'VERCEL', 'BCRYPT_WORKERS', 'BENCH_ROUTES',
+];
+const COOKIES = { accessName: 'access_token', refreshName: 'refresh_token' };
+
+function positive(text, name) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number`);
+  return value;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const log = (message) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every server and build runs in a process group of its own, killed as a group
+// (killing `next start` alone would leave its next-server child running).
+
+const groups = new Set();
+let loadProcess = null;
+let tempDir = null;
+
+function spawnGroup(args, env, logFile) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(NEXT, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  groups.add(child.pid);
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return child;
+}
+
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function killGroup(pid) {
+  if (!groups.has(pid)) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    groups.delete(pid);
+    return;
+  }
+  for (let waited = 0; waited < 5000 && groupAlive(pid); waited += 100) await sleep(100);
+  if (groupAlive(pid)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  groups.delete(pid);
+}
+
+function killEverythingNow() {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  groups.clear();
+  if (loadProcess?.pid && loadProcess.exitCode === null) {
+    try {
+      process.kill(loadProcess.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = null;
+}
+
+async function cleanup() {
+  for (const pid of [...groups]) await killGroup(pid);
+  if (loadProcess && loadProcess.exitCode === null) loadProcess.disconnect();
+  killEverythingNow();
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\nbench: ${signal}, stopping the servers`);
+    cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+// Last resort (an uncaught error, process.exit elsewhere): synchronous kills only.
+process.on('exit', killEverythingNow);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const median = (values) => {
+  const sorted = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Medians of each figure over runs, and the problems any run had. */
+function summarizeRuns(runs) {
+  const problems = [];
+  runs.forEach((run, index) => {
+    if (run.unexpected > 0) problems.push(`run ${index + 1}: ${run.unexpected} of ${run.requests} responses had another status (${JSON.stringify(run.statuses)})`);
+    if (run.errors > 0) problems.push(`run ${index + 1}: ${run.errors} connection errors or timeouts`);
+    if (run.ok === 0) problems.push(`run ${index + 1}: no successful response`);
+  });
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)),
+    runs,
+    problems,
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function machine() {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  const mhz = /^cpu MHz\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim();
+  return {
+    cpuModel: model,
+    cpuMhz: mhz ? Math.round(Number(mhz)) : null,
+    cores: os.availableParallelism(),
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg().map((n) => Number(n.toFixed(2))),
+  };
+}
+
+/** Runs a command to completion (a process group of its own), or throws with its log's tail. */
+async function runToEnd(command, args, env, logFile, what) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  groups.add(child.pid);
+  const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal)));
+  await killGroup(child.pid);
+  if (code !== 0) throw new Error(`${what} failed (${code}); the end of ${path.relative(ROOT, logFile)}:\n${tail(logFile)}`);
+}
+
+function tail(file, lines = 25) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (ms, user + system) used so far by every process in a process group, from /proc
+ * (Linux; null elsewhere). CPU per request hardly depends on what else runs on the machine, so it
+ * cross-checks throughput figures taken while other processes compete for the cores.
+ */
+function groupCpuMs(pgid) {
+  if (!existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // Exited meanwhile.
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build, seed, servers
+
+function baseEnv(extra) {
+  const env = { ...process.env };
+  for (const name of APP_VARIABLES) delete env[name];
+  return { ...env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...extra };
+}
+
+function appEnv(secrets, dbFile, port, extra = {}) {
+  return baseEnv({
+    DATABASE_URL: `file:${dbFile}`,
+    ACCESS_TOKEN_SECRET: secrets.access,
+    REFRESH_TOKEN_SECRET: secrets.refresh,
+    APP_ORIGIN: `http://127.0.0.1:${port}`,
+    COOKIE_SECURE: 'false',
+    BCRYPT_COST: '12',
+    RATE_LIMIT_PER_IP: '1000000/1m',
+    RATE_LIMIT_PER_ACCOUNT: '1000000/1m',
+    TRUST_PROXY: 'false',
+    ...extra,
+  });
+}
+
+/**
+ * `next build` rewrites tsconfig.json to include its dist dir's generated types. The benchmark's
+ * dist dir is a throwaway, so when that is the only change, the file is put back as it was.
+ */
+function restoreTsconfig(before) {
+  const file = path.join(ROOT, 'tsconfig.json');
+  const after = readFileSync(file, 'utf8');
+  if (after === before) return;
+  try {
+    const a = JSON.parse(before);
+    const b = JSON.parse(after);
+    b.include = (b.include ?? []).filter((entry) => !entry.startsWith(`${DIST_DIR}/`));
+    if (JSON.stringify(a) === JSON.stringify(b)) writeFileSync(file, before);
+  } catch {
+    // Not plain JSON (comments): leave Next's version.
+  }
+}
+
+async function build(env) {
+  const logFile = path.join(WORK, 'build.log');
+  rmSync(logFile, { force: true });
+  const tsconfig = readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8');
+  const t0 = Date.now();
+  try {
+    await runToEnd(NEXT, ['build'], env, logFile, 'next build');
+  } finally {
+    restoreTsconfig(tsconfig);
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+async function startServer(name, env, port, readyPath, readyStatus) {
+  const logFile = path.join(WORK, `server-${name}.log`);
+  rmSync(logFile, { force: true });
+  const child = spawnGroup(['start', '-p', String(port), '-H', '127.0.0.1'], env, logFile);
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  let exited = null;
+  void child.exited.then((code) => {
+    exited = code;
+  });
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`next start (${name}) exited (${exited}) before it answered; the end of ${path.relative(ROOT, logFile)}:\n${tail(logFile)}`);
+    try {
+      const response = await fetch(origin + readyPath, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === readyStatus) return { child, origin, logFile };
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Error(`next start (${name}) did not answer ${readyPath} with ${readyStatus} within 60 s; see ${path.relative(ROOT, logFile)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load process
+
+let nextRunId = 0;
+const pending = new Map();
+
+function startLoadProcess() {
+  loadProcess = fork(path.join(ROOT, 'bench', 'load.mjs'), [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  loadProcess.on('message', (message) => {
+    const key = message.type === 'pool-ready' ? `pool:${message.name}` : message.id;
+    const waiter = pending.get(key);
+    if (!waiter) return;
+    pending.delete(key);
+    if (message.type === 'error') waiter.reject(new Error(`load generator: ${message.message}`));
+    else waiter.resolve(message);
+  });
+  loadProcess.on('exit', (code) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`the load generator exited (${code})`));
+    pending.clear();
+  });
+}
+
+function sendPool(name, sessions) {
+  return new Promise((resolve, reject) => {
+    pending.set(`pool:${name}`, { resolve, reject });
+    loadProcess.send({ type: 'pool', name, sessions });
+  });
+}
+
+const loadCpu = [];
+/** The process group of the server being measured (for its CPU time per request). */
+let serverGroup = null;
+
+/**
+ * Runs jobs side by side in the load process; their results, in order. The first result also
+ * gets the server's CPU time per successful request over the run (`cpuMsPerRequest`).
+ */
+async function runJobs(jobs) {
+  const id = nextRunId++;
+  const cpuBefore = serverGroup === null ? null : groupCpuMs(serverGroup);
+  const message = await new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    loadProcess.send({ type: 'run', id, jobs });
+  });
+  loadCpu.push(message.cpuShare);
+  const cpuAfter = serverGroup === null ? null : groupCpuMs(serverGroup);
+  const [first] = message.results;
+  if (first && cpuBefore !== null && cpuAfter !== null && first.ok > 0) first.cpuMsPerRequest = (cpuAfter - cpuBefore) / first.ok;
+  return message.results;
+}
+
+const cannon = (origin, spec) => ({ kind: 'cannon', url: origin, connections: CONNECTIONS, duration: DURATION, ...spec });
+
+/**
+ * Measures several variants against each other: a warm-up of each, then RUNS rounds in which
+ * every variant runs once, the order rotating from round to round.
+ */
+async function compare(variants, makeJobs) {
+  const names = Object.keys(variants);
+  for (const name of names) await runJobs(makeJobs(variants[name], WARMUP));
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < RUNS; round += 1) {
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[(i + round) % names.length];
+      const [result] = await runJobs(makeJobs(variants[name], DURATION));
+      runs[name].push(result);
+    }
+  }
+  return runs;
+}
+
+/** Median over rounds of a/b, each round's pair measured back to back. */
+const pairedRatio = (a, b, field) => median(a.map((run, i) => run[field] / b[i][field]));
+
+// ---------------------------------------------------------------------------------------------
+// Smoke checks: the harness measures what it claims to (fails the run otherwise).
+
+async function expectStatus(origin, pathname, init, status, what) {
+  const response = await fetch(origin + pathname, { redirect: 'manual', ...init });
+  await response.arrayBuffer();
+  if (response.status !== status) throw new Error(`smoke check: ${what}: expected ${status}, got ${response.status}`);
+  return response;
+}
+
+function setCookieValue(response, name) {
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(';', 1);
+    const index = pair.indexOf('=');
+    if (pair.slice(0, index) === name) return pair.slice(index + 1);
+  }
+  return null;
+}
+
+async function smokeChecks(origin, seed) {
+  const single = seed.pools.single[0];
+  const cookie = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
+  const open = await expectStatus(origin, '/api/bench/open', {}, 200, 'the open bench API');
+  if (open.headers.has('content-security-policy')) throw new Error('smoke check: /api/bench/open went through the middleware');
+  const plain = await expectStatus(origin, '/bench/plain', {}, 200, 'the plain bench page');
+  if (!plain.headers.has('content-security-policy')) throw new Error('smoke check: /bench/plain did not go through the middleware');
+  await expectStatus(origin, '/api/bench/auth', {}, 401, 'the protected bench API without a token');
+  await expectStatus(origin, '/bench/auth', {}, 303, 'the protected bench page without a token');
+  await expectStatus(origin, '/api/bench/auth', { headers: cookie }, 200, 'the protected bench API with a token');
+  await expectStatus(origin, '/bench/auth', { headers: cookie }, 200, 'the protected bench page with a token');
+  await expectStatus(origin, '/api/auth/me', { headers: cookie }, 200, '/api/auth/me with a token');
+  // A silent refresh, with a session of its own: the page renders and both cookies rotate.
+  const spare = seed.pools.smoke[0];
+  const silent = await expectStatus(origin, '/bench/auth', { headers: { cookie: `${COOKIES.refreshName}=${spare.refresh}` } }, 200, 'a silent refresh');
+  const rotated = setCookieValue(silent, COOKIES.refreshName);
+  if (!rotated || rotated === spare.refresh || !setCookieValue(silent, COOKIES.accessName)) throw new Error('smoke check: the silent refresh did not rotate the cookies');
+  const refreshed = await expectStatus(origin, '/api/auth/refresh', { method: 'POST', headers: { cookie: `${COOKIES.refreshName}=${rotated}` } }, 200, 'refresh');
+  if (!setCookieValue(refreshed, COOKIES.refreshName)) throw new Error('smoke check: refresh set no cookie');
+  const body = JSON.stringify({ email: seed.email, password: seed.password });
+  await expectStatus(origin, '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, 200, 'sign-in');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+async function middlewareScenario(origin, seed) {
+  const single = seed.pools.single[0];
+  // Every variant carries the same cookies, so requests differ only in their path.
+  const headers = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
+  const out = {};
+  for (const [kind, prefix] of [['page', '/bench'], ['api', '/api/bench']]) {
+    const variants = { open: `${prefix}/open`, plain: `${prefix}/plain`, auth: `${prefix}/auth` };
+    log(`middleware, ${kind}: ${Object.values(variants).join(', ')}`);
+    const runs = await compare(variants, (pathname, duration) => [cannon(origin, { path: pathname, headers, duration })]);
+    out[kind] = {
+      open: summarizeRuns(runs.open),
+      plain: summarizeRuns(runs.plain),
+      auth: summarizeRuns(runs.auth),
+      // Throughput ratios per round (variants measured back to back), median over rounds.
+      plainVsOpen: pairedRatio(runs.plain, runs.open, 'rps'),
+      authVsPlain: pairedRatio(runs.auth, runs.plain, 'rps'),
+      authVsOpen: pairedRatio(runs.auth, runs.open, 'rps'),
+      // The same comparison in server CPU time per request (robust to other load on the machine).
+      plainVsOpenCpu: pairedRatio(runs.plain, runs.open, 'cpuMsPerRequest'),
+      authVsPlainCpu: pairedRatio(runs.auth, runs.plain, 'cpuMsPerRequest'),
+    };
+  }
+  return out;
+}
+
+async function meScenario(origin, seed) {
+  const single = seed.pools.single[0];
+  const headers = { cookie: `${COOKIES.accessName}=${single.access}` };
+  log('GET /api/auth/me');
+  const runs = await compare({ me: '/api/auth/me' }, (pathname, duration) => [cannon(origin, { path: pathname, headers, duration })]);
+  return summarizeRuns(runs.me);
+}
+
+async function refreshScenario(origin, seed) {
+  log(`POST /api/auth/refresh, rotating through ${seed.pools.refresh.length} sessions`);
+  await sendPool('refresh', seed.pools.refresh);
+  const runs = await compare({ refresh: '/api/auth/refresh' }, (pathname, duration) => [
+    cannon(origin, { method: 'POST', path: pathname, headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration }),
+  ]);
+  return { ...summarizeRuns(runs.refresh), sessions: seed.pools.refresh.length, sessionsLeft: runs.refresh.at(-1)?.poolLeft ?? null };
+}
+
+async function navigationScenario(origin, seed) {
+  log('navigation to a protected page: valid access cookie vs silent refresh');
+  await sendPool('nav', seed.pools.nav);
+  const single = seed.pools.single[0];
+  const variants = { normal: 'normal', silent: 'silent' };
+  const runs = await compare(variants, (variant, duration) => [
+    variant === 'normal'
+      ? cannon(origin, { path: '/bench/auth', connections: NAV_CONNECTIONS, duration, headers: { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` } })
+      : cannon(origin, { path: '/bench/auth', connections: NAV_CONNECTIONS, duration, pool: 'nav', cookies: COOKIES, sendAccess: false }),
+  ]);
+  const normal = summarizeRuns(runs.normal);
+  const silent = summarizeRuns(runs.silent);
+  return {
+    normal,
+    silent,
+    connections: NAV_CONNECTIONS,
+    sessions: seed.pools.nav.length,
+    p50Ratio: pairedRatio(runs.silent, runs.normal, 'p50'),
+    p99Ratio: pairedRatio(runs.silent, runs.normal, 'p99'),
+    cpuRatio: pairedRatio(runs.silent, runs.normal, 'cpuMsPerRequest'),
+  };
+}
+
+/**
+ * Sign-ins at cost 12 from LOGIN_CONNECTIONS connections, with a paced probe of a protected
+ * route beside them, against the same probe alone. Rounds alternate idle and storm.
+ */
+async function loginScenario(origin, seed, probeRate) {
+  const single = seed.pools.single[0];
+  const probe = (duration, delay = 0) => ({
+    kind: 'probe',
+    url: origin,
+    path: '/api/auth/me',
+    rate: probeRate,
+    duration,
+    delay,
+    headers: { cookie: `${COOKIES.accessName}=${single.access}` },
+  });
+  const login = (duration) =>
+    cannon(origin, {
+      method: 'POST',
+      path: '/api/auth/login',
+      connections: LOGIN_CONNECTIONS,
+      duration,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: seed.email, password: seed.password }),
+    });
+  // The probe starts once the storm is under way and ends before it stops.
+  const storm = (duration) => [login(duration + 1), probe(duration, 0.5)];
+  // Sign-ins already queued when a storm's connections close still run: let them finish.
+  const drain = () => sleep(1000 + LOGIN_CONNECTIONS * 400);
+  await runJobs([probe(WARMUP)]);
+  await runJobs(storm(WARMUP));
+  await drain();
+  const idle = [];
+  const during = [];
+  const logins = [];
+  for (let round = 0; round < RUNS; round += 1) {
+    const [alone] = await runJobs([probe(LOGIN_DURATION)]);
+    idle.push(alone);
+    const [signIns, probed] = await runJobs(storm(LOGIN_DURATION));
+    logins.push(signIns);
+    during.push(probed);
+    await drain();
+  }
+  return {
+    logins: summarizeRuns(logins),
+    idle: summarizeRuns(idle),
+    storm: summarizeRuns(during),
+    p99Ratio: pairedRatio(during, idle, 'p99'),
+    p50Ratio: pairedRatio(during, idle, 'p50'),
+    loginConnections: LOGIN_CONNECTIONS,
+    probeRate,
+  };
+}
+
+/** The probe's rate: a share of what /api/auth/me sustains (measured now unless already known). */
+async function probeRateFor(origin, seed, meRps) {
+  let capacity = meRps;
+  if (!capacity) {
+    const single = seed.pools.single[0];
+    const [run] = await runJobs([cannon(origin, { path: '/api/auth/me', duration: 2, headers: { cookie: `${COOKIES.accessName}=${single.access}` } })]);
+    capacity = run.rps;
+  }
+  return Math.max(5, Math.min(200, Math.round(capacity * PROBE_SHARE)));
+}
+
+async function verifyScenario() {
+  log('access-token verification micro-benchmark (plain Node)');
+  const logFile = path.join(WORK, 'verify.json');
+  rmSync(logFile, { force: true });
+  const rounds = Math.max(3, RUNS);
+  const seconds = Math.min(1, DURATION / 3);
+  await runToEnd(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs');
+  const raw = JSON.parse(readFileSync(logFile, 'utf8'));
+  const medians = Object.fromEntries(Object.entries(raw.opsPerSecond).map(([name, values]) => [name, median(values)]));
+  return { ...raw, medians };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function writeDocs(results) {
+  const docs = path.join(ROOT, 'docs');
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(path.join(docs, 'BENCHMARKS.md'), renderMarkdown(results));
+  writeFileSync(path.join(docs, 'benchmarks.svg'), renderSvg(results));
+  console.log(`\n${renderTable(results)}\n`);
+  log('wrote docs/BENCHMARKS.md and docs/benchmarks.svg');
+}
+
+async function main() {
+  mkdirSync(WORK, { recursive: true });
+  if (argv['report-only']) {
+    writeDocs(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')));
+    return;
+  }
+  const results = {
+    machine: machine(),
+    options: { runs: RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only] },
+  };
+  const secrets = { access: randomBytes(32).toString('hex'), refresh: randomBytes(32).toString('hex') };
+  tempDir = mkdtempSync(path.join(os.tmpdir(), 'next-token-auth-bench-'));
+  const dbFile = path.join(tempDir, 'bench.db');
+
+  if (argv['skip-build'] && existsSync(path.join(ROOT, DIST_DIR, 'BUILD_ID'))) {
+    log(`reusing the build in ${DIST_DIR} (--skip-build)`);
+  } else {
+    log(`next build (dist dir ${DIST_DIR}; log in bench/.tmp/build.log)`);
+    results.buildSeconds = await build(baseEnv({ ACCESS_TOKEN_SECRET: secrets.access, REFRESH_TOKEN_SECRET: secrets.refresh }));
+    log(`built in ${results.buildSeconds.toFixed(0)} s`);
+  }
+
+  if (only.has('verify')) results.verify = await verifyScenario();
+
+  const needsServer = SCENARIOS.filter((name) => name !== 'verify').some((name) => only.has(name));
+  if (needsServer) {
+    const port = await freePort();
+    log('seeding the database through the app code (bench/seed.mjs)');
+    const seedFile = path.join(tempDir, 'seed.json');
+    await runToEnd(
+      process.execPath,
+      ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), seedFile, 'single=1', 'smoke=1', 'refresh=1000', 'nav=200'],
+      appEnv(secrets, dbFile, port),
+      path.join(WORK, 'seed.log'),
+      'bench/seed.mjs',
+    );
+    const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
+
+    log(`next start on port ${port} (bcrypt on worker threads, the default)`);
+    const server = await startServer('pool', appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, '/api/bench/open', 200);
+    serverGroup = server.child.pid;
+    startLoadProcess();
+    await smokeChecks(server.origin, seed);
+    log('smoke checks passed');
+    if (only.has('middleware')) results.middleware = await middlewareScenario(server.origin, seed);
+    if (only.has('me')) results.me = await meScenario(server.origin, seed);
+    if (only.has('refresh')) results.refresh = await refreshScenario(server.origin, seed);
+    if (only.has('navigation')) results.navigation = await navigationScenario(server.origin, seed);
+    let probeRate = null;
+    if (only.has('login')) {
+      probeRate = await probeRateFor(server.origin, seed, results.me?.rps);
+      log(`sign-ins at BCRYPT_COST=12 (${LOGIN_CONNECTIONS} connections) beside /api/auth/me probed at ${probeRate}/s: worker pool`);
+      results.login = { pool: await loginScenario(server.origin, seed, probeRate) };
+    }
+    await killGroup(server.child.pid);
+    serverGroup = null;
+
+    if (only.has('login')) {
+      // Same port, so APP_ORIGIN (the access tokens' issuer and audience) stays the same.
+      log(`next start on port ${port} with BCRYPT_WORKERS=0 (bcrypt on the event loop), no bench routes`);
+      const serverB = await startServer('in-thread', appEnv(secrets, dbFile, port, { BCRYPT_WORKERS: '0' }), port, '/api/auth/me', 401);
+      serverGroup = serverB.child.pid;
+      // Without BENCH_ROUTES the bench routes do not exist.
+      await expectStatus(serverB.origin, '/api/bench/plain', {}, 404, 'a bench route without BENCH_ROUTES');
+      await expectStatus(serverB.origin, '/bench/plain', {}, 404, 'a bench page without BENCH_ROUTES');
+      log('sign-ins again, bcrypt on the event loop');
+      results.login.inThread = await loginScenario(serverB.origin, seed, probeRate);
+      await killGroup(serverB.child.pid);
+      serverGroup = null;
+    }
+  }
+
+  results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };
+  results.machine.loadAverageAtEnd = os.loadavg().map((n) => Number(n.toFixed(2)));
+  results.totalSeconds = (Date.now() - started) / 1000;
+  writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2));
+  writeDocs(results);
+  log(`done in ${results.totalSeconds.toFixed(0)} s`);
+}
+
+try {
+  await main();
+  await cleanup();
+} catch (error) {
+  console.error(`\nbench: ${error instanceof Error ? error.message : String(error)}`);
+  await cleanup();
+  process.exit(1);
+}

@@ -366,8 +366,13 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
           const result = await send({ route, method, params: { id }, headers: { ...extra, origin }, cookie, authorization, contentType: type, body });
           const signedOut = auth === 'none' || auth === 'garbage';
           if (signedOut && (PROTECTED_ROUTES.has(route.name) || route.name === 'refresh')) expect(result.status).toBeGreaterThanOrEqual(400);
-          // A foreign or `null` Origin never changes state (F27).
-          if (origin !== undefined && origin !== ORIGIN && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') expect(result.status).toBeGreaterThanOrEqual(400);
+          // A foreign or `null` Origin, or a cross-site fetch, is refused before anything else (F27);
+          // the 405 exports answer every request alike.
+          const unsafe = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+          if (unsafe && ((origin !== undefined && origin !== ORIGIN) || extra['sec-fetch-site'] === 'cross-site')) {
+            expect([403, 405], `origin ${JSON.stringify(origin)} sec-fetch-site ${String(extra['sec-fetch-site'])}`).toContain(result.status);
+            if (result.status === 403) expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'forbidden_origin' } });
+          }
           expectAliceSessionLive();
         },
       ),

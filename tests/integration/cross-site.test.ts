@@ -191,8 +191,8 @@ describe('no CORS headers, whatever the Origin (F31)', () => {
   for (const origin of ['https://evil.example', 'null', ORIGIN]) {
     it(`every route and method, Origin: ${origin}`, async () => {
       for (const route of routes) {
+        const { jar } = await victimBrowser();
         for (const method of methods) {
-          const { jar } = await victimBrowser();
           const body: RequestOptions =
             method === 'POST' && (route === 'register' || route === 'login')
               ? { json: { email: route === 'login' ? 'victim@example.com' : `cors-${(counter += 1)}@example.com`, password: GOOD_PASSWORD } }

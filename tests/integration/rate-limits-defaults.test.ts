@@ -100,8 +100,8 @@ describe('per-account limit with the default 10/15m', () => {
 
   it('never makes anyone wait more than 15 minutes, however long the attack goes on, and lets the owner in', async () => {
     const waits: number[] = [];
-    // Two hours of an attacker trying a wrong password whenever the server allows one.
-    const end = Date.now() + 2 * 60 * MINUTE;
+    // An hour (four windows) of an attacker trying a wrong password whenever the server allows one.
+    const end = Date.now() + 60 * MINUTE;
     while (Date.now() < end) {
       const response = await login('patient@example.com', 'attacker-guess-123');
       if (response.status === 429) {

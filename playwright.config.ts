@@ -14,8 +14,9 @@ import { chromium, defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const ORIGIN = `http://localhost:${PORT}`;
-// A build folder per port, so two runs at once (E2E_PORT=…) never build over each other.
-const DIST_DIR = PORT === 3100 ? '.next-e2e' : `.next-e2e-${PORT}`;
+// Its own build folder, so the suite never builds over a running dev server's `.next`.
+// (`next build` adds this folder's types to tsconfig.json once; a fixed name keeps that one entry.)
+const DIST_DIR = '.next-e2e';
 
 /** Debian's Chromium (or CHROMIUM_PATH), else Playwright's own download; stop with one line when neither exists. */
 function chromiumPath(): string {

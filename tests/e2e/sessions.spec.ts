@@ -142,6 +142,30 @@ test.describe('/account: sessions and devices', () => {
     await phone.context().close();
   });
 
+  test('the buttons still work after the page sat open past the access token lifetime', async ({ page, browser }) => {
+    const email = uniqueEmail('idlepage');
+    await registerViaApi(page.request, email);
+    const laptop = await signInOnAnotherDevice(browser, email, FIREFOX_WINDOWS);
+    const phone = await signInOnAnotherDevice(browser, email, SAFARI_IPHONE);
+    await page.goto('/account');
+    await expect(sessionRows(page)).toHaveCount(3);
+
+    // No navigation: the browser has dropped the access cookie; the click must refresh, not fail.
+    await waitForAccessTokenExpiry(page);
+    await rowFor(page, 'Safari 17 on iOS').getByRole('button', { name: 'Revoke', exact: true }).click();
+    await expect(sessionRows(page)).toHaveCount(2);
+
+    await waitForAccessTokenExpiry(page);
+    await page.getByRole('button', { name: 'Sign out of other sessions', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Every other session was signed out.' })).toBeVisible();
+    await expect(sessionRows(page)).toHaveCount(1);
+    await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveCount(0);
+    await expect(page).toHaveURL('/account');
+    await expectSignedOutOnNextNavigation(laptop, '/dashboard');
+    await laptop.context().close();
+    await phone.context().close();
+  });
+
   test('password form: a wrong current password and a short new one are shown next to their fields', async ({ page }) => {
     const email = uniqueEmail('pwerrors');
     await registerViaApi(page.request, email);

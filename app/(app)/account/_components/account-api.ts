@@ -3,10 +3,8 @@
  *
  * Why not `authFetch`: it refreshes and retries on every 401, but POST /api/auth/password answers
  * 401 `invalid_credentials` for a wrong current password, and retrying that would spend a second
- * password check (and a refresh) for nothing. A 401 about the session carries a
- * `WWW-Authenticate` challenge (the middleware's and the route handlers' both do); a wrong
- * password does not. So: refresh (single-flight, shared with authFetch) and retry only on a
- * challenged 401. Client-safe.
+ * password check (and a refresh) for nothing. So: refresh (single-flight, shared with authFetch)
+ * and retry only on a 401 about the session. Client-safe.
  */
 import { loginPath } from '@/lib/auth/redirects';
 import { problemOf, networkProblem, type Problem } from '@/lib/client/api';
@@ -14,7 +12,16 @@ import { refreshSession } from '@/lib/client/fetch';
 
 export type Outcome = { kind: 'ok' } | { kind: 'signed-out' } | { kind: 'problem'; status: number; problem: Problem };
 
-const isSessionProblem = (response: Response) => response.status === 401 && response.headers.has('www-authenticate');
+/**
+ * Whether a response says the session is over (rather than, say, the password being wrong).
+ * POST /api/auth/logout is not a protected path, so the middleware does not refresh it and its
+ * 401 has no challenge: its code, `unauthenticated`, tells.
+ */
+async function isSessionProblem(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  if (response.headers.has('www-authenticate')) return true;
+  return (await problemOf(response.clone())).code === 'unauthenticated';
+}
 
 /** Sends a JSON request to our API; resolves to ok, signed-out (even a refresh could not help) or the problem. */
 export async function sendJson(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Outcome> {
@@ -29,11 +36,11 @@ export async function sendJson(method: 'POST' | 'DELETE', path: string, body?: u
   let response: Response;
   try {
     response = await send();
-    if (isSessionProblem(response)) {
+    if (await isSessionProblem(response)) {
       await response.body?.cancel().catch(() => undefined);
       if (!(await refreshSession())) return { kind: 'signed-out' };
       response = await send();
-      if (isSessionProblem(response)) return { kind: 'signed-out' };
+      if (await isSessionProblem(response)) return { kind: 'signed-out' };
     }
   } catch {
     return { kind: 'problem', status: 0, problem: networkProblem };

@@ -10,8 +10,8 @@ import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 import { passwordProblems } from './password-policy';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
-import { assertIpAllowed, consumeAccountAttempt, consumeIpAttempt, countIpFailure, resetAccountAttempts } from './rate-limit';
-import { refreshSession, startSession, type IssuedTokens } from './sessions';
+import { consumeAccountAttempt, consumeIpAttempt, resetAccountAttempts } from './rate-limit';
+import { issueTokens, openSession, refreshSession, startSession, type IssuedTokens } from './sessions';
 import type { AccessTokenKeys } from './tokens';
 import type { LoginInput, RegisterInput } from './validation';
 
@@ -32,9 +32,14 @@ export async function registerUser({ db, config, keys }: AuthDeps, input: Regist
   const problems = passwordProblems(input.password, input.email);
   if (problems.length > 0) throw new AuthError('validation_error', { fields: { password: problems } });
   const passwordHash = await hashPassword(input.password, config.bcryptCost);
-  const user = insertUser(db, { id: crypto.randomUUID(), email: input.email, name: input.name, passwordHash }, now);
-  if (!user) throw new AuthError('email_taken', { fields: { email: ['An account with this email already exists.'] } });
-  const tokens = await startSession(db, config, keys, user.id, client, now);
+  // The user and their first session are written together: never an account without its session.
+  const created = db.$client.transaction(() => {
+    const user = insertUser(db, { id: crypto.randomUUID(), email: input.email, name: input.name, passwordHash }, now);
+    return user ? { user, session: openSession(db, config, user.id, client, now) } : null;
+  })();
+  if (!created) throw new AuthError('email_taken', { fields: { email: ['An account with this email already exists.'] } });
+  const { user } = created;
+  const tokens = await issueTokens(created.session, 0, config, keys, now);
   recordSecurityEvent(db, { type: 'user_registered', userId: user.id, sessionId: tokens.sessionId, client }, now);
   return { user, tokens };
 }
@@ -63,12 +68,13 @@ export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, 
 
 /**
  * Exchanges the refresh cookie's token for a new pair; null means 401 `invalid_refresh_token`.
- * Only presented-but-bad tokens count against the client's IP: an absent cookie is "signed out".
+ * An authentic token is never rate limited: it involves no guessing, and refusing it would let
+ * anyone who fills a shared IP bucket stop every user's silent refresh. Tokens that fail count
+ * against the client's IP, and once it is over its limit they are answered 429.
  */
 export async function renewSession({ db, config, keys }: AuthDeps, rawToken: string | null, client: ClientContext, now: number): Promise<IssuedTokens | null> {
   if (!rawToken) return null;
-  assertIpAllowed(db, config, client, 'refresh', now);
   const tokens = await refreshSession(db, config, keys, rawToken, client, now);
-  if (!tokens) countIpFailure(db, config, client, 'refresh', now);
+  if (!tokens) consumeIpAttempt(db, config, client, 'refresh', now);
   return tokens;
 }

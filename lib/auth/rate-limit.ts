@@ -4,6 +4,7 @@
  *
  * - Per client IP (RATE_LIMIT_PER_IP, default 100/15m): every sign-in, registration and password
  *   check, and every failed refresh, counts. A fixed window; 429 with Retry-After until it ends.
+ *   An authentic refresh token is never refused (see renewSession).
  *   Without TRUST_PROXY the IP is unknown and all clients share one bucket (fails closed: spoofed
  *   forwarding headers never buy a fresh bucket).
  * - Per account (RATE_LIMIT_PER_ACCOUNT, default 10/15m, keyed by normalised email whether or
@@ -16,7 +17,7 @@
  */
 import 'server-only';
 import type { Db } from '@/db/client';
-import { deleteRateLimit, findRateLimit, saveRateLimit } from '@/db/rate-limits';
+import { deleteRateLimit, findRateLimit, pruneRateLimits, saveRateLimit } from '@/db/rate-limits';
 import type { RateLimit } from '@/db/schema';
 import type { Config } from '@/lib/config';
 import { AuthError } from './errors';
@@ -57,14 +58,22 @@ export function decideBackoff(row: RateLimit | null, limit: Limit, now: number):
 
 type Scope = 'ip' | 'account';
 
+const PRUNE_EVERY_MS = 10 * 60_000;
+let lastPrunedAt = 0;
+
+/** Deletes rows whose window is over (each attempt on a new email adds one), at most every 10 minutes. */
+function pruneOccasionally(db: Db, config: Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>, now: number): void {
+  if (now - lastPrunedAt < PRUNE_EVERY_MS) return;
+  lastPrunedAt = now;
+  pruneRateLimits(db, now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs));
+}
+
 interface Attempt {
   scope: Scope;
   key: string;
   limit: Limit;
   decide: (row: RateLimit | null, limit: Limit, now: number) => Decision;
   action: string;
-  /** Count the attempt even when it is refused? (No: a refused attempt costs nothing.) */
-  count: boolean;
 }
 
 /**
@@ -78,10 +87,9 @@ function take(db: Db, attempt: Attempt, client: ClientContext, now: number): voi
     (tx) => {
       const row = liveRow(findRateLimit(tx, attempt.key), attempt.limit, now);
       const verdict = attempt.decide(row, attempt.limit, now);
+      // A refused attempt is not counted: it costs the caller nothing and us no bcrypt work.
       if (verdict.allowed) {
-        if (attempt.count) {
-          saveRateLimit(tx, { key: attempt.key, count: (row?.count ?? 0) + 1, windowStart: row?.windowStart ?? now, lastAt: now, limitedAt: row?.limitedAt ?? null });
-        }
+        saveRateLimit(tx, { key: attempt.key, count: (row?.count ?? 0) + 1, windowStart: row?.windowStart ?? now, lastAt: now, limitedAt: row?.limitedAt ?? null });
       } else if (row && (row.limitedAt === null || row.limitedAt < row.windowStart)) {
         saveRateLimit(tx, { ...row, limitedAt: now });
         record = true;
@@ -99,27 +107,14 @@ const ipKey = (client: ClientContext) => `ip:${client.ip ?? 'unknown'}`;
 const accountKey = (email: string) => `account:${email}`;
 
 /** Counts an auth attempt against the client's IP; throws 429 when its window is used up. */
-export function consumeIpAttempt(db: Db, config: Pick<Config, 'rateLimitPerIp'>, client: ClientContext, action: string, now: number): void {
-  take(db, { scope: 'ip', key: ipKey(client), limit: config.rateLimitPerIp, decide: decideWindow, action, count: true }, client, now);
-}
-
-/** Throws 429 when the client's IP window is used up, without counting (refresh: only failures count). */
-export function assertIpAllowed(db: Db, config: Pick<Config, 'rateLimitPerIp'>, client: ClientContext, action: string, now: number): void {
-  take(db, { scope: 'ip', key: ipKey(client), limit: config.rateLimitPerIp, decide: decideWindow, action, count: false }, client, now);
-}
-
-/** Counts a failed refresh against the client's IP (never throws: the refresh failed anyway). */
-export function countIpFailure(db: Db, config: Pick<Config, 'rateLimitPerIp'>, client: ClientContext, action: string, now: number): void {
-  try {
-    consumeIpAttempt(db, config, client, action, now);
-  } catch (error) {
-    if (!(error instanceof AuthError)) throw error;
-  }
+export function consumeIpAttempt(db: Db, config: Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>, client: ClientContext, action: string, now: number): void {
+  pruneOccasionally(db, config, now);
+  take(db, { scope: 'ip', key: ipKey(client), limit: config.rateLimitPerIp, decide: decideWindow, action }, client, now);
 }
 
 /** Counts a password attempt on an account (existing or not); throws 429 while it is backed off. */
 export function consumeAccountAttempt(db: Db, config: Pick<Config, 'rateLimitPerAccount'>, email: string, client: ClientContext, action: string, now: number): void {
-  take(db, { scope: 'account', key: accountKey(email), limit: config.rateLimitPerAccount, decide: decideBackoff, action, count: true }, client, now);
+  take(db, { scope: 'account', key: accountKey(email), limit: config.rateLimitPerAccount, decide: decideBackoff, action }, client, now);
 }
 
 /** Clears an account's failures after a successful password check. */

@@ -22,8 +22,11 @@ export interface IssuedTokens {
   refreshExpiresAt: number;
 }
 
-async function issue(session: Pick<Session, 'id' | 'userId' | 'nonce' | 'expiresAt'>, generation: number, config: SessionConfig, keys: AccessTokenKeys, now: number): Promise<IssuedTokens> {
-  const access = await signAccessToken({ userId: session.userId, sessionId: session.id }, keys, now);
+type IssuableSession = Pick<Session, 'id' | 'userId' | 'nonce' | 'expiresAt' | 'absoluteExpiresAt'>;
+
+/** Mints the pair for a session at a generation. The access token never outlives the session. */
+export async function issueTokens(session: IssuableSession, generation: number, config: SessionConfig, keys: AccessTokenKeys, now: number): Promise<IssuedTokens> {
+  const access = await signAccessToken({ userId: session.userId, sessionId: session.id }, keys, now, session.absoluteExpiresAt);
   return {
     sessionId: session.id,
     accessToken: access.token,
@@ -33,8 +36,11 @@ async function issue(session: Pick<Session, 'id' | 'userId' | 'nonce' | 'expires
   };
 }
 
-/** Starts a new session for a user (fresh ids and tokens on every sign-in: no fixation). */
-export async function startSession(db: Db, config: SessionConfig, keys: AccessTokenKeys, userId: string, client: ClientContext, now: number): Promise<IssuedTokens> {
+/**
+ * Inserts a new session row for a user (fresh id and nonce on every sign-in: no fixation).
+ * Synchronous, so callers can put it in one transaction with other writes.
+ */
+export function openSession(db: Db, config: SessionConfig, userId: string, client: ClientContext, now: number): IssuableSession {
   const { sessionId, nonce } = newSessionSecrets();
   const absoluteExpiresAt = now + config.sessionMaxAgeMs;
   const row = {
@@ -51,7 +57,12 @@ export async function startSession(db: Db, config: SessionConfig, keys: AccessTo
     ip: client.ip,
   };
   insertSession(db, row);
-  return issue(row, 0, config, keys, now);
+  return row;
+}
+
+/** Starts a new session for a user and returns its first tokens. */
+export async function startSession(db: Db, config: SessionConfig, keys: AccessTokenKeys, userId: string, client: ClientContext, now: number): Promise<IssuedTokens> {
+  return issueTokens(openSession(db, config, userId, client, now), 0, config, keys, now);
 }
 
 /**
@@ -73,11 +84,11 @@ export async function refreshSession(db: Db, config: SessionConfig, keys: Access
         revokeSession(db, session, 'refresh_token_reused', client, now, { generation: token.generation, currentGeneration: session.generation });
         return null;
       case 'grace':
-        return issue(session, session.generation, config, keys, now);
+        return issueTokens(session, session.generation, config, keys, now);
       case 'rotate': {
         const expiresAt = Math.min(now + config.refreshTokenTtlMs, session.absoluteExpiresAt);
         if (bumpGeneration(db, session.id, session.generation, now, expiresAt)) {
-          return issue({ ...session, expiresAt }, session.generation + 1, config, keys, now);
+          return issueTokens({ ...session, expiresAt }, session.generation + 1, config, keys, now);
         }
       }
     }

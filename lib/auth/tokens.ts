@@ -77,14 +77,18 @@ export function getAccessTokenKeys(): Promise<AccessTokenKeys> {
   return defaultKeys;
 }
 
-/** Signs an access token for a user's session; returns it with its expiry (ms). */
+/**
+ * Signs an access token for a user's session; returns it with its expiry (ms). `notAfter` (ms)
+ * caps the expiry, so a token never outlives its session's absolute lifetime.
+ */
 export async function signAccessToken(
   subject: { userId: string; sessionId: string },
   keys: AccessTokenKeys,
   now: number,
+  notAfter = Number.POSITIVE_INFINITY,
 ): Promise<{ token: string; expiresAt: number }> {
   const iat = toSeconds(now);
-  const exp = iat + toSeconds(keys.ttlMs);
+  const exp = Math.min(iat + toSeconds(keys.ttlMs), Math.max(iat + 1, toSeconds(notAfter)));
   const token = await new SignJWT({ sid: subject.sessionId })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
     .setSubject(subject.userId)

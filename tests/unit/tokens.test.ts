@@ -72,6 +72,15 @@ describe('signAccessToken', () => {
     expect(decodeSegment(token.split('.')[1] ?? '')).toMatchObject({ iat: NOW_S, exp: NOW_S + TTL_S });
   });
 
+  it('never outlives the session: notAfter caps exp, and the token is refused after it', async () => {
+    const sessionEnds = T0 + 60_000; // the session's absolute expiry, well inside the token lifetime
+    const { token, expiresAt } = await signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0, sessionEnds);
+    expect(expiresAt).toBe(sessionEnds);
+    expect(decodeSegment(token.split('.')[1] ?? '')).toMatchObject({ iat: NOW_S, exp: NOW_S + 60 });
+    expect((await verify(token, sessionEnds - 1000)).ok).toBe(true);
+    expect(await verify(token, sessionEnds + 6_000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
   it('accepts a hand-made token with our exact header and claims (the forging helper is sound)', async () => {
     expect((await verify(forgeToken(HEADER, claims(), ACCESS_SECRET))).ok).toBe(true);
   });

@@ -103,4 +103,20 @@ test.describe('register, sign out, sign in', () => {
     await page.goto('/register');
     await expect(page).toHaveURL('/dashboard');
   });
+
+  test('the pages load without console errors (hydration, Content-Security-Policy)', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    for (const path of ['/', '/login', '/register']) {
+      await page.goto(path);
+      await page.waitForLoadState('networkidle');
+    }
+    await registerViaApi(page.request, uniqueEmail('console'));
+    await page.goto('/dashboard');
+    await expect(page.locator('[data-status="ready"]')).toBeVisible();
+    expect(errors).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ export function responseForError(error: unknown): NextResponse {
   if (error instanceof AuthError) {
     const headers: Record<string, string> = {};
     if (error.details.retryAfterS !== undefined) headers['Retry-After'] = String(error.details.retryAfterS);
+    // RFC 6750 3: every "not signed in" answer names the scheme it wants.
+    if (error.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
     return errorResponse(error.code, { fields: error.details.fields, headers });
   }
   // Log the class name only: messages of library errors may quote SQL or input.

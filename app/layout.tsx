@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { RouteAnnouncerRole } from '@/app/_components/route-announcer';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -29,6 +30,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <main id="main" className="container site-main">
           {children}
         </main>
+        <RouteAnnouncerRole />
       </body>
     </html>
   );

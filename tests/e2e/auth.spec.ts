@@ -52,8 +52,8 @@ test.describe('register, sign out, sign in', () => {
     await page.goto('/login');
     await submitLogin(page, email, 'not the right password');
 
-    const alert = page.locator('form').getByRole('alert');
-    await expect(alert).toContainText('The email or password is incorrect.');
+    // Page-wide: the form's alert is the only element with that role (see route-announcer.tsx).
+    await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
     await expect(page).toHaveURL('/login');
     expect((await authCookies(page.context())).refresh).toBeUndefined();
     // The button is usable again for the next attempt.
@@ -66,7 +66,7 @@ test.describe('register, sign out, sign in', () => {
     await page.getByLabel('Password', { exact: true }).fill('short');
     await page.getByRole('button', { name: 'Create account', exact: true }).click();
 
-    await expect(page.locator('form').getByRole('alert')).toContainText('Some fields are missing or invalid.');
+    await expect(page.getByRole('alert')).toContainText('Some fields are missing or invalid.');
     const email = page.getByLabel('Email', { exact: true });
     const password = page.getByLabel('Password', { exact: true });
     await expect(email).toHaveAttribute('aria-invalid', 'true');

@@ -189,7 +189,8 @@ function runProbe(job) {
         due += intervalNs;
       }
       if (due < endAt) setTimeout(tick, Math.max(0, Number(due - process.hrtime.bigint()) / 1e6));
-      else finish();
+      // Everything is sent: finish at the end of the window, or when the last response arrives.
+      else setTimeout(finish, Math.max(0, Number(endAt - process.hrtime.bigint()) / 1e6) + 1);
     };
     tick();
   });

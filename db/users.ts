@@ -1,6 +1,6 @@
 /** Queries on `users`. The password hash leaves this module only through findCredentials. */
 import 'server-only';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { users } from './schema';
 
@@ -20,8 +20,21 @@ export function insertUser(db: Db, user: { id: string; email: string; name: stri
   return rows[0] ?? null;
 }
 
+// Prepared once per connection: it runs on every signed-in request that checks its session, and
+// building the query costs more than running it (see db/sessions.ts).
+const byId = new WeakMap<Db, ReturnType<typeof prepareFindUserById>>();
+
+function prepareFindUserById(db: Db) {
+  return db.select(publicColumns).from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+}
+
 export function findUserById(db: Db, id: string): PublicUser | null {
-  return db.select(publicColumns).from(users).where(eq(users.id, id)).get() ?? null;
+  let statement = byId.get(db);
+  if (!statement) {
+    statement = prepareFindUserById(db);
+    byId.set(db, statement);
+  }
+  return statement.get({ id }) ?? null;
 }
 
 /** The user and password hash for a sign-in or password check. */

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { loginPath } from '@/lib/auth/redirects';
 import { problemOf } from '@/lib/client/api';
 import { authFetch } from '@/lib/client/fetch';
+import { isSigningOut } from '@/lib/client/sign-out';
 
 const meSchema = z.object({
   user: z.object({ email: z.string() }),
@@ -45,7 +46,8 @@ export function SessionStatus() {
   useEffect(() => {
     let current = true;
     void fetchStatus().then((next) => {
-      if (!current) return;
+      // During a sign-out the 401 is expected, and the sign-out does its own navigation.
+      if (!current || isSigningOut()) return;
       if (next === null) window.location.assign(loginPath(`${window.location.pathname}${window.location.search}`));
       else setStatus(next);
     });

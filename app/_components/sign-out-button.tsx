@@ -1,34 +1,25 @@
 'use client';
 import { useState } from 'react';
 import { networkProblem } from '@/lib/client/api';
+import { signOut } from '@/lib/client/sign-out';
 
-/**
- * `Sign out`: POST /api/auth/logout (revokes the session and clears both cookies), then a full
- * navigation to /login, so nothing rendered for the signed-in user stays in the router's cache.
- */
+/** `Sign out`: revokes this session, clears the cookies and goes to /login (lib/client/sign-out.ts). */
 export function SignOutButton() {
   const [pending, setPending] = useState(false);
   const [failed, setFailed] = useState(false);
 
-  async function signOut(): Promise<void> {
+  async function onClick(): Promise<void> {
     setPending(true);
     setFailed(false);
-    try {
-      const response = await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
-      if (response.ok) {
-        window.location.replace('/login');
-        return;
-      }
-    } catch {
-      // Offline: fall through and say so; the session is still live, so do not pretend otherwise.
-    }
+    // On success the page is being replaced: stay pending.
+    if (await signOut()) return;
     setFailed(true);
     setPending(false);
   }
 
   return (
     <div className="sign-out">
-      <button type="button" className="button" onClick={signOut} disabled={pending}>
+      <button type="button" className="button" onClick={onClick} disabled={pending}>
         {pending ? 'Signing out…' : 'Sign out'}
       </button>
       {failed ? (

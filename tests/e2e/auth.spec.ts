@@ -46,6 +46,27 @@ test.describe('register, sign out, sign in', () => {
     await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
   });
 
+  test('signing out while the dashboard is still checking the session lands on plain /login', async ({ page }) => {
+    await registerViaApi(page.request, uniqueEmail('signoutrace'));
+    // Hold the dashboard's /api/auth/me until the sign-out is done: it then comes back 401.
+    let releaseMe: () => void = () => undefined;
+    const meHeld = new Promise<void>((resolve) => {
+      releaseMe = resolve;
+    });
+    await page.route('**/api/auth/me', async (route) => {
+      await meHeld;
+      await route.continue();
+    });
+    await page.goto('/dashboard');
+    const loggedOut = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/auth/logout');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await loggedOut;
+    releaseMe();
+    await expect(page).toHaveURL('/login');
+    await page.waitForLoadState('networkidle');
+    await expect(page).toHaveURL('/login');
+  });
+
   test('a wrong password is reported in an alert and the user stays on /login', async ({ page, request }) => {
     const email = uniqueEmail('wrongpw');
     await registerViaApi(request, email);

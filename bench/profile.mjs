@@ -1,7 +1,7 @@
 // Summarizes a V8 CPU profile (`node --cpu-prof`) of the benchmark server: where its CPU time
 // went, by package and by our own files, with bundled chunks mapped back through their source
 // maps. `npm run bench -- --profile <scenario>` records one; it can also be run by hand:
-//   node bench/profile.mjs <file.cpuprofile> [ms to skip at the start]
+//   node bench/profile.mjs <file.cpuprofile> [from ms] [to ms]
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
@@ -81,17 +81,18 @@ function stackGroupOf({ file, origin }) {
  * Self time by category and function, and inclusive time by stack group (a sample counts for a
  * group when any frame of that group is on its stack), busy time only (idle excluded).
  */
-export function summarizeProfile(file, fromMs = 0) {
+export function summarizeProfile(file, fromMs = 0, toMs = Infinity) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const selfUs = new Map();
-  // Only samples from `fromMs` after the profile started (skips start-up and warm-up).
+  // Only samples between `fromMs` and `toMs` after the profile started (one load's window).
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     at += profile.timeDeltas[i] ?? 0;
-    if (at - profile.startTime >= fromMs * 1000) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const ms = (at - profile.startTime) / 1000;
+    if (ms >= fromMs && ms < toMs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const groupsOf = new Map();
   const stackGroups = (id) => {
@@ -128,10 +129,10 @@ export function summarizeProfile(file, fromMs = 0) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: node bench/profile.mjs <file.cpuprofile> [ms to skip at the start]');
+    console.error('usage: node bench/profile.mjs <file.cpuprofile> [from ms] [to ms]');
     process.exit(2);
   }
-  const summary = summarizeProfile(file, Number(process.argv[3] ?? 0));
+  const summary = summarizeProfile(file, Number(process.argv[3] ?? 0), Number(process.argv[4] ?? Infinity));
   console.log(`busy CPU: ${summary.busyMs.toFixed(0)} ms\n\nby package / our folder:`);
   for (const c of summary.categories.slice(0, 30)) console.log(`${(c.share * 100).toFixed(1).padStart(6)} %  ${c.ms.toFixed(0).padStart(7)} ms  ${c.name}`);
   console.log('\nwith this on the stack (inclusive):');

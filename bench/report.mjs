@@ -151,8 +151,7 @@ ${table(['variant', 'path', 'req/s', 'vs outside', 'p50 ms', 'p99 ms', 'server C
   the protected variant uses **${times(m.page.authVsPlainCpu)}** (page) and **${times(m.api.authVsPlainCpu)}** (API) the CPU of the
   do-nothing middleware, and the sandbox alone **${times(m.page.plainVsOpenCpu)}** and **${times(m.api.plainVsOpenCpu)}** that of no middleware.
 
-Ratios are medians over rounds of each round's back-to-back pair, which cancels slow drift in the
-machine's load better than a ratio of medians.
+Ratios are ratios of the medians in the table.
 `;
 }
 
@@ -281,18 +280,146 @@ function methodSection(r) {
 `;
 }
 
-/** Text for each missed target: what the profile showed and what remains. */
+function piecesSection(r) {
+  const p = r.pieces;
+  if (!p) return '';
+  const m = p.medians;
+  const labels = {
+    renewSession: '`renewSession`: all a refresh asks of `lib/` (parse and MAC-check the token, SELECT, atomic UPDATE, new access JWT and refresh token)',
+    signAccessToken: '`signAccessToken` alone (jose, WebCrypto HMAC with the pre-imported key)',
+    findSession: '`findSession` alone (one prepared SELECT)',
+    bumpGeneration: '`bumpGeneration` alone (one prepared UPDATE, WAL)',
+    authenticate: '`authenticate`: all `/api/auth/me` asks of `lib/` (token from the cache, session and user from SQLite)',
+  };
+  const rows = Object.keys(labels).filter((name) => m[name] !== undefined).map((name) => [labels[name], `${(m[name] * 1000).toFixed(0)} µs`]);
+  return `## 7. Our own part of the hot paths, without Next.js
+
+\`bench/pieces.mjs\` calls the app's real functions (through tsx) against a SQLite database of its own,
+${int(p.sessions)} sessions, one call at a time; median of ${p.rounds} rounds. Compare with the server's CPU time per
+request above: the difference is the framework's.
+
+${table(['our code', 'time per call'], rows)}
+`;
+}
+
+function profileTable(window) {
+  const rows = window.onStack.map((g) => [g.name, pct(g.share)]);
+  const top = window.categories.slice(0, 8).map((c) => [c.name, pct(c.share)]);
+  return `${table(['on the stack (inclusive)', 'share of busy CPU'], rows)}
+
+${table(['where the CPU went (self time, top 8)', 'share'], top)}`;
+}
+
+function profileSection(r) {
+  const p = r.profile;
+  if (!p) return '';
+  return `## 8. Profiles: where the server's CPU goes
+
+A third server ran under \`node --cpu-prof\` (profiling slows it down, so no figure above comes from it),
+first under the refresh load, then under silent-refresh navigations; each window of the profile is
+summarized on its own by \`bench/profile.mjs\`, which maps the bundled chunks back to their sources
+through their source maps. "On the stack" counts a sample for a group when any frame of that group
+is on its stack: it is the CPU our code causes, whoever runs it. Work that continues after an
+\`await\` (jose's WebCrypto job, for instance) has only the library on its stack, so the library's own
+row is listed too.
+
+### \`POST /api/auth/refresh\` (${int(p.refresh.requests)} requests, ${int(p.refresh.busyMs)} ms of busy CPU)
+
+${profileTable(p.refresh)}
+
+### Silent-refresh navigation (${int(p.navigation.requests)} navigations, ${int(p.navigation.busyMs)} ms of busy CPU)
+
+${profileTable(p.navigation)}
+`;
+}
+
+const share = (profileWindow, name) => profileWindow?.onStack.find((g) => g.name.startsWith(name))?.share ?? 0;
+
+/** For each missed target: what the profile and the pieces show, what was fixed, what remains. */
 function analysisSection(r, targets) {
-  const missed = targets.filter((t) => !t.ok);
+  const missed = (prefix) => targets.some((t) => !t.ok && t.target.startsWith(prefix));
   const notes = [];
-  if (r.middleware && missed.some((t) => t.target.startsWith('Our auth check'))) {
-    notes.push(`- **Auth check cost.** What the protected path adds over the do-nothing middleware is
-  one cookie read and, after the first request with a token, a lookup in the verified-token cache
-  (section 6: ${int(r.verify?.medians?.oursHit)} per second, well under a microsecond). A miss of a few percent
-  here is within the run-to-run spread of this machine; the sandbox itself (the "without auth" row)
-  is Next's cost, not ours.`);
+  const mw = r.middleware;
+  const openCpu = mw?.api.open.cpuMsPerRequest;
+  const plainCpu = mw?.api.plain.cpuMsPerRequest;
+  if (mw && missed('Our auth check')) {
+    notes.push(`### Auth check cost
+
+What the protected path adds over the do-nothing middleware is one cookie read and, after a
+token's first request, one lookup in the verified-token cache (section 6: ${int(r.verify?.medians?.oursHit)} per
+second, under a microsecond). Server CPU per request, which other load on the machine disturbs
+less than throughput, puts the protected variant at ${times(mw.page.authVsPlainCpu)} (page) and ${times(mw.api.authVsPlainCpu)} (API)
+of the do-nothing middleware. A miss of a few percent in throughput is within the run-to-run spread
+of a shared 2-core machine; the large step is the Edge sandbox itself (the "without auth" row),
+which is Next's.`);
   }
-  return notes.length === 0 ? '' : `## What the misses are, and what remains\n\n${notes.join('\n')}\n`;
+  if (r.refresh && missed('Refresh')) {
+    const ours = share(r.profile?.refresh, 'ours: route');
+    const jose = share(r.profile?.refresh, 'jose');
+    const mwShare = share(r.profile?.refresh, 'ours: middleware');
+    const cpuPer = r.refresh.cpuMsPerRequest;
+    notes.push(`### Refresh throughput
+
+One refresh cost the server **${cpu(cpuPer)} ms of CPU**; a trivial API route costs ${cpu(openCpu)} ms outside the
+middleware and ${cpu(plainCpu)} ms behind it (section 1), so on this machine one Node process cannot serve
+1,000 of either per second, whatever the route does. The profile (section 8) puts our route handler,
+\`lib/\` and \`db/\` on the stack for **${pct(ours)}** of the server's CPU during refreshes (jose's signing
+job ${pct(jose)}, our middleware function ${pct(mwShare)}); the rest is Next.js (routing, the Edge sandbox, request and
+response objects, web streams, AsyncLocalStorage) and garbage collection. In plain Node our whole
+refresh takes ${r.pieces ? `${(r.pieces.medians.renewSession * 1000).toFixed(0)} µs` : '–'} (section 7), of which SQLite's UPDATE is ${r.pieces ? `${(r.pieces.medians.bumpGeneration * 1000).toFixed(0)} µs` : '–'}:
+SQLite is not the limit.
+
+Fixed here: the profile showed drizzle building its SQL on every call costing several times the
+query itself; \`findSession\`, \`bumpGeneration\` and \`findUserById\` are now prepared once per
+connection (\`db/sessions.ts\`, \`db/users.ts\`).
+
+What remains, and why:
+- **The framework's share** is not ours to cut inside a route handler. Refresh is stateless apart
+  from SQLite (WAL, one row per session), so it scales with processes: several \`next start\`
+  instances (or a cluster) on the same database multiply it.
+- **The middleware runs for \`/api/auth/refresh\`** (it sets a CSP nonce on a JSON response). Keeping
+  \`/api/auth/*\` JSON routes out of the matcher would save about ${mw ? `${cpu(plainCpu - openCpu)} ms` : 'the sandbox cost'} per request
+  (section 1's plain vs open API rows). A decision for \`middleware.ts\`'s owner.
+- **Signing with WebCrypto** (${r.pieces ? `${(r.pieces.medians.signAccessToken * 1000).toFixed(0)} µs` : '–'} per token here) is an async job with fixed overhead; on the Node
+  side a \`node:crypto\` HMAC would be several times cheaper, but \`lib/auth/tokens.ts\` is shared
+  with the Edge middleware, where only WebCrypto exists.`);
+  }
+  if (r.navigation && missed('A navigation')) {
+    notes.push(`### Silent refresh
+
+A silent refresh is two requests in one navigation: the middleware calls \`POST /api/auth/refresh\`
+over HTTP (the Edge runtime cannot open SQLite), which is itself routed, passed through the
+middleware sandbox again and handled, and only then does the page render. Server CPU per
+navigation was ${times(r.navigation.cpuRatio)} that of a normal one; the refresh request alone is section 3's
+${cpu(r.refresh?.cpuMsPerRequest)} ms. Our code's share of the silent navigation's CPU (section 8) is
+${pct(share(r.profile?.navigation, 'ours: route'))} plus ${pct(share(r.profile?.navigation, 'ours: middleware'))} in the middleware function.
+What remains: excluding the refresh route from the matcher (see above) removes one sandbox pass;
+removing the HTTP hop needs the middleware on the Node.js runtime (Next 16's \`proxy\` with
+\`runtime: 'nodejs'\`), so it could rotate the session in-process: an architecture change for
+\`middleware.ts\`'s owner, not a tuning.`);
+  }
+  if (r.login?.pool && missed('Protected route p99')) {
+    notes.push(`### Protected route during sign-ins
+
+With the pool, bcrypt no longer runs on the event loop, but on ${r.machine.cores} cores the workers, the server's
+main thread and the load generator still share the CPU. The workers run at nice 10, so the main
+thread wins a core when it needs one; what is left is the load generator's share and the CPU time
+the kernel still gives the workers. \`BCRYPT_WORKERS=${Math.max(1, r.machine.cores - 1)}\` (cores − 1) leaves a core to requests
+at the price of sign-in throughput.`);
+  }
+  if (r.verify && missed('… and a token seen for the first time')) {
+    const m = r.verify.medians;
+    notes.push(`### First-time verification against jsonwebtoken
+
+jose verifies through WebCrypto: every call is an asynchronous crypto job (${(1e6 / m.jose).toFixed(0)} µs per call here)
+where jsonwebtoken with a \`KeyObject\` makes a synchronous \`node:crypto\` HMAC (${(1e6 / m.jsonwebtokenKeyObject).toFixed(0)} µs). Our checks
+around jose (exact header, canonical base64url, payload shape, zod) add ${((1e6 / m.oursMiss) - (1e6 / m.jose)).toFixed(0)} µs. It happens once per
+token and process: the ${(1e6 / m.oursHit).toFixed(2)} µs cached path serves every later request of the token's life
+(15 minutes by default), which is the path the target is met on. The middleware runs on the Edge
+runtime, where WebCrypto is the only HMAC; a Node-only verifier could use \`node:crypto\` for the
+route handlers' second check, a change to \`lib/auth/tokens.ts\` for its owner.`);
+  }
+  return notes.length === 0 ? '' : `## What the misses are, and what remains\n\n${notes.join('\n\n')}\n`;
 }
 
 /** The whole docs/BENCHMARKS.md. */
@@ -313,7 +440,7 @@ export function renderMarkdown(r) {
   return `# Benchmarks
 
 Written by \`npm run bench\` (\`bench/run.mjs\`) from its last run; rerun it rather than editing this file.
-What it measures and why: [issue 6](#how-it-was-measured). Chart: [benchmarks.svg](benchmarks.svg).
+Method: [How it was measured](#how-it-was-measured). Chart: [benchmarks.svg](benchmarks.svg).
 
 ## Machine
 
@@ -334,6 +461,8 @@ ${refreshSection(r)}
 ${navigationSection(r)}
 ${loginSection(r)}
 ${verifySection(r)}
+${piecesSection(r)}
+${profileSection(r)}
 ${analysisSection(r, targets)}
 ${methodSection(r)}
 ${problems.length ? `## Problems seen during the run\n\n${problems.map((p) => `- ${p}`).join('\n')}\n` : ''}`.replace(/\n{3,}/g, '\n\n');

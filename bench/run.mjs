@@ -11,14 +11,18 @@
 //     protected route's p99 measured alongside.
 //  4. Starts a second server with BCRYPT_WORKERS=0 (bcrypt back on the event loop) and repeats
 //     the sign-in measurement, so the bcrypt worker pool is shown before and after.
-//  5. Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.svg.
+//  5. Profiles a third server (`node --cpu-prof`) under the refresh and silent-refresh loads and
+//     splits its CPU time into ours and the framework's (bench/profile.mjs); bench/pieces.mjs
+//     times our own part of those paths without Next.js.
+//  6. Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.svg.
 //
 // Every figure is the median of --runs timed runs (after a warm-up); runs of the variants being
 // compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
 // are killed at the end, on error and on Ctrl-C. Options (after `npm run bench --`):
 //   --runs N (5)  --duration S (3, seconds per run)  --warmup S (1.5)  --connections N (8)
-//   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, middleware, me, refresh,
-//   navigation, login)  --report-only (re-render the docs from bench/.tmp/results.json)
+//   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, pieces, middleware, me,
+//   refresh, navigation, login, profile)  --report-only (re-render the docs from
+//   bench/.tmp/results.json)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { summarizeProfile } from './profile.mjs';
 import { renderMarkdown, renderSvg, renderTable } from './report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +56,7 @@ const RUNS = positive(argv.runs, 'runs');
 const DURATION = positive(argv.duration, 'duration');
 const WARMUP = positive(argv.warmup, 'warmup');
 const CONNECTIONS = positive(argv.connections, 'connections');
-const SCENARIOS = ['verify', 'middleware', 'me', 'refresh', 'navigation', 'login'];
+const SCENARIOS = ['verify', 'pieces', 'middleware', 'me', 'refresh', 'navigation', 'login', 'profile'];
 const only = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
 for (const name of only) if (!SCENARIOS.includes(name)) fail(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
 
@@ -97,9 +102,9 @@ const groups = new Set();
 let loadProcess = null;
 let tempDir = null;
 
-function spawnGroup(args, env, logFile) {
+function spawnGroup(command, args, env, logFile) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(NEXT, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   groups.add(child.pid);
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -227,11 +232,16 @@ function machine() {
   };
 }
 
-/** Runs a command to completion (a process group of its own), or throws with its log's tail. */
-async function runToEnd(command, args, env, logFile, what) {
+/**
+ * Runs a command to completion (a process group of its own), or throws with its log's tail.
+ * Output goes to `logFile`; with `outFile`, standard output goes there instead.
+ */
+async function runToEnd(command, args, env, logFile, what, outFile = null) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  const out = outFile ? openSync(outFile, 'w') : fd;
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', out, fd] });
   closeSync(fd);
+  if (outFile) closeSync(out);
   groups.add(child.pid);
   const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal)));
   await killGroup(child.pid);
@@ -331,10 +341,19 @@ async function build(env) {
   return (Date.now() - t0) / 1000;
 }
 
-async function startServer(name, env, port, readyPath, readyStatus) {
+/**
+ * Starts `next start` in a process group of its own and waits until `readyPath` answers
+ * `readyStatus`. With `profileDir`, the server runs under `node --cpu-prof` (one process in
+ * Next 16: the CLI becomes the server) and writes its profile there when it stops.
+ */
+async function startServer(name, env, port, readyPath, readyStatus, profileDir = null) {
   const logFile = path.join(WORK, `server-${name}.log`);
   rmSync(logFile, { force: true });
-  const child = spawnGroup(['start', '-p', String(port), '-H', '127.0.0.1'], env, logFile);
+  const args = ['start', '-p', String(port), '-H', '127.0.0.1'];
+  const child = profileDir
+    ? spawnGroup(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), ...args], env, logFile)
+    : spawnGroup(NEXT, args, env, logFile);
+  child.startedAt = Date.now();
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   let exited = null;
@@ -426,8 +445,12 @@ async function compare(variants, makeJobs) {
   return runs;
 }
 
-/** Median over rounds of a/b, each round's pair measured back to back. */
-const pairedRatio = (a, b, field) => median(a.map((run, i) => run[field] / b[i][field]));
+/** The ratio of two variants' medians of a figure (what the targets are stated in). */
+const ratioOfMedians = (a, b, field) => {
+  const top = median(a.map((run) => run[field]));
+  const bottom = median(b.map((run) => run[field]));
+  return top === null || bottom === null || bottom === 0 ? null : top / bottom;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Smoke checks: the harness measures what it claims to (fails the run otherwise).
@@ -487,13 +510,12 @@ async function middlewareScenario(origin, seed) {
       open: summarizeRuns(runs.open),
       plain: summarizeRuns(runs.plain),
       auth: summarizeRuns(runs.auth),
-      // Throughput ratios per round (variants measured back to back), median over rounds.
-      plainVsOpen: pairedRatio(runs.plain, runs.open, 'rps'),
-      authVsPlain: pairedRatio(runs.auth, runs.plain, 'rps'),
-      authVsOpen: pairedRatio(runs.auth, runs.open, 'rps'),
+      plainVsOpen: ratioOfMedians(runs.plain, runs.open, 'rps'),
+      authVsPlain: ratioOfMedians(runs.auth, runs.plain, 'rps'),
+      authVsOpen: ratioOfMedians(runs.auth, runs.open, 'rps'),
       // The same comparison in server CPU time per request (robust to other load on the machine).
-      plainVsOpenCpu: pairedRatio(runs.plain, runs.open, 'cpuMsPerRequest'),
-      authVsPlainCpu: pairedRatio(runs.auth, runs.plain, 'cpuMsPerRequest'),
+      plainVsOpenCpu: ratioOfMedians(runs.plain, runs.open, 'cpuMsPerRequest'),
+      authVsPlainCpu: ratioOfMedians(runs.auth, runs.plain, 'cpuMsPerRequest'),
     };
   }
   return out;
@@ -509,7 +531,6 @@ async function meScenario(origin, seed) {
 
 async function refreshScenario(origin, seed) {
   log(`POST /api/auth/refresh, rotating through ${seed.pools.refresh.length} sessions`);
-  await sendPool('refresh', seed.pools.refresh);
   const runs = await compare({ refresh: '/api/auth/refresh' }, (pathname, duration) => [
     cannon(origin, { method: 'POST', path: pathname, headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration }),
   ]);
@@ -518,7 +539,6 @@ async function refreshScenario(origin, seed) {
 
 async function navigationScenario(origin, seed) {
   log('navigation to a protected page: valid access cookie vs silent refresh');
-  await sendPool('nav', seed.pools.nav);
   const single = seed.pools.single[0];
   const variants = { normal: 'normal', silent: 'silent' };
   const runs = await compare(variants, (variant, duration) => [
@@ -533,9 +553,9 @@ async function navigationScenario(origin, seed) {
     silent,
     connections: NAV_CONNECTIONS,
     sessions: seed.pools.nav.length,
-    p50Ratio: pairedRatio(runs.silent, runs.normal, 'p50'),
-    p99Ratio: pairedRatio(runs.silent, runs.normal, 'p99'),
-    cpuRatio: pairedRatio(runs.silent, runs.normal, 'cpuMsPerRequest'),
+    p50Ratio: ratioOfMedians(runs.silent, runs.normal, 'p50'),
+    p99Ratio: ratioOfMedians(runs.silent, runs.normal, 'p99'),
+    cpuRatio: ratioOfMedians(runs.silent, runs.normal, 'cpuMsPerRequest'),
   };
 }
 
@@ -585,8 +605,8 @@ async function loginScenario(origin, seed, probeRate) {
     logins: summarizeRuns(logins),
     idle: summarizeRuns(idle),
     storm: summarizeRuns(during),
-    p99Ratio: pairedRatio(during, idle, 'p99'),
-    p50Ratio: pairedRatio(during, idle, 'p50'),
+    p99Ratio: ratioOfMedians(during, idle, 'p99'),
+    p50Ratio: ratioOfMedians(during, idle, 'p50'),
     loginConnections: LOGIN_CONNECTIONS,
     probeRate,
   };
@@ -605,14 +625,68 @@ async function probeRateFor(origin, seed, meRps) {
 
 async function verifyScenario() {
   log('access-token verification micro-benchmark (plain Node)');
-  const logFile = path.join(WORK, 'verify.json');
+  const outFile = path.join(WORK, 'verify.json');
+  const logFile = path.join(WORK, 'verify.log');
   rmSync(logFile, { force: true });
   const rounds = Math.max(3, RUNS);
   const seconds = Math.min(1, DURATION / 3);
-  await runToEnd(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs');
-  const raw = JSON.parse(readFileSync(logFile, 'utf8'));
+  await runToEnd(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs', outFile);
+  const raw = JSON.parse(readFileSync(outFile, 'utf8'));
   const medians = Object.fromEntries(Object.entries(raw.opsPerSecond).map(([name, values]) => [name, median(values)]));
   return { ...raw, medians };
+}
+
+async function piecesScenario(secrets, port) {
+  log('our own work on the hot paths, without Next.js (bench/pieces.mjs)');
+  const outFile = path.join(WORK, 'pieces.json');
+  rmSync(path.join(WORK, 'pieces.log'), { force: true });
+  const dbFile = path.join(tempDir, 'pieces.db');
+  const rounds = Math.max(3, RUNS);
+  const seconds = Math.min(1, DURATION / 3);
+  await runToEnd(
+    process.execPath,
+    ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'pieces.mjs'), String(rounds), String(seconds)],
+    appEnv(secrets, dbFile, port),
+    path.join(WORK, 'pieces.log'),
+    'bench/pieces.mjs',
+    outFile,
+  );
+  const raw = JSON.parse(readFileSync(outFile, 'utf8'));
+  return { ...raw, medians: Object.fromEntries(Object.entries(raw.msPerOp).map(([name, values]) => [name, median(values)])) };
+}
+
+/**
+ * A server under `node --cpu-prof`, loaded with refresh requests and then with silent-refresh
+ * navigations (sessions from the load process's pools, still current); each window of the profile
+ * is summarized on its own. Profiling slows the server down, so no figure is taken from here.
+ */
+async function profileScenario(env, port, seconds) {
+  const profileDir = path.join(WORK, 'profile');
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
+  log(`next start under --cpu-prof on port ${port}: refresh, then silent-refresh navigations, ${seconds} s each`);
+  const server = await startServer('profile', env, port, '/api/bench/open', 200, profileDir);
+  serverGroup = server.child.pid;
+  const windows = {};
+  const loads = {
+    refresh: cannon(server.origin, { method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration: seconds }),
+    navigation: cannon(server.origin, { path: '/bench/auth', connections: NAV_CONNECTIONS, pool: 'nav', cookies: COOKIES, sendAccess: false, duration: seconds }),
+  };
+  for (const [name, job] of Object.entries(loads)) {
+    const from = Date.now() - server.child.startedAt;
+    const [result] = await runJobs([job]);
+    windows[name] = { fromMs: from + 500, toMs: Date.now() - server.child.startedAt - 200, requests: result.ok };
+  }
+  await killGroup(server.child.pid);
+  serverGroup = null;
+  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the profiled server wrote no .cpuprofile (it did not exit cleanly on SIGTERM)');
+  const out = {};
+  for (const [name, window] of Object.entries(windows)) {
+    const summary = summarizeProfile(path.join(profileDir, file), window.fromMs, window.toMs);
+    out[name] = { ...window, busyMs: summary.busyMs, onStack: summary.onStack, categories: summary.categories.slice(0, 12), functions: summary.functions.slice(0, 15) };
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,10 +723,11 @@ async function main() {
   }
 
   if (only.has('verify')) results.verify = await verifyScenario();
+  const port = await freePort();
+  if (only.has('pieces')) results.pieces = await piecesScenario(secrets, port);
 
-  const needsServer = SCENARIOS.filter((name) => name !== 'verify').some((name) => only.has(name));
+  const needsServer = SCENARIOS.filter((name) => name !== 'verify' && name !== 'pieces').some((name) => only.has(name));
   if (needsServer) {
-    const port = await freePort();
     log('seeding the database through the app code (bench/seed.mjs)');
     const seedFile = path.join(tempDir, 'seed.json');
     await runToEnd(
@@ -670,6 +745,9 @@ async function main() {
     startLoadProcess();
     await smokeChecks(server.origin, seed);
     log('smoke checks passed');
+    // The profile scenario rotates these pools too: hand them over even when their scenarios are skipped.
+    await sendPool('refresh', seed.pools.refresh);
+    await sendPool('nav', seed.pools.nav);
     if (only.has('middleware')) results.middleware = await middlewareScenario(server.origin, seed);
     if (only.has('me')) results.me = await meScenario(server.origin, seed);
     if (only.has('refresh')) results.refresh = await refreshScenario(server.origin, seed);
@@ -696,6 +774,8 @@ async function main() {
       await killGroup(serverB.child.pid);
       serverGroup = null;
     }
+
+    if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION));
   }
 
   results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };

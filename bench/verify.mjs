@@ -16,7 +16,7 @@ import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, CLOCK_TOLERANCE_S, accessTokenKeys,
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 0.5);
-const IN_FLIGHT = 16;
+const IN_FLIGHT = Number(process.argv[4] ?? 16);
 const DISTINCT = 5_000;
 
 const secret = (await import('node:crypto')).randomBytes(32).toString('hex');

@@ -2,11 +2,13 @@
 import { Field } from './field';
 import { FormAlert } from './form-alert';
 import { text, useAuthForm } from './use-auth-form';
+import { useHydrated } from './use-hydrated';
 
 const FIELDS = ['email', 'password'] as const;
 
 /** The sign-in form: `Email`, `Password`, `Sign in`; goes to `redirectTo` when signed in. */
 export function LoginForm({ redirectTo }: { redirectTo: string }) {
+  const hydrated = useHydrated();
   const { formRef, pending, problem, onSubmit } = useAuthForm(
     '/api/auth/login',
     (data) => ({ email: text(data, 'email'), password: text(data, 'password') }),
@@ -28,7 +30,7 @@ export function LoginForm({ redirectTo }: { redirectTo: string }) {
         errors={problem?.fields.email}
       />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={problem?.fields.password} />
-      <button type="submit" className="button button-primary" disabled={pending}>
+      <button type="submit" className="button button-primary" disabled={pending || !hydrated}>
         {pending ? 'Signing in…' : 'Sign in'}
       </button>
     </form>

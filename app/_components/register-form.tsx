@@ -2,6 +2,7 @@
 import { Field } from './field';
 import { FormAlert } from './form-alert';
 import { text, useAuthForm } from './use-auth-form';
+import { useHydrated } from './use-hydrated';
 
 const FIELDS = ['email', 'password', 'name'] as const;
 
@@ -10,6 +11,7 @@ const FIELDS = ['email', 'password', 'name'] as const;
  * from the server page, so the browser bundle does not need the zod schemas to know it.
  */
 export function RegisterForm({ redirectTo, passwordMin }: { redirectTo: string; passwordMin: number }) {
+  const hydrated = useHydrated();
   const { formRef, pending, problem, onSubmit } = useAuthForm(
     '/api/auth/register',
     (data) => ({ email: text(data, 'email'), password: text(data, 'password'), name: text(data, 'name') || undefined }),
@@ -39,7 +41,7 @@ export function RegisterForm({ redirectTo, passwordMin }: { redirectTo: string; 
         errors={problem?.fields.password}
       />
       <Field label="Name" name="name" type="text" autoComplete="name" hint="Optional." errors={problem?.fields.name} />
-      <button type="submit" className="button button-primary" disabled={pending}>
+      <button type="submit" className="button button-primary" disabled={pending || !hydrated}>
         {pending ? 'Creating account…' : 'Create account'}
       </button>
     </form>

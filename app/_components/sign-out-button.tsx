@@ -2,9 +2,11 @@
 import { useState } from 'react';
 import { networkProblem } from '@/lib/client/api';
 import { signOut } from '@/lib/client/sign-out';
+import { useHydrated } from './use-hydrated';
 
 /** `Sign out`: revokes this session, clears the cookies and goes to /login (lib/client/sign-out.ts). */
 export function SignOutButton() {
+  const hydrated = useHydrated();
   const [pending, setPending] = useState(false);
   const [failed, setFailed] = useState(false);
 
@@ -19,7 +21,7 @@ export function SignOutButton() {
 
   return (
     <div className="sign-out">
-      <button type="button" className="button" onClick={onClick} disabled={pending}>
+      <button type="button" className="button" onClick={onClick} disabled={pending || !hydrated}>
         {pending ? 'Signing out…' : 'Sign out'}
       </button>
       {failed ? (

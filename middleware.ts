@@ -10,6 +10,8 @@
  *   header, so server components and route handlers downstream see the new identity in the same
  *   navigation, and returns the rotated cookies to the browser.
  * - Signed out: protected pages redirect to /login?next=<path>; protected APIs get 401 JSON.
+ * - On the guest pages (/login, /register) it refreshes the same way, so a user whose access
+ *   cookie merely expired is recognised there and sent on to /dashboard by the page.
  *
  * It is a convenience and a first line only: route handlers and server components verify the
  * token again (and check the session in the database), so a bypass of this file, such as a forged
@@ -20,6 +22,7 @@ import { clearAuthCookies, cookieNames } from '@/lib/auth/cookies';
 import { contentSecurityPolicy, createNonce } from '@/lib/auth/csp';
 import { errorBody } from '@/lib/auth/errors';
 import { protectionOf, type Protection } from '@/lib/auth/paths';
+import { looksLikeRefreshToken } from '@/lib/auth/refresh-format';
 import { verifyAccessToken } from '@/lib/auth/tokens';
 import { getConfig } from '@/lib/config';
 
@@ -74,9 +77,12 @@ async function refresh(request: NextRequest, refreshName: string, refreshToken: 
  * the session is over (a 401 from refresh, or no refresh cookie); a refresh refused for another
  * reason (429, an outage) keeps them, so a busy server never signs anyone out.
  */
-function signedOut(request: NextRequest, protection: Exclude<Protection, null>, secure: boolean, refreshed: Refreshed | null): NextResponse {
+function signedOut(request: NextRequest, requestHeaders: Headers, protection: Exclude<Protection, null>, secure: boolean, refreshed: Refreshed | null): NextResponse {
   let response: NextResponse;
-  if (protection === 'api' && refreshed?.status === 429) {
+  if (protection === 'guest') {
+    // The sign-in and register pages render for anyone who is not signed in.
+    response = NextResponse.next({ request: { headers: requestHeaders } });
+  } else if (protection === 'api' && refreshed?.status === 429) {
     response = NextResponse.json(errorBody('rate_limited'), { status: 429, headers: { 'Retry-After': refreshed.retryAfter ?? '60' } });
   } else if (protection === 'api') {
     response = NextResponse.json(errorBody('unauthenticated'), { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
@@ -119,11 +125,15 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   }
 
   const refreshToken = request.cookies.get(names.refresh)?.value;
-  if (!refreshToken) return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, null), csp);
+  // Garbage (wrong shape, non-ASCII, oversized) is "signed out" without a call to the refresh route.
+  if (!refreshToken || !looksLikeRefreshToken(refreshToken)) {
+    if (protection === 'guest' && !refreshToken && !access) return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
+    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null), csp);
+  }
 
   const refreshed = await refresh(request, names.refresh, refreshToken, config.appOrigin);
   if (refreshed === null || refreshed.status !== 200) {
-    return withSecurityHeaders(signedOut(request, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
+    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
   }
 
   requestHeaders.set('cookie', withCookies(request.headers.get('cookie'), refreshed.values));

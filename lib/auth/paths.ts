@@ -3,6 +3,8 @@
  */
 // `/bench/auth` and `/api/bench/auth` exist only for `npm run bench` (404 unless BENCH_ROUTES is set).
 export const PROTECTED_PAGES = ['/dashboard', '/account', '/bench/auth'] as const;
+/** Pages for signed-out visitors: a signed-in user (after a silent refresh if need be) is sent on. */
+export const GUEST_PAGES = ['/login', '/register'] as const;
 export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password', '/api/bench/auth'] as const;
 
 /**
@@ -24,12 +26,13 @@ export function normalizePath(pathname: string): string {
 
 const within = (path: string, bases: readonly string[]) => bases.some((base) => path === base || path.startsWith(`${base}/`));
 
-export type Protection = 'page' | 'api' | null;
+export type Protection = 'page' | 'api' | 'guest' | null;
 
-/** Whether a request path is a protected page, a protected API, or public. */
+/** Whether a request path is a protected page, a protected API, a guest page, or public. */
 export function protectionOf(pathname: string): Protection {
   const path = normalizePath(pathname);
   if (within(path, PROTECTED_APIS)) return 'api';
   if (within(path, PROTECTED_PAGES)) return 'page';
+  if (GUEST_PAGES.includes(path as (typeof GUEST_PAGES)[number])) return 'guest';
   return null;
 }

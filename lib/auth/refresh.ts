@@ -16,8 +16,8 @@
  */
 import 'server-only';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { REFRESH_TOKEN_FORMAT } from './refresh-format';
 
-const TOKEN = /^([A-Za-z0-9_-]{22})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{43})$/;
 
 export interface ParsedRefreshToken {
   sessionId: string;
@@ -41,7 +41,7 @@ export function mintRefreshToken(secret: string, session: { id: string; nonce: s
 
 /** Splits a refresh token into its parts, or null when it is not shaped like one of ours. */
 export function parseRefreshToken(token: string): ParsedRefreshToken | null {
-  const match = TOKEN.exec(token);
+  const match = REFRESH_TOKEN_FORMAT.exec(token);
   if (!match) return null;
   const macBytes = Buffer.from(match[3] as string, 'base64url');
   // Reject non-canonical encodings: the token must be exactly what we minted.

@@ -25,12 +25,20 @@ describe('protectionOf (checklist D23: the matcher cannot be dodged)', () => {
     },
   );
 
-  it.each(['/', '/login', '/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/register', '/dashboards', '/accounting', '/api/auth/messages'])(
+  it.each(['/', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/register', '/dashboards', '/accounting', '/api/auth/messages'])(
     'leaves %s public',
     (path) => {
       expect(protectionOf(path)).toBeNull();
     },
   );
+
+  it.each(['/login', '/register', '/Login/', '/%72egister'])('treats %s as a guest page', (path) => {
+    expect(protectionOf(path)).toBe('guest');
+  });
+
+  it.each(['/login/x', '/registered'])('leaves %s alone (not a guest page)', (path) => {
+    expect(protectionOf(path)).toBeNull();
+  });
 
   it('decides on the raw text when the escapes are malformed, without throwing', () => {
     expect(normalizePath('/%E0%A4%A')).toBe('/%e0%a4%a');

@@ -25,7 +25,9 @@ export async function signOut({ db, config }: AuthDeps, request: Request, scope:
     if (!session) {
       const access = readCookie(request, names.access);
       const verified = access ? await verifyAccessToken(access, now) : null;
-      session = verified?.ok ? findSession(db, verified.claims.sid) : null;
+      const named = verified?.ok ? findSession(db, verified.claims.sid) : null;
+      // Defence in depth: the token's subject must own the session it names (as in authenticate()).
+      session = named && verified?.ok && named.userId === verified.claims.sub ? named : null;
     }
     if (session) revokeSession(db, session, 'logout', client, now);
     return { clearCookies: true };

@@ -13,6 +13,9 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 
+/** A request unanswered after this long counts as an error (autocannon and the probe alike). */
+const REQUEST_TIMEOUT_S = 10;
+
 /** @type {Map<string, { free: Array<{ access: string, refresh: string }>, lost: number }>} */
 const pools = new Map();
 
@@ -111,11 +114,12 @@ function runCannon(job) {
         url: job.url,
         connections: job.connections,
         duration: job.duration,
-        timeout: 10,
+        timeout: REQUEST_TIMEOUT_S,
         requests,
         // Redirects and errors are counted, never followed.
       },
       (error) => {
+        clearTimeout(watchdog);
         if (error) {
           reject(error);
           return;
@@ -124,6 +128,8 @@ function runCannon(job) {
         resolve(summarize({ latencies, statuses, errors, elapsedS, expect: job.expect ?? 200 }));
       },
     );
+    // autocannon ends on its own timer; this only guards against it never calling back.
+    const watchdog = setTimeout(() => instance.stop(), (job.duration + REQUEST_TIMEOUT_S + 5) * 1000);
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       if (statusCode === (job.expect ?? 200)) latencies.push(responseTime);
@@ -144,6 +150,7 @@ function runProbe(job) {
   return new Promise((resolve) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     const target = new URL(job.path, job.url);
+    const expect = job.expect ?? 200;
     const latencies = [];
     const statuses = {};
     let errors = 0;
@@ -153,36 +160,48 @@ function runProbe(job) {
     const endAt = started + BigInt(Math.round(job.duration * 1e9));
     let due = started;
     let finished = false;
+    let watchdog = null;
 
-    const finish = () => {
-      if (finished || inFlight > 0 || process.hrtime.bigint() < endAt) return;
+    const finish = (force = false) => {
+      if (finished || (!force && (inFlight > 0 || process.hrtime.bigint() < endAt))) return;
       finished = true;
+      clearTimeout(watchdog);
       agent.destroy();
-      resolve(summarize({ latencies, statuses, errors, elapsedS: job.duration, expect: job.expect ?? 200 }));
+      // Requests still unanswered when the watchdog fires count as errors.
+      resolve(summarize({ latencies, statuses, errors: errors + inFlight, elapsedS: job.duration, expect }));
     };
+    // However the server behaves, the probe ends: unanswered requests become errors.
+    watchdog = setTimeout(() => finish(true), (job.duration + REQUEST_TIMEOUT_S + 5) * 1000);
 
     const send = (scheduled) => {
       inFlight += 1;
-      const request = http.request(target, { method: job.method ?? 'GET', headers: job.headers ?? {}, agent }, (response) => {
-        response.resume();
-        response.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - scheduled) / 1e6;
-          statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
-          if (response.statusCode === (job.expect ?? 200)) latencies.push(ms);
-          inFlight -= 1;
-          finish();
-        });
-      });
-      request.setTimeout(10_000, () => request.destroy(new Error('timeout')));
-      request.on('error', () => {
-        errors += 1;
+      let settled = false;
+      // Exactly once per request, whichever of end, error or close comes first.
+      const settle = (status) => {
+        if (settled) return;
+        settled = true;
         inFlight -= 1;
+        if (status === null) errors += 1;
+        else {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status === expect) latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+        }
         finish();
+      };
+      const request = http.request(target, { method: job.method ?? 'GET', headers: job.headers ?? {}, agent }, (response) => {
+        response.on('end', () => settle(response.statusCode));
+        response.on('error', () => settle(null));
+        response.resume();
       });
+      request.setTimeout(REQUEST_TIMEOUT_S * 1000, () => request.destroy(new Error('timeout')));
+      request.on('error', () => settle(null));
+      // 'close' follows 'end' for a complete response; one without it failed somewhere.
+      request.on('close', () => setImmediate(() => settle(null)));
       request.end();
     };
 
     const tick = () => {
+      if (finished) return;
       const now = process.hrtime.bigint();
       while (due <= now && due < endAt) {
         send(due);

@@ -15,7 +15,7 @@ import { getConfig } from '../lib/config.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 0.5);
-const SESSIONS = 2000;
+const SESSIONS = 1000;
 
 const config = getConfig();
 const db = openDatabase(config.databasePath);

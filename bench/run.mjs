@@ -69,7 +69,7 @@ const LOGIN_CONNECTIONS = 2 * os.availableParallelism();
  */
 const PROBE_SHARE = 0.2;
 /** Sign-in rounds last longer than the others: one sign-in is ~350 ms of CPU at cost 12. */
-const LOGIN_DURATION = Math.max(DURATION, 5);
+const LOGIN_DURATION = Math.max(DURATION, 4);
 /** Connections for the navigation pair: one, so each figure is a navigation's own latency. */
 const NAV_CONNECTIONS = 1;
 /** Environment variables the app reads (lib/config.ts): the benchmark sets each one itself. */
@@ -414,8 +414,23 @@ let serverGroup = null;
 async function runJobs(jobs) {
   const id = nextRunId++;
   const cpuBefore = serverGroup === null ? null : groupCpuMs(serverGroup);
+  // The load process has its own watchdogs; this one turns anything else into an error, not a hang.
+  const limitS = Math.max(...jobs.map((job) => (job.delay ?? 0) + job.duration)) + 60;
   const message = await new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`the load generator did not finish a run within ${limitS} s`));
+    }, limitS * 1000);
+    pending.set(id, {
+      resolve: (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    });
     loadProcess.send({ type: 'run', id, jobs });
   });
   loadCpu.push(message.cpuShare);
@@ -629,7 +644,7 @@ async function verifyScenario() {
   const logFile = path.join(WORK, 'verify.log');
   rmSync(logFile, { force: true });
   const rounds = Math.max(3, RUNS);
-  const seconds = Math.min(1, DURATION / 3);
+  const seconds = Math.min(0.5, DURATION / 4);
   await runToEnd(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs', outFile);
   const raw = JSON.parse(readFileSync(outFile, 'utf8'));
   const medians = Object.fromEntries(Object.entries(raw.opsPerSecond).map(([name, values]) => [name, median(values)]));
@@ -642,7 +657,7 @@ async function piecesScenario(secrets, port) {
   rmSync(path.join(WORK, 'pieces.log'), { force: true });
   const dbFile = path.join(tempDir, 'pieces.db');
   const rounds = Math.max(3, RUNS);
-  const seconds = Math.min(1, DURATION / 3);
+  const seconds = Math.min(0.5, DURATION / 4);
   await runToEnd(
     process.execPath,
     ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'pieces.mjs'), String(rounds), String(seconds)],

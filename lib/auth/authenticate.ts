@@ -44,17 +44,21 @@ export function presentedAccessToken(request: Request, secureCookies: boolean): 
 }
 
 /**
- * Verifies the access token and, unlike the middleware, checks the session in the database, so a
- * revoked session's token is refused at once. Returns the failure's channel instead of throwing.
+ * Verifies an access token and, unlike the middleware, checks its session in the database, so a
+ * revoked session's token is refused at once. The token's subject must own the session it names.
  */
+export async function authenticateToken(db: Db, token: string, now: number): Promise<Authenticated | null> {
+  const result = await verifyAccessToken(token, now);
+  if (!result.ok) return null;
+  const session = findLiveSession(db, result.claims.sid, now);
+  if (!session || session.userId !== result.claims.sub) return null;
+  const user = findUserById(db, session.userId);
+  return user ? { user, session, claims: result.claims } : null;
+}
+
+/** Authenticates a route handler's request (bearer or cookie); returns the failure's channel instead of throwing. */
 export async function authenticate(db: Db, request: Request, secureCookies: boolean, now: number): Promise<Authenticated | AuthFailure> {
   const presented = presentedAccessToken(request, secureCookies);
   if (presented.token === null) return { via: presented.via };
-  const result = await verifyAccessToken(presented.token, now);
-  if (!result.ok) return { via: presented.via };
-  const session = findLiveSession(db, result.claims.sid, now);
-  if (!session || session.userId !== result.claims.sub) return { via: presented.via };
-  const user = findUserById(db, session.userId);
-  if (!user) return { via: presented.via };
-  return { user, session, claims: result.claims };
+  return (await authenticateToken(db, presented.token, now)) ?? { via: presented.via };
 }

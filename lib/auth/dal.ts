@@ -11,14 +11,14 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
-import { findUserById, type PublicUser } from '@/db/users';
+import { type PublicUser } from '@/db/users';
 import { getConfig } from '@/lib/config';
 import { describeUserAgent } from '@/lib/devices';
 import { recentActivity, type ActivityItem } from './activity';
+import { authenticateToken } from './authenticate';
 import { cookieNames } from './cookies';
 import { listSessions, type SessionListItem } from './devices';
 import { loginPath } from './redirects';
-import { findLiveSession } from './sessions';
 import { verifyAccessToken } from './tokens';
 
 /** What pages may know about the current session: times and device, never the nonce or generation. */
@@ -48,15 +48,9 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const config = getConfig();
   const token = (await cookies()).get(cookieNames(config.cookieSecure).access)?.value;
   if (!token) return null;
-  const now = Date.now();
-  const verified = await verifyAccessToken(token, now);
-  if (!verified.ok) return null;
-  const db = getDb();
-  const session = findLiveSession(db, verified.claims.sid, now);
-  // A token naming someone else's session was not issued by us for this user.
-  if (!session || session.userId !== verified.claims.sub) return null;
-  const user = findUserById(db, session.userId);
-  if (!user) return null;
+  const found = await authenticateToken(getDb(), token, Date.now());
+  if (!found) return null;
+  const { user, session, claims } = found;
   return {
     user,
     session: {
@@ -65,7 +59,7 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
       lastUsedAt: session.lastUsedAt,
       expiresAt: session.expiresAt,
       absoluteExpiresAt: session.absoluteExpiresAt,
-      accessTokenExpiresAt: verified.claims.exp * 1000,
+      accessTokenExpiresAt: claims.exp * 1000,
       userAgent: session.userAgent,
     },
   };

@@ -442,17 +442,30 @@ async function runJobs(jobs) {
 
 const cannon = (origin, spec) => ({ kind: 'cannon', url: origin, connections: CONNECTIONS, duration: DURATION, ...spec });
 
+/** Every ordering of 0…n-1 (n is 2 or 3 here). */
+function permutations(n) {
+  if (n <= 1) return [[0]];
+  return permutations(n - 1).flatMap((perm) => Array.from({ length: n }, (_, i) => [...perm.slice(0, i), n - 1, ...perm.slice(i)]));
+}
+
+/** Pause between runs, so one run's leftovers (garbage to collect, sockets closing) land in no other. */
+const SETTLE_MS = 300;
+
 /**
  * Measures several variants against each other: a warm-up of each, then RUNS rounds in which
- * every variant runs once, the order rotating from round to round.
+ * every variant runs once. Rounds cycle through every ordering of the variants, so none of them
+ * always runs first or always follows the same one (a variant run after a faster one inherits
+ * some of its garbage collection).
  */
 async function compare(variants, makeJobs) {
   const names = Object.keys(variants);
   for (const name of names) await runJobs(makeJobs(variants[name], WARMUP));
+  const orders = permutations(names.length);
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < RUNS; round += 1) {
-    for (let i = 0; i < names.length; i += 1) {
-      const name = names[(i + round) % names.length];
+    for (const index of orders[round % orders.length]) {
+      const name = names[index];
+      await sleep(SETTLE_MS);
       const [result] = await runJobs(makeJobs(variants[name], DURATION));
       runs[name].push(result);
     }

@@ -101,7 +101,7 @@ class BcryptPool {
       this.dispatch();
       return;
     }
-    console.error(JSON.stringify({ level: 'error', event: 'bcrypt_pool_disabled', at: new Date().toISOString() }));
+    if (this.crashes === MAX_CRASHES) console.error(JSON.stringify({ level: 'error', event: 'bcrypt_pool_disabled', at: new Date().toISOString() }));
     for (const queued of this.queue.splice(0)) runInThread(queued.job).then(queued.resolve, queued.reject);
   }
 }

@@ -24,6 +24,13 @@ export interface Problem {
 const UNEXPECTED: Problem = { code: 'internal_error', message: 'Something went wrong on our side. Please try again.', fields: {} };
 const OFFLINE: Problem = { code: 'network_error', message: 'Could not reach the server. Check your connection and try again.', fields: {} };
 
+/** "45 seconds", "2 minutes": how long a rate limit asks the user to wait. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
 /** Reads the problem out of a failed response; never throws. */
 export async function problemOf(response: Response): Promise<Problem> {
   let body: unknown;
@@ -35,6 +42,10 @@ export async function problemOf(response: Response): Promise<Problem> {
   const parsed = errorBodySchema.safeParse(body);
   if (!parsed.success) return UNEXPECTED;
   const { code, message, fields } = parsed.data.error;
+  const wait = Number(response.headers.get('retry-after'));
+  if (code === 'rate_limited' && Number.isInteger(wait) && wait > 0) {
+    return { code, message: `Too many attempts. Please try again in ${waitText(wait)}.`, fields: fields ?? {} };
+  }
   return { code, message, fields: fields ?? {} };
 }
 

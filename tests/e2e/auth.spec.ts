@@ -122,6 +122,27 @@ test.describe('register, sign out, sign in', () => {
     await expect(page).toHaveURL('/dashboard');
   });
 
+  test('the default per-account limit bites: after 10 failed sign-ins the 11th is refused, even with the right password', async ({ page }) => {
+    // The e2e server raises only the per-IP limit (every test browser is one IP); the per-account
+    // limit is the default RATE_LIMIT_PER_ACCOUNT=10/15m.
+    const email = uniqueEmail('limited');
+    await registerViaApi(page.request, email);
+    expect((await page.request.post('/api/auth/logout')).status()).toBe(204);
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const response = await page.request.post('/api/auth/login', { data: { email, password: 'not the password at all' } });
+      expect(response.status(), `attempt ${attempt}`).toBe(401);
+    }
+    const refused = await page.request.post('/api/auth/login', { data: { email, password: PASSWORD } });
+    expect(refused.status()).toBe(429);
+    expect((await refused.json()).error.code).toBe('rate_limited');
+    expect(Number(refused.headers()['retry-after'])).toBeGreaterThan(0);
+
+    await page.goto('/login');
+    await submitLogin(page, email);
+    await expect(page.getByRole('alert')).toContainText(/Too many attempts\. Please try again in \d+ seconds?\./);
+    await expect(page).toHaveURL('/login');
+  });
+
   test('a user whose access cookie expired is still recognised on /login and /register (silent refresh there too)', async ({ page, context }) => {
     await registerViaApi(page.request, uniqueEmail('guestrefresh'));
     for (const path of ['/login', '/register']) {

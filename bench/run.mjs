@@ -705,17 +705,22 @@ async function piecesScenario(secrets, port) {
  * navigations (sessions from the load process's pools, still current); each window of the profile
  * is summarized on its own. Profiling slows the server down, so no figure is taken from here.
  */
-async function profileScenario(env, port, seconds) {
+async function profileScenario(env, port, seconds, seed) {
   const profileDir = path.join(WORK, 'profile');
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(profileDir, { recursive: true });
-  log(`next start under --cpu-prof on port ${port}: refresh, then silent-refresh navigations, ${seconds} s each`);
+  log(`next start under --cpu-prof on port ${port}: refresh, silent-refresh navigations, the API route behind the middleware without and with auth, ${seconds} s each`);
   const server = await startServer('profile', env, port, '/api/bench/open', 200, profileDir);
   serverGroup = server.child.pid;
   const windows = {};
+  const single = seed.pools.single[0];
+  const cookie = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
   const loads = {
     refresh: cannon(server.origin, { method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration: seconds }),
     navigation: cannon(server.origin, { path: '/bench/auth', connections: NAV_CONNECTIONS, pool: 'nav', cookies: COOKIES, sendAccess: false, duration: seconds }),
+    // The middleware with and without the auth check, for its share of the CPU in each.
+    apiPlain: cannon(server.origin, { path: '/api/bench/plain', headers: cookie, duration: seconds }),
+    apiAuth: cannon(server.origin, { path: '/api/bench/auth', headers: cookie, duration: seconds }),
   };
   // Warm the fresh server up first, so the windows show steady state rather than V8 tiering up.
   for (const job of Object.values(loads)) await runJobs([{ ...job, duration: 2 }]);
@@ -826,7 +831,7 @@ async function main() {
       serverGroup = null;
     }
 
-    if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION));
+    if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION), seed);
   }
 
   results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };

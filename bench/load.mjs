@@ -237,7 +237,7 @@ process.on('message', async (message) => {
     const cpu = process.cpuUsage(before);
     const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
     // Share of one core the load generator used during the run.
-    process.send({ type: 'result', id: message.id, results, cpuShare: (cpu.user + cpu.system) / 1e6 / wallS });
+    process.send({ type: 'result', id: message.id, results, wallS, cpuShare: (cpu.user + cpu.system) / 1e6 / wallS });
   } catch (error) {
     process.send({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
   }

@@ -262,11 +262,14 @@ function methodSection(r) {
   measures what it says (the open route bypasses the middleware, the plain one does not, the
   protected ones refuse a missing token, a silent refresh rotates the cookies).
 - **Medians.** Every figure is the median of ${r.options.runs} runs of ${r.options.duration} s after a warm-up of
-  ${r.options.warmup} s (sign-in rounds: ${r.options.loginDuration} s); runs of variants that are compared are interleaved,
+  ${r.options.warmup} s (sign-ins: ${r.options.loginRuns ?? r.options.runs} rounds of ${r.options.loginDuration} s); runs of variants that are compared are interleaved,
   cycling through every order of the variants, with a short pause between runs.
   Latencies are exact percentiles over every successful response (autocannon's per-response
   times, not its whole-millisecond histogram). Responses with an unexpected status are counted
   and reported below, never averaged in.
+- **Warm servers.** A fresh \`next start\` keeps getting faster under load for about a minute (V8
+  tiering up Next's request path), so each server first gets several seconds of load on every route
+  measured, and each comparison its own warm-up.
 - **Seeded sessions.** The refresh and navigation sessions are started with the app's own
   \`startSession\` (what sign-in calls after the password check) in \`bench/seed.mjs\`: at cost 12 a
   real sign-in is ~350 ms of CPU, and a thousand of them would take minutes. Sign-in itself is

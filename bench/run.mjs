@@ -22,7 +22,7 @@
 //   --runs N (5)  --duration S (3, seconds per run)  --warmup S (1.5)  --connections N (8)
 //   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, pieces, middleware, me,
 //   refresh, navigation, login, profile)  --report-only (re-render the docs from
-//   bench/.tmp/results.json)
+//   bench/.tmp/results.json)  --verbose (log every run and how long it took)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,7 @@ const { values: argv } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
     only: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const RUNS = positive(argv.runs, 'runs');
@@ -68,10 +69,11 @@ const LOGIN_CONNECTIONS = 2 * os.availableParallelism();
  * queue of its own.
  */
 const PROBE_SHARE = 0.2;
-/** Sign-in rounds last longer than the others: one sign-in is ~350 ms of CPU at cost 12. */
+/** Sign-in rounds last longer than the others (one sign-in is ~350 ms of CPU at cost 12), so fewer. */
 const LOGIN_DURATION = Math.max(DURATION, 4);
+const LOGIN_RUNS = Math.min(RUNS, 3);
 /** Seconds of load on a fresh server before anything is measured (see warmServer). */
-const SERVER_WARMUP = 21;
+const SERVER_WARMUP = 14;
 /** Connections for the navigation pair: one, so each figure is a navigation's own latency. */
 const NAV_CONNECTIONS = 1;
 /** Environment variables the app reads (lib/config.ts): the benchmark sets each one itself. */
@@ -436,6 +438,7 @@ async function runJobs(jobs) {
     loadProcess.send({ type: 'run', id, jobs });
   });
   loadCpu.push(message.cpuShare);
+  if (argv.verbose) log(`run ${id}: ${jobs.map((job) => `${job.kind} ${job.method ?? 'GET'} ${job.path} ${job.duration}s`).join(' + ')} took ${message.wallS.toFixed(1)} s`);
   const cpuAfter = serverGroup === null ? null : groupCpuMs(serverGroup);
   const [first] = message.results;
   if (first && cpuBefore !== null && cpuAfter !== null && first.ok > 0) first.cpuMsPerRequest = (cpuAfter - cpuBefore) / first.ok;
@@ -537,7 +540,8 @@ async function warmServer(origin, seed, seconds) {
   const single = seed.pools.single[0];
   const headers = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
   const paths = ['/bench/open', '/bench/plain', '/bench/auth', '/api/bench/open', '/api/bench/plain', '/api/bench/auth', '/api/auth/me'];
-  const each = seconds / (2 * paths.length);
+  // autocannon ends runs on whole seconds.
+  const each = Math.max(1, Math.round(seconds / (2 * paths.length)));
   log(`warming the server up: ${paths.length} routes, ${seconds} s`);
   for (let pass = 0; pass < 2; pass += 1) for (const pathname of paths) await runJobs([cannon(origin, { path: pathname, headers, duration: each })]);
 }
@@ -638,7 +642,7 @@ async function loginScenario(origin, seed, probeRate) {
   const idle = [];
   const during = [];
   const logins = [];
-  for (let round = 0; round < RUNS; round += 1) {
+  for (let round = 0; round < LOGIN_RUNS; round += 1) {
     const [alone] = await runJobs([probe(LOGIN_DURATION)]);
     idle.push(alone);
     const [signIns, probed] = await runJobs(storm(LOGIN_DURATION));
@@ -760,7 +764,7 @@ async function main() {
   }
   const results = {
     machine: machine(),
-    options: { runs: RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only] },
+    options: { runs: RUNS, loginRuns: LOGIN_RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only] },
   };
   const secrets = { access: randomBytes(32).toString('hex'), refresh: randomBytes(32).toString('hex') };
   tempDir = mkdtempSync(path.join(os.tmpdir(), 'next-token-auth-bench-'));

@@ -145,7 +145,12 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
 
 export const config = {
   // Everything but build assets and files: protection is decided inside, on the normalised path,
-  // so no spelling of a protected path can dodge the matcher. The benchmark's `open` routes (404
-  // unless BENCH_ROUTES is set) stay outside it, to measure a page without any middleware.
-  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml|bench/open$|api/bench/open$).*)'],
+  // so no spelling of a protected path can dodge the matcher. Also left out, by exact path:
+  // - the public JSON auth routes, which check Origin, body and tokens themselves and need no CSP
+  //   nonce; this saves an Edge sandbox pass on every refresh, including the middleware's own
+  //   internal refresh call (no recursion either). Other spellings still pass through here and
+  //   are public anyway.
+  // - the benchmark's `open` routes (404 unless BENCH_ROUTES is set), to measure a page without
+  //   any middleware.
+  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml|api/auth/(?:login|register|refresh|logout)$|bench/open$|api/bench/open$).*)'],
 };

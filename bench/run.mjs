@@ -23,6 +23,7 @@
 //   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, pieces, middleware, me,
 //   refresh, navigation, login, profile)  --report-only (re-render the docs from
 //   bench/.tmp/results.json)  --verbose (log every run and how long it took)
+//   --bcrypt-workers N (BCRYPT_WORKERS of the main server; default: the app's, one per core)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,8 +52,12 @@ const { values: argv } = parseArgs({
     'report-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'bcrypt-workers': { type: 'string' },
   },
 });
+/** BCRYPT_WORKERS for the main server (unset: the app's default). */
+const POOL_WORKERS = argv['bcrypt-workers'];
+if (POOL_WORKERS !== undefined && !/^\d+$/.test(POOL_WORKERS)) fail('--bcrypt-workers must be a whole number');
 const RUNS = positive(argv.runs, 'runs');
 const DURATION = positive(argv.duration, 'duration');
 const WARMUP = positive(argv.warmup, 'warmup');
@@ -73,7 +78,7 @@ const PROBE_SHARE = 0.2;
 const LOGIN_DURATION = Math.max(DURATION, 4);
 const LOGIN_RUNS = Math.min(RUNS, 3);
 /** Seconds of load on a fresh server before anything is measured (see warmServer). */
-const SERVER_WARMUP = 14;
+const SERVER_WARMUP = 42;
 /** Connections for the navigation pair: one, so each figure is a navigation's own latency. */
 const NAV_CONNECTIONS = 1;
 /** Environment variables the app reads (lib/config.ts): the benchmark sets each one itself. */
@@ -533,7 +538,7 @@ async function smokeChecks(origin, seed) {
 /**
  * A fresh `next start` keeps getting faster for the first minute or so of load (V8 tiers up
  * Next's request path, lazy initialisation): a trivial API route measured here went from 2.3 to
- * 1.4 ms of CPU per request over three rounds. So before anything is measured, every route the
+ * 1.4 ms of CPU per request over three rounds, the page from 9.8 to 3.9 ms over five. So before anything is measured, every route the
  * benchmark requests without side effects gets several seconds of load, in turns.
  */
 async function warmServer(origin, seed, seconds) {
@@ -764,7 +769,7 @@ async function main() {
   }
   const results = {
     machine: machine(),
-    options: { runs: RUNS, loginRuns: LOGIN_RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only] },
+    options: { runs: RUNS, loginRuns: LOGIN_RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only], bcryptWorkers: POOL_WORKERS ?? `default (${os.availableParallelism()})` },
   };
   const secrets = { access: randomBytes(32).toString('hex'), refresh: randomBytes(32).toString('hex') };
   tempDir = mkdtempSync(path.join(os.tmpdir(), 'next-token-auth-bench-'));
@@ -796,7 +801,8 @@ async function main() {
     const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
 
     log(`next start on port ${port} (bcrypt on worker threads, the default)`);
-    const server = await startServer('pool', appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, '/api/bench/open', 200);
+    const poolEnv = POOL_WORKERS === undefined ? {} : { BCRYPT_WORKERS: POOL_WORKERS };
+    const server = await startServer('pool', appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1', ...poolEnv }), port, '/api/bench/open', 200);
     serverGroup = server.child.pid;
     startLoadProcess();
     await smokeChecks(server.origin, seed);

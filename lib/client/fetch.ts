@@ -1,5 +1,5 @@
 /**
- * `fetch` for client components, for our own API: on a 401 it refreshes the session once
+ * `fetch` for client components, for our own API: on a "not signed in" 401 it refreshes the session once
  * (POST /api/auth/refresh, which rotates the HttpOnly cookies) and retries the request once.
  *
  * Single flight: however many requests fail together, they share ONE refresh. The seeds' axios
@@ -50,15 +50,24 @@ function pathOf(input: RequestInfo | URL): string {
 }
 
 /**
- * Like `fetch`, but a 401 triggers one shared refresh and one retry. Bodies must be replayable
- * (string, FormData, Blob, URLSearchParams, or a Request, which is cloned); a stream is not.
+ * Whether a response says "not signed in" (as opposed to, say, a wrong current password, which is
+ * a 401 `invalid_credentials`): our API and the middleware send `WWW-Authenticate` with exactly
+ * those 401s (RFC 6750 3). Only they are worth a refresh.
+ */
+export function isSessionExpired(response: Response): boolean {
+  return response.status === 401 && response.headers.has('www-authenticate');
+}
+
+/**
+ * Like `fetch`, but a "not signed in" 401 triggers one shared refresh and one retry. Bodies must
+ * be replayable (string, FormData, Blob, URLSearchParams, or a Request, which is cloned).
  */
 export async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   // A Request's body can be read once: keep a copy for the retry before the first attempt.
   const retryInput = input instanceof Request ? input.clone() : input;
   const refreshesAtSend = refreshes;
   const response = await fetch(input, init);
-  if (response.status !== 401 || pathOf(input) === REFRESH_PATH) return response;
+  if (!isSessionExpired(response) || pathOf(input) === REFRESH_PATH) return response;
 
   const live = refreshes !== refreshesAtSend || (await refreshSession());
   if (!live) return response;

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 type FetchMock = ReturnType<typeof vi.fn<(input: RequestInfo | URL, init?: RequestInit) => Promise<Response>>>;
 
+/** What our API and the middleware send with a "not signed in" 401. */
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
+
 /** A fake server: /api/auth/me answers 401 until a refresh succeeds, then 200. */
 function fakeServer(options: { refreshOk: boolean; refreshDelayMs?: number }) {
   let signedIn = false;
@@ -15,7 +18,7 @@ function fakeServer(options: { refreshOk: boolean; refreshDelayMs?: number }) {
       signedIn = true;
       return new Response('{}', { status: 200 });
     }
-    return signedIn ? new Response('{"ok":true}', { status: 200 }) : new Response('{}', { status: 401 });
+    return signedIn ? new Response('{"ok":true}', { status: 200 }) : new Response('{}', { status: 401, headers: CHALLENGE });
   });
   return {
     fetchMock,
@@ -79,7 +82,7 @@ describe('authFetch', () => {
     // The first /me is slow: it answers 401 only after another request's refresh completed.
     server.fetchMock.mockImplementationOnce(async () => {
       await slowGate;
-      return new Response('{}', { status: 401 });
+      return new Response('{}', { status: 401, headers: CHALLENGE });
     });
     vi.stubGlobal('fetch', server.fetchMock);
     const { authFetch } = await load();
@@ -123,6 +126,22 @@ describe('authFetch', () => {
     const { authFetch, refreshSession } = await load();
     expect((await authFetch('/api/auth/me')).status).toBe(401);
     await expect(refreshSession()).resolves.toBe(false);
+  });
+
+  it('does not refresh for a 401 that is an answer, not a lost session (wrong current password)', async () => {
+    const server = fakeServer({ refreshOk: true });
+    const base = server.fetchMock.getMockImplementation();
+    server.fetchMock.mockImplementation(async (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url === '/api/auth/password') return new Response('{"error":{"code":"invalid_credentials","message":"x"}}', { status: 401 });
+      return base ? base(input, init) : new Response(null, { status: 500 });
+    });
+    vi.stubGlobal('fetch', server.fetchMock);
+    const { authFetch } = await load();
+    const response = await authFetch('/api/auth/password', { method: 'POST', body: '{}' });
+    expect(response.status).toBe(401);
+    expect(server.refreshCalls()).toBe(0);
+    expect(server.fetchMock).toHaveBeenCalledTimes(1);
   });
 
   it('never refreshes because the refresh route itself said 401', async () => {

@@ -19,7 +19,7 @@ export const PATHS: Record<RouteName, string> = {
   me: '/api/auth/me',
 };
 
-type RouteModule = Partial<Record<Method, Handler>>;
+export type RouteModule = Partial<Record<Method, Handler>>;
 
 export interface SecurityEventRow {
   type: string;
@@ -60,19 +60,24 @@ function handler(module: RouteModule, method: Method, name: RouteName): Handler 
   return found;
 }
 
-/** Sets the environment (on top of the test defaults) with a fresh database, then loads the routes. */
-export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
-  // Security events are also written as log lines; keep the test output readable.
-  vi.spyOn(console, 'info').mockImplementation(() => undefined);
-  const dbPath = tempDatabasePath();
-  applyEnv(baseEnv({ DATABASE_URL: `file:${dbPath}`, ...overrides }));
-  const routes: Record<RouteName, RouteModule> = {
+/** Imports the real route handlers (fresh modules after `vi.resetModules()`). */
+export async function loadRoutes(): Promise<Record<RouteName, RouteModule>> {
+  return {
     register: await import('@/app/api/auth/register/route'),
     login: await import('@/app/api/auth/login/route'),
     refresh: await import('@/app/api/auth/refresh/route'),
     logout: await import('@/app/api/auth/logout/route'),
     me: await import('@/app/api/auth/me/route'),
   };
+}
+
+/** Sets the environment (on top of the test defaults) with a fresh database, then loads the routes. */
+export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
+  // Security events are also written as log lines; keep the test output readable.
+  vi.spyOn(console, 'info').mockImplementation(() => undefined);
+  const dbPath = tempDatabasePath();
+  applyEnv(baseEnv({ DATABASE_URL: `file:${dbPath}`, ...overrides }));
+  const routes = await loadRoutes();
 
   let reader: Database.Database | undefined;
   const send = (name: RouteName, method: Method, options: RequestOptions = {}) =>

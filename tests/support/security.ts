@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3';
 import { expect, vi } from 'vitest';
 import type { Method, RouteName, TestApp } from './app';
-import { PATHS } from './app';
-import { apiRequest, call, type Handler, type RequestOptions } from './http';
+import { PATHS, loadRoutes } from './app';
+import { apiRequest, call, type RequestOptions } from './http';
 
 /** Passwords that pass every rule (length, not common, not the email). */
 export const GOOD_PASSWORD = 'amber-walrus-lantern-4821';
@@ -75,8 +75,6 @@ export function writeDatabase(dbPath: string, run: (db: Database.Database) => vo
   }
 }
 
-type RouteModule = Partial<Record<Method, Handler>>;
-
 export interface AppInstance {
   send(name: RouteName, method: Method, options?: RequestOptions): Promise<Response>;
 }
@@ -90,13 +88,7 @@ export async function loadAppInstance(): Promise<AppInstance> {
   vi.resetModules();
   // db/client.ts keeps its connection on globalThis to survive hot reloads; a new instance opens its own.
   Reflect.deleteProperty(globalThis, '__authDb');
-  const routes: Record<RouteName, RouteModule> = {
-    register: await import('@/app/api/auth/register/route'),
-    login: await import('@/app/api/auth/login/route'),
-    refresh: await import('@/app/api/auth/refresh/route'),
-    logout: await import('@/app/api/auth/logout/route'),
-    me: await import('@/app/api/auth/me/route'),
-  };
+  const routes = await loadRoutes();
   return {
     send(name, method, options = {}) {
       const handler = routes[name][method];

@@ -27,3 +27,17 @@ export function listRecentSecurityEvents(db: Db, userId: string, types: readonly
     .limit(limit)
     .all();
 }
+
+/**
+ * Strips a user's events of everything that points at a person: the user and session ids, the
+ * IP and the user agent. Type, time and detail (small objects of our own making: reasons and
+ * counts, never an email or a name) stay, so the security record keeps its shape. Returns how
+ * many rows were changed.
+ */
+export function anonymizeUserSecurityEvents(db: Db, userId: string): number {
+  return db
+    .update(securityEvents)
+    .set({ userId: null, sessionId: null, ip: null, userAgent: null })
+    .where(eq(securityEvents.userId, userId))
+    .run().changes;
+}

@@ -80,3 +80,11 @@ export function listLiveSessions(db: Db, userId: string, now: number): Session[]
     .orderBy(desc(sessions.createdAt), desc(sessions.id))
     .all();
 }
+
+/**
+ * Deletes every session of a user, live or ended (they hold the user's IPs and devices); returns
+ * how many. The foreign key would cascade too; deleting them by name does not depend on it.
+ */
+export function deleteUserSessions(db: Db, userId: string): number {
+  return db.delete(sessions).where(eq(sessions.userId, userId)).run().changes;
+}

@@ -50,3 +50,8 @@ export function findCredentials(db: Db, where: { email: string } | { id: string 
 export function updatePasswordHash(db: Db, id: string, passwordHash: string, now: number): void {
   db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, id)).run();
 }
+
+/** Deletes a user row; returns whether it existed. Sessions cascade; security events are kept (see lib/auth/delete-account.ts). */
+export function deleteUser(db: Db, id: string): boolean {
+  return db.delete(users).where(eq(users.id, id)).run().changes === 1;
+}

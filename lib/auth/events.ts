@@ -13,6 +13,7 @@ export type SecurityEventType =
   | 'refresh_token_reused'
   | 'session_revoked'
   | 'password_changed'
+  | 'account_deleted'
   | 'rate_limited';
 
 export interface ClientContext {

@@ -39,6 +39,7 @@ export const registerSchema = z.object({ email: emailSchema, password: passwordS
 export const loginSchema = z.object({ email: emailSchema, password: passwordAttemptSchema });
 export const logoutSchema = z.object({ scope: z.enum(['current', 'others', 'all']).default('current') });
 export const changePasswordSchema = z.object({ currentPassword: passwordAttemptSchema, newPassword: passwordSchema });
+export const deleteAccountSchema = z.object({ password: passwordAttemptSchema });
 
 export type RegisterInput = z.output<typeof registerSchema>;
 export type LoginInput = z.output<typeof loginSchema>;

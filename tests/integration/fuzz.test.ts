@@ -56,7 +56,7 @@ interface RouteUnderTest {
 /** Routes that never issue a token, whatever happens (me, logout, sessions, password, …). */
 const ISSUING_ROUTES = new Set(['login', 'register', 'refresh']);
 /** Routes that need a signed-in caller. */
-const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password']);
+const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account']);
 
 const API_DIR = path.resolve(__dirname, '../../app/api/auth');
 /** Scale every property's run count: FUZZ_RUNS=10 for a long local session. */
@@ -431,6 +431,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
       { route: 'sessions', method: 'GET', expected: [401] },
       { route: 'sessions/[id]', method: 'DELETE', expected: [401] },
       { route: 'password', method: 'POST', body: '{"currentPassword":"x","newPassword":"a-new-long-passphrase"}', expected: [401] },
+      { route: 'account', method: 'DELETE', body: `{"password":"${PASSWORD}"}`, expected: [401] },
       { route: 'logout', method: 'POST', body: '{"scope":"others"}', expected: [401] },
       { route: 'logout', method: 'POST', body: '{"scope":"all"}', expected: [401] },
       // Signing out "this" browser always answers 204, but must not end alice's session.

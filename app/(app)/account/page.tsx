@@ -4,6 +4,7 @@ import { getAccountOverview } from '@/lib/auth/dal';
 import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
 import { ChangePasswordForm } from './_components/change-password-form';
+import { DeleteAccountForm } from './_components/delete-account-form';
 import { RevokeSessionButton } from './_components/revoke-session-button';
 import { SignOutOthersButton } from './_components/sign-out-others-button';
 import styles from './account.module.css';
@@ -125,6 +126,14 @@ export default async function AccountPage() {
             </tbody>
           </table>
         )}
+      </section>
+
+      <section className={`panel ${styles.danger}`} aria-labelledby="delete-account-title">
+        <h2 id="delete-account-title">Delete account</h2>
+        <p className="muted">Deleting your account signs you out everywhere and deletes your data. It cannot be undone.</p>
+        <div className={styles.narrow}>
+          <DeleteAccountForm email={current.user.email} />
+        </div>
       </section>
     </div>
   );

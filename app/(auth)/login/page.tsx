@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
+import { AccountDeletedNotice } from '@/app/_components/account-deleted-notice';
 import { LoginForm } from '@/app/_components/login-form';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { nextParam, safeNextPath } from '@/lib/auth/redirects';
@@ -17,6 +18,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <section className="card" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
       <p className="muted">Welcome back. Sign in to continue.</p>
+      <AccountDeletedNotice />
       <LoginForm redirectTo={redirectTo} />
       <p className="card-footer">
         New here? <Link href={registerHref}>Create an account</Link>

@@ -1,0 +1,21 @@
+import { clearAuthCookies } from '@/lib/auth/cookies';
+import { deleteAccount } from '@/lib/auth/delete-account';
+import { signedInRoute } from '@/lib/auth/guard';
+import { deleteAccountSchema } from '@/lib/auth/validation';
+import { clientContext } from '@/lib/http/client';
+import { readJson } from '@/lib/http/request';
+import { methodNotAllowed, noContent } from '@/lib/http/response';
+
+export const DELETE = signedInRoute(async ({ request, auth, deps, now }) => {
+  const input = await readJson(request, deleteAccountSchema);
+  await deleteAccount(deps, auth, input, clientContext(request.headers, deps.config.trustProxy), now);
+  // The account is gone: sign this browser out as logout does (checklist D21).
+  const response = noContent({ 'Clear-Site-Data': '"cookies"' });
+  clearAuthCookies(response.cookies, deps.config.cookieSecure);
+  return response;
+});
+
+export const GET = methodNotAllowed('DELETE');
+export const POST = GET;
+export const PUT = GET;
+export const PATCH = GET;

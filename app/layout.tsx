@@ -1,6 +1,5 @@
 import type { Metadata } from 'next';
 import { headers } from 'next/headers';
-import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { RouteAnnouncerRole } from '@/app/_components/route-announcer';
 import './globals.css';
@@ -20,16 +19,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <header className="site-header">
-          <div className="container">
-            <Link className="brand" href="/">
-              Token Auth
-            </Link>
-          </div>
-        </header>
-        <main id="main" className="container site-main">
-          {children}
-        </main>
+        {/* Each route group brings its header and <main id="main">: the signed-in pages' header carries the navigation. */}
+        {children}
         <RouteAnnouncerRole />
       </body>
     </html>

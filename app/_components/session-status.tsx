@@ -5,6 +5,7 @@ import { loginPath } from '@/lib/auth/redirects';
 import { problemOf } from '@/lib/client/api';
 import { authFetch } from '@/lib/client/fetch';
 import { isSigningOut } from '@/lib/client/sign-out';
+import { Time } from './time';
 
 const meSchema = z.object({
   user: z.object({ email: z.string() }),
@@ -15,8 +16,6 @@ type Status =
   | { kind: 'loading' }
   | { kind: 'ready'; email: string; sessionId: string; expiresAt: string; checkedAt: number }
   | { kind: 'error'; message: string };
-
-const formatTime = (value: string | number) => new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 /** Asks the API once; `null` means the session is over (even a refresh could not save it). */
 async function fetchStatus(): Promise<Status | null> {
@@ -98,13 +97,13 @@ export function SessionStatus() {
           <div>
             <dt>Refresh token valid until</dt>
             <dd>
-              <time dateTime={status.expiresAt}>{formatTime(status.expiresAt)}</time>
+              <Time at={status.expiresAt} />
             </dd>
           </div>
           <div>
             <dt>Checked at</dt>
             <dd>
-              <time dateTime={new Date(status.checkedAt).toISOString()}>{formatTime(status.checkedAt)}</time>
+              <Time at={status.checkedAt} />
             </dd>
           </div>
         </dl>

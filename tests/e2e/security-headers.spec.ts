@@ -158,7 +158,7 @@ test.describe('static security headers (K48)', () => {
     for (const [where, response] of responses) expectStaticHeaders(response, where);
 
     // The asset really is one (so its headers count), served with the right type.
-    const assetResponse = responses.at(-1)?.[1] ?? home;
+    const assetResponse = responses.find(([where]) => where.endsWith('(static asset)'))?.[1] ?? home;
     expect(assetResponse.status()).toBe(200);
     expect(assetResponse.headers()['content-type']).toMatch(/javascript/);
     // Auth API responses are never cached (K49).

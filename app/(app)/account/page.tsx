@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { Time } from '@/app/_components/time';
 import { getAccountOverview } from '@/lib/auth/dal';
 import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
@@ -10,14 +10,6 @@ import { SignOutOthersButton } from './_components/sign-out-others-button';
 import styles from './account.module.css';
 
 export const metadata: Metadata = { title: 'Account' };
-
-const UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-
-/** A server-rendered time: UTC, so the HTML does not depend on the server's time zone. */
-function Time({ at }: { at: string | number }) {
-  const date = new Date(at);
-  return <time dateTime={date.toISOString()}>{UTC.format(date)} UTC</time>;
-}
 
 /** "15 minutes", "3 seconds": how long a revoked session's last access token may still pass the edge. */
 function lifetime(ms: number): string {
@@ -41,9 +33,6 @@ export default async function AccountPage() {
             Signed in as <strong>{current.user.email}</strong>
           </p>
         </div>
-        <Link className="button" href="/dashboard">
-          Dashboard
-        </Link>
       </header>
 
       <section className="panel" aria-labelledby="sessions-title">
@@ -85,9 +74,8 @@ export default async function AccountPage() {
           ))}
         </ul>
         {others === 0 ? <p className={styles.empty}>No other sessions</p> : null}
-        <div className={styles.footer}>
-          <SignOutOthersButton />
-        </div>
+        {/* Always mounted, so its "signed out" message outlives the button it hides (nothing left to sign out). */}
+        <SignOutOthersButton hasOthers={others > 0} className={styles.footer} />
       </section>
 
       <section className="panel" aria-labelledby="password-title">

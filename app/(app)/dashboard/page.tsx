@@ -1,20 +1,12 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SessionStatus } from '@/app/_components/session-status';
-import { SignOutButton } from '@/app/_components/sign-out-button';
+import { Time } from '@/app/_components/time';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { loginPath } from '@/lib/auth/redirects';
 import { describeUserAgent } from '@/lib/devices';
 
 export const metadata: Metadata = { title: 'Dashboard' };
-
-const UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
-
-/** A server-rendered time: UTC, so the HTML does not depend on the server's time zone. */
-function Time({ at }: { at: number }) {
-  const date = new Date(at);
-  return <time dateTime={date.toISOString()}>{UTC.format(date)} UTC</time>;
-}
 
 export default async function DashboardPage() {
   // The middleware redirects signed-out visitors already; this check is the one that counts
@@ -34,7 +26,6 @@ export default async function DashboardPage() {
           </p>
           <a href="/account">Sessions, devices and password</a>
         </div>
-        <SignOutButton />
       </header>
 
       <section className="panel" aria-labelledby="session-title">

@@ -3,8 +3,12 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { goToSignIn, sendJson } from './account-api';
 
-/** `Sign out of other sessions`: POST /api/auth/logout {"scope":"others"}; this session goes on. */
-export function SignOutOthersButton() {
+/**
+ * `Sign out of other sessions`: POST /api/auth/logout {"scope":"others"}; this session goes on.
+ * The button shows only while there are other sessions (`hasOthers`); the outcome message stays
+ * after the refreshed list has none left. Renders nothing when there is neither.
+ */
+export function SignOutOthersButton({ hasOthers, className }: { hasOthers: boolean; className?: string }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [result, setResult] = useState<{ ok: true } | { ok: false; message: string } | null>(null);
@@ -23,11 +27,17 @@ export function SignOutOthersButton() {
     });
   }
 
+  // While pending, keep the button (disabled) even if a refresh from elsewhere removed the others.
+  const showButton = hasOthers || pending;
+  if (!showButton && result === null) return null;
+
   return (
-    <div className="sign-out-others">
-      <button type="button" className="button" onClick={signOutOthers} disabled={pending}>
-        {pending ? 'Signing out other sessions…' : 'Sign out of other sessions'}
-      </button>
+    <div className={className ? `sign-out-others ${className}` : 'sign-out-others'}>
+      {showButton ? (
+        <button type="button" className="button" onClick={signOutOthers} disabled={pending}>
+          {pending ? 'Signing out other sessions…' : 'Sign out of other sessions'}
+        </button>
+      ) : null}
       {result?.ok ? (
         <p role="status" className="form-success">
           Every other session was signed out. This one goes on.

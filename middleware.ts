@@ -25,6 +25,7 @@ import { protectionOf, type Protection } from '@/lib/auth/paths';
 import { looksLikeRefreshToken } from '@/lib/auth/refresh-format';
 import { verifyAccessToken } from '@/lib/auth/tokens';
 import { getConfig } from '@/lib/config';
+import { effectiveAppOrigin } from '@/lib/http/origin';
 
 /** Replaces (or adds) cookies in a Cookie request header, keeping every other cookie. */
 function withCookies(header: string | null, replacements: Map<string, string>): string {
@@ -48,7 +49,9 @@ interface Refreshed {
 /**
  * Calls the refresh route with only the refresh cookie and the client's user agent and forwarding
  * headers (so the session's "last seen" IP and device stay the client's). The target origin is
- * APP_ORIGIN, never the request's Host header, which a client controls.
+ * APP_ORIGIN, never the request's Host header, which a client controls; in development it is the
+ * address this server listens on as Next.js gives it (`nextUrl.origin`, `localhost:<port>`), so
+ * `next dev` on another port than APP_ORIGIN's still reaches itself (lib/http/origin.ts).
  */
 async function refresh(request: NextRequest, refreshName: string, refreshToken: string, appOrigin: string): Promise<Refreshed | null> {
   const headers = new Headers({ cookie: `${refreshName}=${refreshToken}` });
@@ -131,7 +134,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null), csp);
   }
 
-  const refreshed = await refresh(request, names.refresh, refreshToken, config.appOrigin);
+  const refreshed = await refresh(request, names.refresh, refreshToken, effectiveAppOrigin(config, request.nextUrl.origin));
   if (refreshed === null || refreshed.status !== 200) {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
   }

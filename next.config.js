@@ -1,6 +1,7 @@
 // @ts-check
 const { randomBytes } = require('node:crypto');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { PHASE_DEVELOPMENT_SERVER } = require('next/constants');
 
@@ -28,6 +29,22 @@ function loadDevSecrets() {
   process.env.REFRESH_TOKEN_SECRET ||= saved.REFRESH_TOKEN_SECRET;
 }
 
+/**
+ * The hosts besides `localhost` that `next dev` may be opened at: 127.0.0.1, [::1] and this
+ * machine's own IP addresses (the "Network:" address Next prints). Next 16 refuses its dev
+ * resources (the HMR socket, without which pages never hydrate) to any other host unless it is
+ * listed in `allowedDevOrigins`. Only IP literals of this machine are listed, never a pattern:
+ * a DNS-rebinding page always has a domain name, so this opens nothing to other sites (the same
+ * rule as lib/http/origin.ts).
+ */
+function devHostAddresses() {
+  const hosts = new Set(['127.0.0.1', '[::1]']);
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const { address, family } of addresses ?? []) hosts.add(family === 'IPv6' ? `[${address.split('%')[0]}]` : address);
+  }
+  return [...hosts];
+}
+
 /** Headers for every response, assets included; the CSP (per-request nonce) is set in middleware.ts. */
 const SECURITY_HEADERS = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
@@ -42,6 +59,7 @@ const HSTS = { key: 'Strict-Transport-Security', value: 'max-age=63072000; inclu
 module.exports = (phase) => {
   if (phase === PHASE_DEVELOPMENT_SERVER) loadDevSecrets();
   return {
+    ...(phase === PHASE_DEVELOPMENT_SERVER ? { allowedDevOrigins: devHostAddresses() } : {}),
     poweredByHeader: false,
     reactStrictMode: true,
     // better-sqlite3 is on Next's built-in list of server external packages; listed here so

@@ -1,12 +1,19 @@
 /** Server start-up checks (see instrumentation.ts). */
 import 'server-only';
 import { getDb } from '@/db/client';
-import { ConfigError, getConfig } from './config';
+import { ConfigError, configWarnings, getConfig, type Config } from './config';
 
-/** Validates the configuration and migrates the database, or exits the process with one line. */
+let booted = false;
+
+/**
+ * Validates the configuration and migrates the database, or exits the process with one line.
+ * Prints each configuration warning (e.g. a low BCRYPT_COST in production) once per process,
+ * however often it is called.
+ */
 export function boot(): void {
+  let config: Config;
   try {
-    getConfig();
+    config = getConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`\n${error.message}\n`);
@@ -14,5 +21,7 @@ export function boot(): void {
     }
     throw error;
   }
+  if (!booted) for (const line of configWarnings(config)) console.warn(line);
+  booted = true;
   getDb();
 }

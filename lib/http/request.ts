@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { AuthError, type FieldErrors } from '@/lib/auth/errors';
 import { getConfig } from '@/lib/config';
+import { isAppOrigin, logOriginRefused } from './origin';
 
 /** Bodies above this are refused with 413 before they are parsed (checklist M53). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -13,14 +14,21 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * The contract's Origin rule for state-changing requests: a present Origin must equal APP_ORIGIN
- * (`null` never does). Browsers that send `Sec-Fetch-Site: cross-site` are refused too.
+ * (`null` never does; in development also the request's own localhost or IP-literal origin, see
+ * lib/http/origin.ts). Browsers that send `Sec-Fetch-Site: cross-site` are refused too.
  * Requests with neither header (native clients, scripts) pass: they carry no ambient cookies
  * from a victim's browser.
  */
 export function assertSameOrigin(request: Request): void {
   if (!UNSAFE_METHODS.has(request.method)) return;
   const origin = request.headers.get('origin');
-  if (origin !== null && origin !== getConfig().appOrigin) throw new AuthError('forbidden_origin');
+  if (origin !== null) {
+    const config = getConfig();
+    if (!isAppOrigin(config, origin, request)) {
+      logOriginRefused(config, origin);
+      throw new AuthError('forbidden_origin');
+    }
+  }
   if (request.headers.get('sec-fetch-site') === 'cross-site') throw new AuthError('forbidden_origin');
 }
 

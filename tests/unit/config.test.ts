@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, getConfig, parseConfig } from '@/lib/config';
+import { ConfigError, configWarnings, getConfig, parseConfig } from '@/lib/config';
 import { ACCESS_SECRET, DAY, HOUR, MINUTE, REFRESH_SECRET, SECOND } from '../support/env';
 
 type Env = Record<string, string | undefined>;
@@ -145,10 +145,32 @@ describe('secrets', () => {
 });
 
 describe('BCRYPT_COST', () => {
-  it('must be at least 12 in production', () => {
-    expectRefused({ ...production, BCRYPT_COST: '11' }, 'BCRYPT_COST');
-    expect(parseConfig({ ...production, BCRYPT_COST: '12' }).bcryptCost).toBe(12);
+  it('accepts 4 to 15 in production too (test suites run against production builds), not 3 or 16', () => {
+    for (const cost of [4, 10, 11, 12, 15]) expect(parseConfig({ ...production, BCRYPT_COST: String(cost) }).bcryptCost).toBe(cost);
     expect(parseConfig(production).bcryptCost).toBe(12);
+    expectRefused({ ...production, BCRYPT_COST: '3' }, 'BCRYPT_COST');
+    expectRefused({ ...production, BCRYPT_COST: '16' }, 'BCRYPT_COST');
+  });
+
+  it('below 12 in production gives exactly one warning line, naming BCRYPT_COST', () => {
+    for (const cost of ['4', '11']) {
+      const warnings = configWarnings(parseConfig({ ...production, BCRYPT_COST: cost }));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`BCRYPT_COST=${cost}`);
+      expect(warnings[0]).not.toMatch(/[\r\n]/);
+    }
+  });
+
+  it('gives no warning at 12 or more in production, nor at any cost outside production', () => {
+    expect(configWarnings(parseConfig(production))).toEqual([]);
+    expect(configWarnings(parseConfig({ ...production, BCRYPT_COST: '13' }))).toEqual([]);
+    expect(configWarnings(parseConfig({ ...base, BCRYPT_COST: '4' }))).toEqual([]);
+  });
+
+  it('never puts a secret into a warning', () => {
+    const [warning = ''] = configWarnings(parseConfig({ ...production, BCRYPT_COST: '4' }));
+    expect(warning).not.toContain(ACCESS_SECRET);
+    expect(warning).not.toContain(REFRESH_SECRET);
   });
 
   it('may be lowered to 4 outside production, not below, and not above 15', () => {
@@ -209,7 +231,7 @@ describe('rate limits', () => {
 
 describe('error messages', () => {
   it('put several problems on one line', () => {
-    const error = configError({ NODE_ENV: 'production', ACCESS_TOKEN_EXPIRY: 'soon', BCRYPT_COST: '4' });
+    const error = configError({ NODE_ENV: 'production', ACCESS_TOKEN_EXPIRY: 'soon', BCRYPT_COST: '3' });
     for (const variable of ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'ACCESS_TOKEN_EXPIRY', 'BCRYPT_COST']) expect(error.message).toContain(variable);
     expect(error.message).not.toMatch(/[\r\n]/);
   });

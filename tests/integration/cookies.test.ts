@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type SecurityEventRow, type SessionRow, type TestApp } from '../support/app';
 import { freezeClock, restoreClock } from '../support/clock';
 import { PASSWORD, T0 } from '../support/env';
-import { apiRequest, CookieJar, expectAuthCookie, expectError, jwtPayload, ORIGIN, setCookies, type RequestOptions } from '../support/http';
+import { apiRequest, type CookieJar, expectAuthCookie, expectError, jwtPayload, ORIGIN, setCookies, type RequestOptions } from '../support/http';
 
 type Handler = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
 
@@ -19,8 +19,8 @@ let counter = 0;
 beforeAll(async () => {
   freezeClock(T0);
   app = await startApp();
-  const module: { GET: Handler } = await import('@/app/api/auth/sessions/route');
-  sessionsList = module.GET;
+  const list: { GET: Handler } = await import('@/app/api/auth/sessions/route');
+  sessionsList = list.GET;
   const item: { DELETE: typeof sessionItem } = await import('@/app/api/auth/sessions/[id]/route');
   sessionItem = item.DELETE;
 });

@@ -122,17 +122,21 @@ test.describe('a response clears only the auth cookies its request carried', () 
     await page.goto('/login');
     await submitLogin(page, email);
     await expect(page).toHaveURL('/dashboard');
-    const fresh = await authCookies(context);
-    expect(fresh.access).toBeTruthy();
-    expect(fresh.refresh).toBeTruthy();
+    // The refresh cookie is the session (the access cookie lives only ~3 s in this suite and may
+    // expire on its own at any moment, so it proves nothing either way here).
+    expect((await authCookies(context)).refresh).toBeTruthy();
 
     release();
     expect(await pending).toEqual([401, 401]);
-    // The stale answers changed nothing: same cookies, and the dashboard still shows the user.
-    expect(await authCookies(context)).toEqual(fresh);
+    // The stale answers did not clear the session: the refresh cookie is still there ...
+    expect((await authCookies(context)).refresh, 'refresh cookie after the stale answers').toBeTruthy();
+    // ... and the browser is signed in: the dashboard shows the user, with both cookies set.
     await page.goto('/dashboard');
     await expect(page).toHaveURL('/dashboard');
     await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
+    const after = await authCookies(context);
+    expect(after.access).toBeTruthy();
+    expect(after.refresh).toBeTruthy();
   });
 });
 

@@ -125,19 +125,24 @@ test.describe('a response clears only the auth cookies its request carried', () 
     // The refresh cookie is the session (the access cookie lives only ~3 s in this suite and may
     // expire on its own at any moment, so it proves nothing either way here).
     expect((await authCookies(context)).refresh).toBeTruthy();
-    // A just-issued access cookie (silent refresh after expiry), so it cannot expire on its own
-    // in the moment the stale answers take to arrive.
+    // A just-issued access cookie (silent refresh after expiry), so that it is usually still
+    // alive when the stale answers arrive. Nothing on the page refreshes by itself meanwhile.
     await waitForAccessTokenExpiry(page);
     await page.goto('/dashboard');
     await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
-    const fresh = await authCookies(context);
-    expect(fresh.access).toBeTruthy();
-    expect(fresh.refresh).toBeTruthy();
+    const before = (await context.cookies()).filter((cookie) => cookie.name === 'access_token' || cookie.name === 'refresh_token');
+    expect(before.map((cookie) => cookie.name)).toContain('refresh_token');
 
     release();
     expect(await pending).toEqual([401, 401]);
-    // The stale answers cleared nothing: both cookies are still there, unchanged ...
-    expect(await authCookies(context), 'cookies after the stale answers').toEqual(fresh);
+    // The stale answers cleared nothing: every auth cookie that has not reached its own expiry is
+    // still there, unchanged. The refresh cookie (days) is always checked; the access cookie
+    // (3 s in this suite) whenever a loaded machine has not let it run out by itself.
+    const checkedAt = Date.now() / 1000;
+    const after = await context.cookies();
+    const checked = before.filter((cookie) => cookie.expires > checkedAt + 0.5);
+    expect(checked.map((cookie) => cookie.name)).toContain('refresh_token');
+    for (const cookie of checked) expect(after.find((other) => other.name === cookie.name)?.value, `${cookie.name} after the stale answers`).toBe(cookie.value);
     // ... and the browser is signed in: the dashboard shows the user.
     await page.goto('/dashboard');
     await expect(page).toHaveURL('/dashboard');

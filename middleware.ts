@@ -18,7 +18,7 @@
  * `x-middleware-subrequest` header, gains nothing.
  */
 import { NextResponse, type NextRequest } from 'next/server';
-import { clearAuthCookies, cookieNames } from '@/lib/auth/cookies';
+import { clearAuthCookies, cookieNames, readAuthCookies, type CarriedCookies } from '@/lib/auth/cookies';
 import { contentSecurityPolicy, createNonce } from '@/lib/auth/csp';
 import { errorBody } from '@/lib/auth/errors';
 import { protectionOf, type Protection } from '@/lib/auth/paths';
@@ -77,10 +77,20 @@ async function refresh(request: NextRequest, refreshName: string, refreshToken: 
 
 /**
  * The answer for a request that is not signed in. Cookies are cleared only when the server said
- * the session is over (a 401 from refresh, or no refresh cookie); a refresh refused for another
- * reason (429, an outage) keeps them, so a busy server never signs anyone out.
+ * the session is over (a 401 from refresh, or no usable refresh cookie); a refresh refused for
+ * another reason (429, an outage) keeps them, so a busy server never signs anyone out. Only the
+ * cookies the browser sent are cleared: the refresh route's own clearing lines are not passed on,
+ * since its internal call carried only the refresh cookie, and clearing here from what the
+ * browser carried covers both (a cookie-less request gets no clearing Set-Cookie at all).
  */
-function signedOut(request: NextRequest, requestHeaders: Headers, protection: Exclude<Protection, null>, secure: boolean, refreshed: Refreshed | null): NextResponse {
+function signedOut(
+  request: NextRequest,
+  requestHeaders: Headers,
+  protection: Exclude<Protection, null>,
+  secure: boolean,
+  refreshed: Refreshed | null,
+  carried: CarriedCookies,
+): NextResponse {
   let response: NextResponse;
   if (protection === 'guest') {
     // The sign-in and register pages render for anyone who is not signed in.
@@ -94,8 +104,7 @@ function signedOut(request: NextRequest, requestHeaders: Headers, protection: Ex
     login.searchParams.set('next', `${request.nextUrl.pathname}${request.nextUrl.search}`);
     response = NextResponse.redirect(login, 303);
   }
-  if (refreshed === null) clearAuthCookies(response.cookies, secure);
-  else if (refreshed.status === 401) for (const line of refreshed.setCookies) response.headers.append('set-cookie', line);
+  if (refreshed === null || refreshed.status === 401) clearAuthCookies(response.cookies, secure, carried);
   response.headers.set('Cache-Control', 'no-store');
   return response;
 }
@@ -122,21 +131,24 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
 
   const names = cookieNames(config.cookieSecure);
   const now = Date.now();
-  const access = request.cookies.get(names.access)?.value;
+  // The one cookie reader (lib/auth/cookies.ts): a name sent twice counts as absent, here as in
+  // the route handlers and pages, so they never see two identities in one request.
+  const presented = readAuthCookies(request.headers.get('cookie'), config.cookieSecure);
+  const access = presented.access;
   if (access && (await verifyAccessToken(access, now)).ok) {
     return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
   }
 
-  const refreshToken = request.cookies.get(names.refresh)?.value;
+  const refreshToken = presented.refresh;
   // Garbage (wrong shape, non-ASCII, oversized) is "signed out" without a call to the refresh route.
   if (!refreshToken || !looksLikeRefreshToken(refreshToken)) {
     if (protection === 'guest' && !refreshToken && !access) return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
-    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null), csp);
+    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null, presented.carried), csp);
   }
 
   const refreshed = await refresh(request, names.refresh, refreshToken, effectiveAppOrigin(config, request.nextUrl.origin));
   if (refreshed === null || refreshed.status !== 200) {
-    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
+    return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }, presented.carried), csp);
   }
 
   requestHeaders.set('cookie', withCookies(request.headers.get('cookie'), refreshed.values));

@@ -11,7 +11,7 @@ import { recordSecurityEvent, type ClientContext } from './events';
 import { passwordProblems } from './password-policy';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { consumeAccountAttempt, consumeIpAttempt, resetAccountAttempts } from './rate-limit';
-import { issueTokens, openSession, refreshSession, startSession, type IssuedTokens } from './sessions';
+import { issueTokens, openSession, refreshSession, revokeSession, sessionOfRefreshToken, startSession, type IssuedTokens } from './sessions';
 import type { AccessTokenKeys } from './tokens';
 import type { LoginInput, RegisterInput } from './validation';
 
@@ -44,8 +44,12 @@ export async function registerUser({ db, config, keys }: AuthDeps, input: Regist
   return { user, tokens };
 }
 
-/** Checks credentials and starts a session; 401 `invalid_credentials` on any mismatch. */
-export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, client: ClientContext, now: number): Promise<SignedIn> {
+/**
+ * Checks credentials and starts a session; 401 `invalid_credentials` on any mismatch.
+ * `previousRefreshToken` is the refresh cookie this browser still carries, if any: once the
+ * password is accepted, the session it names ends (see endPreviousSession).
+ */
+export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, client: ClientContext, now: number, previousRefreshToken: string | null = null): Promise<SignedIn> {
   consumeIpAttempt(db, config, client, 'sign_in', now);
   // Keyed by the email as typed, whether or not an account has it (checklist G34).
   consumeAccountAttempt(db, config, input.email, client, 'sign_in', now);
@@ -61,9 +65,23 @@ export async function signIn({ db, config, keys }: AuthDeps, input: LoginInput, 
     // The cost was raised since this hash was made: upgrade it while we have the password.
     updatePasswordHash(db, user.id, await hashPassword(input.password, config.bcryptCost), now);
   }
+  if (previousRefreshToken) endPreviousSession({ db, config }, previousRefreshToken, client, now);
   const tokens = await startSession(db, config, keys, user.id, client, now);
   recordSecurityEvent(db, { type: 'sign_in_succeeded', userId: user.id, sessionId: tokens.sessionId, client }, now);
   return { user, tokens };
+}
+
+/**
+ * Ends the session of the refresh cookie a browser carried into a successful sign-in, whichever
+ * account it belongs to. The sign-in overwrites that cookie, so the old session could never be
+ * used from this browser again; left alive it would linger in the account's session list and keep
+ * a working refresh token for anyone who copied the cookie earlier. A session of another account
+ * (someone else signed in on this browser before) is orphaned the same way, so it ends too.
+ * Only an authentic token counts: a made-up or foreign cookie ends nothing.
+ */
+function endPreviousSession({ db, config }: Pick<AuthDeps, 'db' | 'config'>, rawToken: string, client: ClientContext, now: number): void {
+  const session = sessionOfRefreshToken(db, config, rawToken);
+  if (session && session.revokedAt === null) revokeSession(db, session, 'signed_in_again', client, now);
 }
 
 /**

@@ -17,6 +17,7 @@ const REVOKED_BECAUSE: Record<string, string> = {
   logout_others: 'Session ended by “Sign out of other sessions”',
   revoked_by_user: 'Session revoked',
   password_changed: 'Session ended by a password change',
+  signed_in_again: 'Session ended by signing in again on the same device',
 };
 
 const detailSchema = z.object({ reason: z.string().optional() });

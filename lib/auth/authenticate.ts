@@ -6,7 +6,7 @@ import 'server-only';
 import type { Db } from '@/db/client';
 import type { Session } from '@/db/schema';
 import { findUserById, type PublicUser } from '@/db/users';
-import { cookieNames } from './cookies';
+import { requestAuthCookies } from './cookies';
 import { findLiveSession } from './sessions';
 import { verifyAccessToken, type AccessClaims } from './tokens';
 
@@ -20,18 +20,6 @@ export type AuthFailure = { via: 'bearer' | 'cookie' | 'none' };
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
-/** Reads cookies from a request's Cookie header (first occurrence of a name wins). */
-export function readCookie(request: Request, name: string): string | null {
-  const header = request.headers.get('cookie');
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index === -1) continue;
-    if (part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return null;
-}
-
 /** The presented access token and where it came from. */
 export function presentedAccessToken(request: Request, secureCookies: boolean): { token: string; via: 'bearer' | 'cookie' } | { token: null; via: 'bearer' | 'none' } {
   const authorization = request.headers.get('authorization');
@@ -39,7 +27,8 @@ export function presentedAccessToken(request: Request, secureCookies: boolean): 
     const match = BEARER.exec(authorization);
     return match ? { token: match[1] as string, via: 'bearer' } : { token: null, via: 'bearer' };
   }
-  const cookie = readCookie(request, cookieNames(secureCookies).access);
+  // One reader for every layer: an access cookie sent twice is absent here as in the middleware.
+  const cookie = requestAuthCookies(request, secureCookies).access;
   return cookie ? { token: cookie, via: 'cookie' } : { token: null, via: 'none' };
 }
 

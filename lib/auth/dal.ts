@@ -4,10 +4,12 @@
  * The middleware's check is a first line only; every page that shows a user's data asks here, and
  * this module verifies the access token itself and looks the session up, so a revoked session's
  * still-unexpired token shows nothing. After a silent refresh the middleware forwards the new
- * access token in the request's Cookie header, so `cookies()` already sees it.
+ * access token in the request's Cookie header, so `headers()` already carries it. The cookie is read
+ * from that header by the one reader the middleware and route handlers use (`readAuthCookies`),
+ * never by `cookies()`, whose rule for a name sent twice (the last wins) differs from ours.
  */
 import 'server-only';
-import { cookies } from 'next/headers';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import { getDb } from '@/db/client';
@@ -16,10 +18,15 @@ import { getConfig } from '@/lib/config';
 import { describeUserAgent } from '@/lib/devices';
 import { recentActivity, type ActivityItem } from './activity';
 import { authenticateToken } from './authenticate';
-import { cookieNames } from './cookies';
+import { readAuthCookies } from './cookies';
 import { listSessions, type SessionListItem } from './devices';
 import { loginPath } from './redirects';
 import { verifyAccessToken } from './tokens';
+
+/** This request's access cookie (null when absent or sent more than once). */
+async function accessCookie(secure: boolean): Promise<string | null> {
+  return readAuthCookies((await headers()).get('cookie'), secure).access;
+}
 
 /** What pages may know about the current session: times and device, never the nonce or generation. */
 export interface CurrentSession {
@@ -46,7 +53,7 @@ export interface CurrentUser {
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const config = getConfig();
-  const token = (await cookies()).get(cookieNames(config.cookieSecure).access)?.value;
+  const token = await accessCookie(config.cookieSecure);
   if (!token) return null;
   const found = await authenticateToken(getDb(), token, Date.now());
   if (!found) return null;
@@ -79,7 +86,7 @@ export interface VerifiedSession {
  */
 export const verifySession = cache(async (): Promise<VerifiedSession | null> => {
   const config = getConfig();
-  const token = (await cookies()).get(cookieNames(config.cookieSecure).access)?.value;
+  const token = await accessCookie(config.cookieSecure);
   if (!token) return null;
   const verified = await verifyAccessToken(token, Date.now());
   if (!verified.ok) return null;

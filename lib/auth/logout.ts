@@ -4,8 +4,8 @@
 import 'server-only';
 import { findSession, revokeUserSessions } from '@/db/sessions';
 import type { AuthDeps } from './account';
-import { authenticate, readCookie } from './authenticate';
-import { cookieNames } from './cookies';
+import { authenticate } from './authenticate';
+import { requestAuthCookies } from './cookies';
 import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 import { revokeSession, sessionOfRefreshToken } from './sessions';
@@ -19,11 +19,11 @@ export type LogoutScope = 'current' | 'others' | 'all';
  */
 export async function signOut({ db, config }: AuthDeps, request: Request, scope: LogoutScope, client: ClientContext, now: number): Promise<{ clearCookies: boolean }> {
   if (scope === 'current') {
-    const names = cookieNames(config.cookieSecure);
-    const refresh = readCookie(request, names.refresh);
+    const presented = requestAuthCookies(request, config.cookieSecure);
+    const refresh = presented.refresh;
     let session = refresh ? sessionOfRefreshToken(db, config, refresh) : null;
     if (!session) {
-      const access = readCookie(request, names.access);
+      const access = presented.access;
       const verified = access ? await verifyAccessToken(access, now) : null;
       const named = verified?.ok ? findSession(db, verified.claims.sid) : null;
       // Defence in depth: the token's subject must own the session it names (as in authenticate()).

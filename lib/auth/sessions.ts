@@ -96,7 +96,7 @@ export async function refreshSession(db: Db, config: SessionConfig, keys: Access
   return null;
 }
 
-export type RevokeReason = 'logout' | 'logout_all' | 'logout_others' | 'revoked_by_user' | 'password_changed' | 'refresh_token_reused';
+export type RevokeReason = 'logout' | 'logout_all' | 'logout_others' | 'revoked_by_user' | 'password_changed' | 'refresh_token_reused' | 'signed_in_again';
 
 /** Revokes a session and records the event (or `refresh_token_reused`, which implies the revocation). */
 export function revokeSession(

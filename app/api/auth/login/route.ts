@@ -1,5 +1,5 @@
 import { signIn } from '@/lib/auth/account';
-import { setAuthCookies } from '@/lib/auth/cookies';
+import { requestAuthCookies, setAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { loginSchema } from '@/lib/auth/validation';
 import { isoTime, userView } from '@/lib/auth/views';
@@ -12,7 +12,9 @@ export const POST = route(async (request) => {
   const input = await readJson(request, loginSchema);
   const deps = await getAuthDeps();
   const now = Date.now();
-  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config.trustProxy), now);
+  // A refresh cookie this browser still carries names a session that this sign-in replaces.
+  const previous = requestAuthCookies(request, deps.config.cookieSecure).refresh;
+  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config.trustProxy), now, previous);
   const response = json({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });
   setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
   return response;

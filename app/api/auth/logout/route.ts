@@ -1,4 +1,4 @@
-import { clearAuthCookies } from '@/lib/auth/cookies';
+import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { signOut } from '@/lib/auth/logout';
 import { logoutSchema } from '@/lib/auth/validation';
@@ -12,9 +12,14 @@ export const POST = route(async (request) => {
   const deps = await getAuthDeps();
   const { clearCookies } = await signOut(deps, request, body?.scope ?? 'current', clientContext(request.headers, deps.config.trustProxy), Date.now());
   if (!clearCookies) return noContent();
-  // Clear-Site-Data also drops any cookie a script or extension may have planted (checklist D21).
-  const response = noContent({ 'Clear-Site-Data': '"cookies"' });
-  clearAuthCookies(response.cookies, deps.config.cookieSecure);
+  const response = noContent();
+  // Only the cookies this request carried: a request without them (say, sent before a sign-in and
+  // answered after it) must not sign the browser's new session out, so it clears nothing at all.
+  // Clear-Site-Data also drops any cookie a script or extension may have planted (checklist D21);
+  // it would drop a new session as well, so it follows the same rule.
+  if (clearAuthCookies(response.cookies, deps.config.cookieSecure, requestAuthCookies(request, deps.config.cookieSecure).carried)) {
+    response.headers.set('Clear-Site-Data', '"cookies"');
+  }
   return response;
 });
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { renewSession } from '@/lib/auth/account';
-import { readCookie } from '@/lib/auth/authenticate';
-import { clearAuthCookies, cookieNames, setAuthCookies } from '@/lib/auth/cookies';
+import { clearAuthCookies, requestAuthCookies, setAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { isoTime } from '@/lib/auth/views';
 import { clientContext } from '@/lib/http/client';
@@ -15,11 +14,12 @@ export const POST = route(async (request) => {
   await readOptionalJson(request, z.unknown());
   const deps = await getAuthDeps();
   const now = Date.now();
-  const raw = readCookie(request, cookieNames(deps.config.cookieSecure).refresh);
-  const tokens = await renewSession(deps, raw, clientContext(request.headers, deps.config.trustProxy), now);
+  const presented = requestAuthCookies(request, deps.config.cookieSecure);
+  const tokens = await renewSession(deps, presented.refresh, clientContext(request.headers, deps.config.trustProxy), now);
   if (!tokens) {
     const response = errorResponse('invalid_refresh_token');
-    clearAuthCookies(response.cookies, deps.config.cookieSecure);
+    // Only what this request carried: a cookie-less request gets no clearing Set-Cookie.
+    clearAuthCookies(response.cookies, deps.config.cookieSecure, presented.carried);
     return response;
   }
   const response = json({ accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });

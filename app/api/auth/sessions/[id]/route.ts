@@ -1,4 +1,4 @@
-import { clearAuthCookies } from '@/lib/auth/cookies';
+import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
 import { revokeOwnSession } from '@/lib/auth/devices';
 import { signedInRoute } from '@/lib/auth/guard';
 import { clientContext } from '@/lib/http/client';
@@ -8,9 +8,12 @@ export const DELETE = signedInRoute<{ params: Promise<{ id: string }> }>(async (
   const { id } = await context.params;
   const { current } = revokeOwnSession(deps.db, auth, id, clientContext(request.headers, deps.config.trustProxy), now);
   if (!current) return noContent();
-  // Revoking this browser's own session is a sign-out: its cookies go too.
-  const response = noContent({ 'Clear-Site-Data': '"cookies"' });
-  clearAuthCookies(response.cookies, deps.config.cookieSecure);
+  // Revoking this browser's own session is a sign-out: the cookies it carried go too (a bearer
+  // client's request carries none, and gets no clearing header).
+  const response = noContent();
+  if (clearAuthCookies(response.cookies, deps.config.cookieSecure, requestAuthCookies(request, deps.config.cookieSecure).carried)) {
+    response.headers.set('Clear-Site-Data', '"cookies"');
+  }
   return response;
 });
 

@@ -24,7 +24,8 @@ import { errorBody } from '@/lib/auth/errors';
 import { protectionOf, type Protection } from '@/lib/auth/paths';
 import { looksLikeRefreshToken } from '@/lib/auth/refresh-format';
 import { verifyAccessToken } from '@/lib/auth/tokens';
-import { getConfig } from '@/lib/config';
+import { getConfig, type Config } from '@/lib/config';
+import { CLIENT_ADDRESS_HEADER, FORWARDED_ADDRESS_HEADER, FORWARDED_ADDRESS_MAC_HEADER, forwardedAddressMac } from '@/lib/http/forwarded-address';
 
 /** Replaces (or adds) cookies in a Cookie request header, keeping every other cookie. */
 function withCookies(header: string | null, replacements: Map<string, string>): string {
@@ -49,16 +50,26 @@ interface Refreshed {
  * Calls the refresh route with only the refresh cookie and the client's user agent and forwarding
  * headers (so the session's "last seen" IP and device stay the client's). The target origin is
  * APP_ORIGIN, never the request's Host header, which a client controls.
+ *
+ * Without a trusted proxy, the call goes through server.mjs again, which would record the app's
+ * own address; so the client's address (from server.mjs) travels in x-forwarded-client-address
+ * with a MAC the refresh route checks (lib/http/forwarded-address.ts). Failed refreshes then
+ * count against the sender's own rate-limit bucket, not one that every client shares.
  */
-async function refresh(request: NextRequest, refreshName: string, refreshToken: string, appOrigin: string): Promise<Refreshed | null> {
+async function refresh(request: NextRequest, refreshName: string, refreshToken: string, config: Config): Promise<Refreshed | null> {
   const headers = new Headers({ cookie: `${refreshName}=${refreshToken}` });
   for (const name of ['user-agent', 'x-forwarded-for', 'x-real-ip']) {
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
+  const clientAddress = request.headers.get(CLIENT_ADDRESS_HEADER);
+  if (!config.trustProxy && config.trustClientAddressHeader && clientAddress !== null) {
+    headers.set(FORWARDED_ADDRESS_HEADER, clientAddress);
+    headers.set(FORWARDED_ADDRESS_MAC_HEADER, await forwardedAddressMac(config.accessTokenSecret, clientAddress));
+  }
   let response: Response;
   try {
-    response = await fetch(new URL('/api/auth/refresh', appOrigin), { method: 'POST', headers, cache: 'no-store', redirect: 'manual' });
+    response = await fetch(new URL('/api/auth/refresh', config.appOrigin), { method: 'POST', headers, cache: 'no-store', redirect: 'manual' });
   } catch {
     return null; // The app itself is unreachable: treat as not signed in, keep the cookies.
   }
@@ -131,7 +142,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null), csp);
   }
 
-  const refreshed = await refresh(request, names.refresh, refreshToken, config.appOrigin);
+  const refreshed = await refresh(request, names.refresh, refreshToken, config);
   if (refreshed === null || refreshed.status !== 200) {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }), csp);
   }

@@ -12,7 +12,7 @@ export const POST = route(async (request) => {
   const input = await readJson(request, loginSchema);
   const deps = await getAuthDeps();
   const now = Date.now();
-  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config.trustProxy), now);
+  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config), now);
   const response = json({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });
   setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
   return response;

@@ -10,7 +10,7 @@ export const POST = route(async (request) => {
   assertSameOrigin(request);
   const body = await readOptionalJson(request, logoutSchema);
   const deps = await getAuthDeps();
-  const { clearCookies } = await signOut(deps, request, body?.scope ?? 'current', clientContext(request.headers, deps.config.trustProxy), Date.now());
+  const { clearCookies } = await signOut(deps, request, body?.scope ?? 'current', clientContext(request.headers, deps.config), Date.now());
   if (!clearCookies) return noContent();
   // Clear-Site-Data also drops any cookie a script or extension may have planted (checklist D21).
   const response = noContent({ 'Clear-Site-Data': '"cookies"' });

@@ -16,7 +16,7 @@ export const POST = route(async (request) => {
   const deps = await getAuthDeps();
   const now = Date.now();
   const raw = readCookie(request, cookieNames(deps.config.cookieSecure).refresh);
-  const tokens = await renewSession(deps, raw, clientContext(request.headers, deps.config.trustProxy), now);
+  const tokens = await renewSession(deps, raw, clientContext(request.headers, deps.config), now);
   if (!tokens) {
     const response = errorResponse('invalid_refresh_token');
     clearAuthCookies(response.cookies, deps.config.cookieSecure);

@@ -143,8 +143,8 @@ class OwnServer {
   constructor(readonly port: number) {}
 
   async start(rateLimitPerIp: string): Promise<void> {
-    const env: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
       NODE_ENV: 'production',
       NEXT_DIST_DIR: '.next-e2e',
       NEXT_TELEMETRY_DISABLED: '1',
@@ -159,10 +159,11 @@ class OwnServer {
     };
     delete env.PORT;
     delete env.TRUST_CLIENT_ADDRESS_HEADER;
-    this.child = spawn(process.execPath, ['server.mjs', '--port', String(this.port)], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['server.mjs', '--port', String(this.port)], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
     const collect = (chunk: Buffer) => this.output.push(...chunk.toString('utf8').split('\n'));
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     await expect
       .poll(async () => (await send({ port: this.port, address: '127.0.0.1' }, 'GET', '/login').catch(() => ({ status: 0 }))).status, { timeout: 60_000 })
       .toBe(200);

@@ -11,7 +11,7 @@
  *   it may believe that header (it uses it only without TRUST_PROXY; see lib/http/client.ts);
  * - answers `Upgrade` requests (this app serves no WebSockets) with 400 and closes the socket:
  *   Next left them unanswered and held the socket forever;
- * - answers TRACE/TRACK with 405 and request targets that are not a path (`*`, absolute-form) with
+ * - answers TRACE with 405 and request targets that are not a path (`*`, absolute-form) with
  *   400, in the contract's JSON error shape, before Next (which answered 500);
  * - treats client disconnects as non-events: malformed requests get a quiet 400, and the
  *   "aborted" errors Next's middleware runner prints when a client leaves mid-body are dropped.
@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import next from 'next';
 
 const CLIENT_ADDRESS_HEADER = 'x-client-address';
-/** Methods a route may answer; TRACE and TRACK (cross-site tracing) are never among them. */
+/** Methods a route may answer; TRACE (cross-site tracing) is never among them. */
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 /** The contract's error bodies for the answers given here (codes and messages as in lib/auth/errors.ts). */
 const ERRORS = {
@@ -165,7 +165,8 @@ async function main() {
   const server = createServer((req, res) => {
     const target = req.url ?? '';
     if (!target.startsWith('/')) return refuse(res, 'bad_request');
-    if (req.method === 'TRACE' || req.method === 'TRACK') return refuse(res, 'method_not_allowed', { Allow: ALLOWED_METHODS });
+    // (TRACK never gets here: Node's parser refuses it as a malformed request, see clientError.)
+    if (req.method === 'TRACE') return refuse(res, 'method_not_allowed', { Allow: ALLOWED_METHODS });
     // A client must never choose the address the app sees.
     delete req.headers[CLIENT_ADDRESS_HEADER];
     const address = normaliseAddress(req.socket.remoteAddress);

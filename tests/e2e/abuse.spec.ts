@@ -282,16 +282,15 @@ test.describe('protocol corners', () => {
   test('TRACE on any route and the * request target get a 4xx JSON error, never a 5xx', async ({ baseURL }) => {
     const port = Number(new URL(baseURL ?? '').port);
     for (const target of ['/', '/api/auth/me', '/dashboard', '/login']) {
-      for (const method of ['TRACE', 'TRACK']) {
-        const reply = await raw(port, `${method} ${target} HTTP/1.1\r\nHost: localhost:${port}\r\n\r\n`);
-        expect(statusOf(reply), `${method} ${target}`).toBe(405);
-        expect(reply.data).toMatch(/\r\nallow: [^\r]*GET/i);
-        expect(reply.data).toMatch(/\r\ncache-control: no-store\r\n/i);
-        expect(reply.data).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
-        expect(jsonBodyOf(reply)).toMatchObject({ error: { code: 'method_not_allowed', message: expect.any(String) } });
-      }
+      const reply = await raw(port, `TRACE ${target} HTTP/1.1\r\nHost: localhost:${port}\r\n\r\n`);
+      expect(statusOf(reply), `TRACE ${target}`).toBe(405);
+      expect(reply.data).toMatch(/\r\nallow: [^\r]*GET/i);
+      expect(reply.data).toMatch(/\r\ncache-control: no-store\r\n/i);
+      expect(reply.data).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+      expect(jsonBodyOf(reply)).toMatchObject({ error: { code: 'method_not_allowed', message: expect.any(String) } });
     }
-    for (const request of [`OPTIONS * HTTP/1.1`, `GET http://localhost:${port}/dashboard HTTP/1.1`, `OPTIONS http://evil.example/ HTTP/1.1`]) {
+    // TRACK is no method Node's parser knows: a malformed request, answered quietly.
+    for (const request of [`OPTIONS * HTTP/1.1`, `GET http://localhost:${port}/dashboard HTTP/1.1`, `OPTIONS http://evil.example/ HTTP/1.1`, `TRACK / HTTP/1.1`]) {
       const reply = await raw(port, `${request}\r\nHost: localhost:${port}\r\n\r\n`);
       expect(statusOf(reply), request).toBe(400);
       expect(jsonBodyOf(reply)).toMatchObject({ error: { code: 'bad_request', message: expect.any(String) } });

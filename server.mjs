@@ -28,9 +28,15 @@ import next from 'next';
 const CLIENT_ADDRESS_HEADER = 'x-client-address';
 /** Methods a route may answer; TRACE (cross-site tracing) is never among them. */
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
-/** The contract's error bodies for the answers given here (codes and messages as in lib/auth/errors.ts). */
+/**
+ * The contract's error bodies for the answers given here (`bad_request` and `method_not_allowed`
+ * as in lib/auth/errors.ts; the other two only ever come from here, before any route).
+ */
 const ERRORS = {
   bad_request: { status: 400, reason: 'Bad Request', message: 'The request is malformed or not supported.' },
+  // Node's own answers to oversized headers and slow requests, kept with their statuses.
+  headers_too_large: { status: 431, reason: 'Request Header Fields Too Large', message: 'The request headers are too large.' },
+  request_timeout: { status: 408, reason: 'Request Timeout', message: 'The request took too long to arrive.' },
   method_not_allowed: { status: 405, reason: 'Method Not Allowed', message: 'This method is not allowed here.' },
 };
 /** @typedef {keyof typeof ERRORS} ErrorCode */
@@ -185,8 +191,12 @@ async function main() {
   });
   server.on('upgrade', refuseUpgrade);
   server.on('clientError', (error, socket) => {
-    // Malformed requests and early disconnects: a quiet 400 when the socket can still take it.
-    if (/** @type {{ code?: unknown }} */ (error).code === 'ECONNRESET') socket.destroy();
+    // Malformed requests and early disconnects: a quiet 4xx when the socket can still take it
+    // (431 and 408 as Node itself would answer), nothing logged.
+    const code = /** @type {{ code?: unknown }} */ (error).code;
+    if (code === 'ECONNRESET') socket.destroy();
+    else if (code === 'HPE_HEADER_OVERFLOW') refuseSocket(socket, 'headers_too_large');
+    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') refuseSocket(socket, 'request_timeout');
     else refuseSocket(socket, 'bad_request');
   });
   server.listen(port, args.hostname, () => {

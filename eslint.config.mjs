@@ -27,7 +27,7 @@ const config = [
   },
   {
     // The edge middleware and everything it imports must stay free of Node and native modules.
-    files: ['middleware.ts', 'lib/auth/refresh-format.ts', 'lib/auth/tokens.ts', 'lib/auth/cookies.ts', 'lib/auth/csp.ts', 'lib/auth/errors.ts', 'lib/auth/paths.ts', 'lib/config.ts', 'lib/duration.ts', 'lib/auth/validation.ts', 'lib/auth/redirects.ts'],
+    files: ['middleware.ts', 'lib/auth/refresh-format.ts', 'lib/auth/tokens.ts', 'lib/auth/cookies.ts', 'lib/auth/csp.ts', 'lib/auth/errors.ts', 'lib/auth/paths.ts', 'lib/config.ts', 'lib/duration.ts', 'lib/auth/validation.ts', 'lib/auth/redirects.ts', 'lib/http/forwarded-address.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|better-sqlite3|bcryptjs|drizzle-orm|server-only)', message: 'Edge-safe module: no Node, database or bcrypt imports.' }] }],
     },

@@ -24,7 +24,8 @@ import { errorBody } from '@/lib/auth/errors';
 import { protectionOf, type Protection } from '@/lib/auth/paths';
 import { looksLikeRefreshToken } from '@/lib/auth/refresh-format';
 import { verifyAccessToken } from '@/lib/auth/tokens';
-import { getConfig } from '@/lib/config';
+import { getConfig, type Config } from '@/lib/config';
+import { CLIENT_ADDRESS_HEADER, FORWARDED_ADDRESS_HEADER, FORWARDED_ADDRESS_MAC_HEADER, forwardedAddressMac } from '@/lib/http/forwarded-address';
 import { effectiveAppOrigin } from '@/lib/http/origin';
 
 /** Replaces (or adds) cookies in a Cookie request header, keeping every other cookie. */
@@ -52,12 +53,22 @@ interface Refreshed {
  * APP_ORIGIN, never the request's Host header, which a client controls; in development it is the
  * address this server listens on as Next.js gives it (`nextUrl.origin`, `localhost:<port>`), so
  * `next dev` on another port than APP_ORIGIN's still reaches itself (lib/http/origin.ts).
+ *
+ * Without a trusted proxy, the call goes through server.mjs again, which would record the app's
+ * own address; so the client's address (from server.mjs) travels in x-forwarded-client-address
+ * with a MAC the refresh route checks (lib/http/forwarded-address.ts). Failed refreshes then
+ * count against the sender's own rate-limit bucket, not one that every client shares.
  */
-async function refresh(request: NextRequest, refreshName: string, refreshToken: string, appOrigin: string): Promise<Refreshed | null> {
+async function refresh(request: NextRequest, refreshName: string, refreshToken: string, config: Config, appOrigin: string): Promise<Refreshed | null> {
   const headers = new Headers({ cookie: `${refreshName}=${refreshToken}` });
   for (const name of ['user-agent', 'x-forwarded-for', 'x-real-ip']) {
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
+  }
+  const clientAddress = request.headers.get(CLIENT_ADDRESS_HEADER);
+  if (!config.trustProxy && config.trustClientAddressHeader && clientAddress !== null) {
+    headers.set(FORWARDED_ADDRESS_HEADER, clientAddress);
+    headers.set(FORWARDED_ADDRESS_MAC_HEADER, await forwardedAddressMac(config.accessTokenSecret, clientAddress));
   }
   let response: Response;
   try {
@@ -146,7 +157,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, null, presented.carried), csp);
   }
 
-  const refreshed = await refresh(request, names.refresh, refreshToken, effectiveAppOrigin(config, request.nextUrl.origin));
+  const refreshed = await refresh(request, names.refresh, refreshToken, config, effectiveAppOrigin(config, request.nextUrl.origin));
   if (refreshed === null || refreshed.status !== 200) {
     return withSecurityHeaders(signedOut(request, requestHeaders, protection, config.cookieSecure, refreshed ?? { status: 503, setCookies: [], values: new Map() }, presented.carried), csp);
   }

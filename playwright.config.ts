@@ -89,8 +89,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    // `exec` so that stopping the server stops next-server itself, not only a shell around it.
-    command: `node_modules/.bin/next build && exec node_modules/.bin/next start --port ${PORT}`,
+    // server.mjs is `npm start`: it serves the NEXT_DIST_DIR build (next.config.js reads it).
+    // `exec` so that stopping the server stops it, not only a shell around it.
+    command: `node_modules/.bin/next build && exec node server.mjs --port ${PORT}`,
     url: `${ORIGIN}/`,
     env: serverEnv(),
     reuseExistingServer: false,

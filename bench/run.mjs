@@ -3,7 +3,7 @@
 //  1. Builds the app once (`next build`, dist dir .next-bench) and seeds a temporary SQLite
 //     database through the app's own code (bench/seed.mjs).
 //  2. Times access-token verification in plain Node (bench/verify.mjs), before any server runs.
-//  3. Starts `next start` in its own process group (NODE_ENV=production, random secrets,
+//  3. Starts `npm start` (server.mjs) in its own process group (NODE_ENV=production, random secrets,
 //     BCRYPT_COST=12, rate limits raised, BENCH_ROUTES=1) and drives it from a separate load
 //     process (bench/load.mjs, autocannon): the same page and API route outside the middleware,
 //     behind it without auth, and protected; /api/auth/me; refresh rotating through many
@@ -351,17 +351,18 @@ async function build(env) {
 }
 
 /**
- * Starts `next start` in a process group of its own and waits until `readyPath` answers
+ * Starts `npm start` (server.mjs) in a process group of its own and waits until `readyPath` answers
  * `readyStatus`. With `profileDir`, the server runs under `node --cpu-prof` (one process in
  * Next 16: the CLI becomes the server) and writes its profile there when it stops.
  */
 async function startServer(name, env, port, readyPath, readyStatus, profileDir = null) {
   const logFile = path.join(WORK, `server-${name}.log`);
   rmSync(logFile, { force: true });
-  const args = ['start', '-p', String(port), '-H', '127.0.0.1'];
+  // server.mjs is `npm start` (Next's handler behind a small Node server; one process).
+  const args = [path.join(ROOT, 'server.mjs'), '-p', String(port), '-H', '127.0.0.1'];
   const child = profileDir
-    ? spawnGroup(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), ...args], env, logFile)
-    : spawnGroup(NEXT, args, env, logFile);
+    ? spawnGroup(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...args], env, logFile)
+    : spawnGroup(process.execPath, args, env, logFile);
   child.startedAt = Date.now();
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -370,7 +371,7 @@ async function startServer(name, env, port, readyPath, readyStatus, profileDir =
     exited = code;
   });
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`next start (${name}) exited (${exited}) before it answered; the end of ${path.relative(ROOT, logFile)}:\n${tail(logFile)}`);
+    if (exited !== null) throw new Error(`server.mjs (${name}) exited (${exited}) before it answered; the end of ${path.relative(ROOT, logFile)}:\n${tail(logFile)}`);
     try {
       const response = await fetch(origin + readyPath, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
@@ -380,7 +381,7 @@ async function startServer(name, env, port, readyPath, readyStatus, profileDir =
     }
     await sleep(200);
   }
-  throw new Error(`next start (${name}) did not answer ${readyPath} with ${readyStatus} within 60 s; see ${path.relative(ROOT, logFile)}`);
+  throw new Error(`server.mjs (${name}) did not answer ${readyPath} with ${readyStatus} within 60 s; see ${path.relative(ROOT, logFile)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -718,7 +719,7 @@ async function profileScenario(env, port, seconds, seed) {
   const profileDir = path.join(WORK, 'profile');
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(profileDir, { recursive: true });
-  log(`next start under --cpu-prof on port ${port}: refresh, silent-refresh navigations, the API route behind the middleware without and with auth, ${seconds} s each`);
+  log(`server.mjs under --cpu-prof on port ${port}: refresh, silent-refresh navigations, the API route behind the middleware without and with auth, ${seconds} s each`);
   const server = await startServer('profile', env, port, '/api/bench/open', 200, profileDir);
   serverGroup = server.child.pid;
   const windows = {};
@@ -800,7 +801,7 @@ async function main() {
     );
     const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
 
-    log(`next start on port ${port} (bcrypt on worker threads, the default)`);
+    log(`server.mjs on port ${port} (bcrypt on worker threads, the default)`);
     const poolEnv = POOL_WORKERS === undefined ? {} : { BCRYPT_WORKERS: POOL_WORKERS };
     const server = await startServer('pool', appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1', ...poolEnv }), port, '/api/bench/open', 200);
     serverGroup = server.child.pid;
@@ -826,7 +827,7 @@ async function main() {
 
     if (only.has('login')) {
       // Same port, so APP_ORIGIN (the access tokens' issuer and audience) stays the same.
-      log(`next start on port ${port} with BCRYPT_WORKERS=0 (bcrypt on the event loop), no bench routes`);
+      log(`server.mjs on port ${port} with BCRYPT_WORKERS=0 (bcrypt on the event loop), no bench routes`);
       const serverB = await startServer('in-thread', appEnv(secrets, dbFile, port, { BCRYPT_WORKERS: '0' }), port, '/api/auth/me', 401);
       serverGroup = serverB.child.pid;
       const single = seed.pools.single[0];

@@ -14,7 +14,14 @@ function prepareStatements(db: Db) {
     findSession: db.select().from(sessions).where(eq(sessions.id, sql.placeholder('id'))).prepare(),
     bumpGeneration: db
       .update(sessions)
-      .set({ generation: sql`${sql.placeholder('next')}`, rotatedAt: sql`${sql.placeholder('now')}`, lastUsedAt: sql`${sql.placeholder('now')}`, expiresAt: sql`${sql.placeholder('expiresAt')}` })
+      .set({
+        generation: sql`${sql.placeholder('next')}`,
+        rotatedAt: sql`${sql.placeholder('now')}`,
+        lastUsedAt: sql`${sql.placeholder('now')}`,
+        expiresAt: sql`${sql.placeholder('expiresAt')}`,
+        // The address the session was last used from; an unknown one keeps the last known.
+        ip: sql`coalesce(${sql.placeholder('ip')}, ${sessions.ip})`,
+      })
       .where(and(eq(sessions.id, sql.placeholder('id')), eq(sessions.generation, sql.placeholder('generation')), isNull(sessions.revokedAt)))
       .prepare(),
   };
@@ -43,8 +50,8 @@ export function findSession(db: Db, id: string): Session | null {
  * Moves a session from `generation` to `generation + 1`. Returns false when another request got
  * there first (or the session was revoked meanwhile): the WHERE clause makes it atomic.
  */
-export function bumpGeneration(db: Db, id: string, generation: number, now: number, expiresAt: number): boolean {
-  const result = statements(db).bumpGeneration.run({ id, generation, next: generation + 1, now, expiresAt });
+export function bumpGeneration(db: Db, id: string, generation: number, now: number, expiresAt: number, ip: string | null): boolean {
+  const result = statements(db).bumpGeneration.run({ id, generation, next: generation + 1, now, expiresAt, ip });
   return result.changes === 1;
 }
 

@@ -90,6 +90,8 @@ function buildSchema(production: boolean) {
       RATE_LIMIT_PER_IP: limit('RATE_LIMIT_PER_IP').prefault('100/15m'),
       RATE_LIMIT_PER_ACCOUNT: limit('RATE_LIMIT_PER_ACCOUNT').prefault('10/15m'),
       TRUST_PROXY: flag('TRUST_PROXY').optional(),
+      // Set by server.mjs (`npm start`), which writes the socket address into x-client-address.
+      TRUST_CLIENT_ADDRESS_HEADER: flag('TRUST_CLIENT_ADDRESS_HEADER').prefault('false'),
       VERCEL: z.string().optional(),
       // Threads that run bcrypt off the event loop; 0 hashes on the main thread. Unset: one per core.
       BCRYPT_WORKERS: z.coerce
@@ -124,6 +126,8 @@ function buildSchema(production: boolean) {
       rateLimitPerIp: env.RATE_LIMIT_PER_IP,
       rateLimitPerAccount: env.RATE_LIMIT_PER_ACCOUNT,
       trustProxy: env.TRUST_PROXY ?? env.VERCEL === '1',
+      /** x-client-address comes from server.mjs, never from a client (used only without TRUST_PROXY). */
+      trustClientAddressHeader: env.TRUST_CLIENT_ADDRESS_HEADER,
       /** Worker threads for bcrypt; undefined means one per core (see lib/auth/bcrypt-pool.ts). */
       bcryptWorkers: env.BCRYPT_WORKERS,
       /** The benchmark's routes answer only when this is true (unset means off). */
@@ -150,6 +154,7 @@ export function readEnv(): Record<string, string | undefined> {
     RATE_LIMIT_PER_IP: process.env.RATE_LIMIT_PER_IP,
     RATE_LIMIT_PER_ACCOUNT: process.env.RATE_LIMIT_PER_ACCOUNT,
     TRUST_PROXY: process.env.TRUST_PROXY,
+    TRUST_CLIENT_ADDRESS_HEADER: process.env.TRUST_CLIENT_ADDRESS_HEADER,
     VERCEL: process.env.VERCEL,
     BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
     BENCH_ROUTES: process.env.BENCH_ROUTES,

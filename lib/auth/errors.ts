@@ -6,6 +6,7 @@
 export const ERROR_STATUS = {
   validation_error: 400,
   invalid_json: 400,
+  bad_request: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   invalid_refresh_token: 401,
@@ -25,6 +26,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 const MESSAGES: Record<ErrorCode, string> = {
   validation_error: 'Some fields are missing or invalid.',
   invalid_json: 'The request body is not valid JSON.',
+  bad_request: 'The request is malformed or not supported.',
   unauthenticated: 'You are not signed in, or your session has ended.',
   invalid_credentials: 'The email or password is incorrect.',
   invalid_refresh_token: 'Your session has ended. Please sign in again.',

@@ -87,7 +87,7 @@ export async function refreshSession(db: Db, config: SessionConfig, keys: Access
         return issueTokens(session, session.generation, config, keys, now);
       case 'rotate': {
         const expiresAt = Math.min(now + config.refreshTokenTtlMs, session.absoluteExpiresAt);
-        if (bumpGeneration(db, session.id, session.generation, now, expiresAt)) {
+        if (bumpGeneration(db, session.id, session.generation, now, expiresAt, client.ip)) {
           return issueTokens({ ...session, expiresAt }, session.generation + 1, config, keys, now);
         }
       }

@@ -54,7 +54,15 @@ async function readCapped(request: Request): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      // The client went away mid-body (Node's "aborted"): nobody reads the answer, and an aborted
+      // request is no server fault, so it becomes an ordinary 400 instead of a logged 500.
+      throw new AuthError('bad_request', { cause });
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > MAX_BODY_BYTES) {

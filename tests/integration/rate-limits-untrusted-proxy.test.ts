@@ -1,7 +1,10 @@
 /**
- * Per-IP limits without a trusted proxy (TRUST_PROXY=false, RATE_LIMIT_PER_IP=5/15m): the client
- * writes X-Forwarded-For and X-Real-IP itself, so rotating them must not buy a fresh bucket
- * (checklist H36).
+ * Per-IP limits without a trusted proxy and without server.mjs in front (`next dev`, plain
+ * `next start`: TRUST_PROXY=false, TRUST_CLIENT_ADDRESS_HEADER unset, RATE_LIMIT_PER_IP=5/15m).
+ * The client writes X-Forwarded-For, X-Real-IP and even x-client-address and the forwarded
+ * address itself, so rotating them must not buy a fresh bucket (checklist H36): the IP is unknown
+ * and all clients share one bucket. With `npm start` each client gets its own bucket from its
+ * socket address (rate-limits-client-address.test.ts), and these headers change nothing there either.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
@@ -18,6 +21,9 @@ let app: TestApp;
 const spoofed = (i: number): Record<string, string> => ({
   'x-forwarded-for': `198.51.100.${i + 1}`,
   'x-real-ip': `192.0.2.${i + 1}`,
+  'x-client-address': `203.0.113.${i + 1}`,
+  'x-forwarded-client-address': `203.0.113.${i + 101}`,
+  'x-forwarded-client-address-mac': 'A'.repeat(43),
   'user-agent': USER_AGENT,
 });
 
@@ -36,7 +42,7 @@ afterAll(() => {
 });
 
 describe('forwarding headers without a trusted proxy', () => {
-  it('still refuses the 6th sign-in when every attempt claims another X-Forwarded-For and X-Real-IP', async () => {
+  it('still refuses the 6th sign-in when every attempt claims another X-Forwarded-For, X-Real-IP and x-client-address', async () => {
     for (let i = 0; i < IP_LIMIT; i += 1) {
       const response = await app.send('login', 'POST', { json: { email: 'user@example.com', password: 'not-the-password' }, headers: spoofed(i) });
       expect(response.status, `attempt ${i + 1}`).toBe(401);

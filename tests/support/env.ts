@@ -43,6 +43,7 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     RATE_LIMIT_PER_IP: '100000/15m',
     RATE_LIMIT_PER_ACCOUNT: '1000/15m',
     TRUST_PROXY: undefined,
+    TRUST_CLIENT_ADDRESS_HEADER: undefined,
     VERCEL: undefined,
     ...overrides,
   };

@@ -43,6 +43,7 @@ describe('defaults', () => {
       rateLimitPerIp: { max: 100, windowMs: 15 * MINUTE },
       rateLimitPerAccount: { max: 10, windowMs: 15 * MINUTE },
       trustProxy: false,
+      trustClientAddressHeader: false,
     });
   });
 

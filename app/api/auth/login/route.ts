@@ -14,7 +14,7 @@ export const POST = route(async (request) => {
   const now = Date.now();
   // A refresh cookie this browser still carries names a session that this sign-in replaces.
   const previous = requestAuthCookies(request, deps.config.cookieSecure).refresh;
-  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config.trustProxy), now, previous);
+  const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config), now, previous);
   const response = json({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });
   setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
   return response;

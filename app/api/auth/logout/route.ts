@@ -10,7 +10,7 @@ export const POST = route(async (request) => {
   assertSameOrigin(request);
   const body = await readOptionalJson(request, logoutSchema);
   const deps = await getAuthDeps();
-  const { clearCookies } = await signOut(deps, request, body?.scope ?? 'current', clientContext(request.headers, deps.config.trustProxy), Date.now());
+  const { clearCookies } = await signOut(deps, request, body?.scope ?? 'current', clientContext(request.headers, deps.config), Date.now());
   if (!clearCookies) return noContent();
   const response = noContent();
   // Only the cookies this request carried: a request without them (say, sent before a sign-in and

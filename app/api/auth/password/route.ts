@@ -7,7 +7,7 @@ import { methodNotAllowed, noContent } from '@/lib/http/response';
 
 export const POST = signedInRoute(async ({ request, auth, deps, now }) => {
   const input = await readJson(request, changePasswordSchema);
-  await changePassword(deps, auth, input, clientContext(request.headers, deps.config.trustProxy), now);
+  await changePassword(deps, auth, input, clientContext(request.headers, deps.config), now);
   return noContent();
 });
 

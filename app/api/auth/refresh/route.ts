@@ -15,7 +15,7 @@ export const POST = route(async (request) => {
   const deps = await getAuthDeps();
   const now = Date.now();
   const presented = requestAuthCookies(request, deps.config.cookieSecure);
-  const tokens = await renewSession(deps, presented.refresh, clientContext(request.headers, deps.config.trustProxy), now);
+  const tokens = await renewSession(deps, presented.refresh, clientContext(request.headers, deps.config), now);
   if (!tokens) {
     const response = errorResponse('invalid_refresh_token');
     // Only what this request carried: a cookie-less request gets no clearing Set-Cookie.

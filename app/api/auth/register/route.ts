@@ -12,7 +12,7 @@ export const POST = route(async (request) => {
   const input = await readJson(request, registerSchema);
   const deps = await getAuthDeps();
   const now = Date.now();
-  const { user, tokens } = await registerUser(deps, input, clientContext(request.headers, deps.config.trustProxy), now);
+  const { user, tokens } = await registerUser(deps, input, clientContext(request.headers, deps.config), now);
   const response = json({ user: userView(user) }, 201);
   setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
   return response;

@@ -6,7 +6,7 @@ import { methodNotAllowed, noContent } from '@/lib/http/response';
 
 export const DELETE = signedInRoute<{ params: Promise<{ id: string }> }>(async ({ request, auth, deps, now, context }) => {
   const { id } = await context.params;
-  const { current } = revokeOwnSession(deps.db, auth, id, clientContext(request.headers, deps.config.trustProxy), now);
+  const { current } = revokeOwnSession(deps.db, auth, id, clientContext(request.headers, deps.config), now);
   if (!current) return noContent();
   // Revoking this browser's own session is a sign-out: the cookies it carried go too (a bearer
   // client's request carries none, and gets no clearing header).

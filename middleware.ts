@@ -41,7 +41,7 @@ function withCookies(header: string | null, replacements: Map<string, string>): 
 interface Refreshed {
   status: number;
   retryAfter?: string | null;
-  /** The refresh route's Set-Cookie lines, passed on to the browser as they are. */
+  /** The refresh route's Set-Cookie lines, passed on to the browser as they are after a success. */
   setCookies: string[];
   /** New cookie values by name, for the forwarded request. */
   values: Map<string, string>;

@@ -2,6 +2,7 @@
  * Building auth responses: JSON only, `Cache-Control: no-store` on every one (checklist K49).
  */
 import { NextResponse } from 'next/server';
+import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
 import { AuthError, ERROR_STATUS, errorBody, type ErrorCode, type FieldErrors } from '@/lib/auth/errors';
 
 /** A JSON response that no cache may keep. */
@@ -15,6 +16,21 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Ne
 export function noContent(headers: HeadersInit = {}): NextResponse {
   const response = new NextResponse(null, { status: 204, headers });
   response.headers.set('Cache-Control', 'no-store');
+  return response;
+}
+
+/**
+ * The 204 that signs this browser out (logout, revoking one's own session, deleting the account):
+ * it clears only the auth cookies the request carried, so a request without them (sent before a
+ * sign-in, answered after it; or a bearer-token client) clears nothing (contract "Cookies").
+ * `Clear-Site-Data` also drops any cookie a script or extension planted (checklist D21); it would
+ * drop a new session too, so it follows the same rule.
+ */
+export function signedOutResponse(request: Request, secureCookies: boolean): NextResponse {
+  const response = noContent();
+  if (clearAuthCookies(response.cookies, secureCookies, requestAuthCookies(request, secureCookies).carried)) {
+    response.headers.set('Clear-Site-Data', '"cookies"');
+  }
   return response;
 }
 

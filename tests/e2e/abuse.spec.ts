@@ -10,13 +10,11 @@
  * Node's loopback is the whole 127.0.0.0/8, so node:http and node:net clients bound to
  * 127.0.0.2, 127.0.0.3, … are different clients to the server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { startOwnServer, type OwnServer } from './own-server';
 import { PASSWORD, uniqueEmail } from './support';
 
 interface Reply {
@@ -132,62 +130,23 @@ async function currentSessionIp(client: Client, cookies: string): Promise<unknow
   return sessions.find((session) => session.current)?.ip;
 }
 
-/**
- * A second production server from the same build, with a small per-IP limit, whose output the
- * test reads. Same command as `npm start`.
- */
-class OwnServer {
-  readonly output: string[] = [];
-  private child: ChildProcess | undefined;
-
-  constructor(readonly port: number) {}
-
-  async start(rateLimitPerIp: string): Promise<void> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      NEXT_DIST_DIR: '.next-e2e',
-      NEXT_TELEMETRY_DISABLED: '1',
-      DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-abuse-${Date.now()}-${process.pid}.db`)}`,
-      ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      COOKIE_SECURE: 'false',
-      APP_ORIGIN: `http://localhost:${this.port}`,
-      BCRYPT_COST: '12',
-      RATE_LIMIT_PER_IP: rateLimitPerIp,
-      TRUST_PROXY: 'false',
-    };
-    delete env.PORT;
-    delete env.TRUST_CLIENT_ADDRESS_HEADER;
-    const child = spawn(process.execPath, ['server.mjs', '--port', String(this.port)], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const collect = (chunk: Buffer) => this.output.push(...chunk.toString('utf8').split('\n'));
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    await expect
-      .poll(async () => (await send({ port: this.port, address: '127.0.0.1' }, 'GET', '/login').catch(() => ({ status: 0 }))).status, { timeout: 60_000 })
-      .toBe(200);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
-
 test.describe('one client cannot refuse another client\'s sign-in', () => {
-  const server = new OwnServer(Number(process.env.E2E_PORT ?? 3100) + 50);
   const IP_LIMIT = 20;
+  // A second production server from the same build, with a small per-IP limit, whose output the
+  // test reads. Same command as `npm start`.
+  let server: OwnServer;
 
   test.beforeAll(async () => {
-    await server.start(`${IP_LIMIT}/15m`);
+    server = await startOwnServer({
+      command: 'start',
+      env: { BCRYPT_COST: '12', RATE_LIMIT_PER_IP: `${IP_LIMIT}/15m`, TRUST_PROXY: 'false' },
+      readyPath: '/login',
+      timeoutMs: 60_000,
+    });
   });
 
   test.afterAll(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
   test('page views with a made-up refresh cookie fill the sender\'s bucket only', async () => {
@@ -210,7 +169,7 @@ test.describe('one client cannot refuse another client\'s sign-in', () => {
   });
 
   test('aborted requests leave no log lines and the server keeps serving', async () => {
-    const before = server.output.length;
+    const before = server.output().length;
     const targets = [
       ['POST', '/dashboard'], // through the middleware, which buffers the body for the edge sandbox
       ['POST', '/api/auth/login'], // straight to a route handler reading the body
@@ -223,7 +182,7 @@ test.describe('one client cannot refuse another client\'s sign-in', () => {
     }
     // Requests after the aborts are answered, and have passed through the same handlers.
     for (let i = 0; i < 5; i += 1) expect((await send({ port: server.port, address: '127.0.0.4' }, 'GET', '/login')).status).toBe(200);
-    const lines = server.output.slice(before).filter((line) => /aborted|uncaughtException|ECONNRESET|unhandled_error/i.test(line));
+    const lines = server.output().slice(before).filter((line) => /aborted|uncaughtException|ECONNRESET|unhandled_error/i.test(line));
     expect(lines).toEqual([]);
   });
 });

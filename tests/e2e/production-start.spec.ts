@@ -1,76 +1,31 @@
 /**
- * A second production server from the suite's own build (`next start`, its output captured):
+ * A second production server from the suite's own build (server.mjs, i.e. `npm start`, its output
+ * captured):
  * - BCRYPT_COST=10 starts and prints exactly one warning line naming BCRYPT_COST (contract
  *   "Configuration", checklist I43);
  * - a request refused for its Origin prints one warn line naming APP_ORIGIN, once per origin;
  * - production keeps APP_ORIGIN only: a browser at 127.0.0.1 cannot sign up when APP_ORIGIN says
  *   localhost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { startOwnServer, type OwnServer } from './own-server';
 import { PASSWORD, uniqueEmail } from './support';
 
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-let server: ChildProcess | undefined;
-let output = '';
+let server: OwnServer;
 let port = 0;
 let appOrigin = '';
 
 /** The server's output lines that mention `text`. */
-const linesWith = (text: string) => output.split('\n').filter((line) => line.includes(text));
+const linesWith = (text: string) => server.output().filter((line) => line.includes(text));
 
 test.beforeAll(async () => {
-  port = await freePort();
-  appOrigin = `http://localhost:${port}`;
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const child = spawn('node_modules/.bin/next', ['start', '--port', String(port)], {
-    // Its own process group, so stopping it stops next-server too.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...inherited,
-      NODE_ENV: 'production',
-      NEXT_DIST_DIR: '.next-e2e',
-      NEXT_TELEMETRY_DISABLED: '1',
-      DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-start-${Date.now()}-${process.pid}.db`)}`,
-      ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      COOKIE_SECURE: 'false',
-      APP_ORIGIN: appOrigin,
-      BCRYPT_COST: '10',
-    },
-  });
-  server = child;
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${appOrigin}/login`)).status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`next start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  server = await startOwnServer({ command: 'start', env: { BCRYPT_COST: '10' }, readyPath: '/login', timeoutMs: 60_000 });
+  port = server.port;
+  appOrigin = server.origin;
 });
 
-test.afterAll(() => {
-  if (server?.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGTERM');
+test.afterAll(async () => {
+  await server?.stop();
 });
 
 test('BCRYPT_COST=10 in production: the server starts and prints exactly one warning line naming BCRYPT_COST', async ({ request }) => {

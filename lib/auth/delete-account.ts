@@ -8,14 +8,12 @@ import 'server-only';
 import type { z } from 'zod';
 import { anonymizeUserSecurityEvents } from '@/db/security-events';
 import { deleteUserSessions } from '@/db/sessions';
-import { deleteUser, findCredentials } from '@/db/users';
+import { deleteUser } from '@/db/users';
 import type { AuthDeps } from './account';
 import type { Authenticated } from './authenticate';
-import { AuthError } from './errors';
+import { assertStillConfirmed, confirmPassword } from './confirm-password';
 import { recordSecurityEvent, type ClientContext } from './events';
-import { verifyPassword } from './passwords';
-import { consumeAccountAttempt, consumeIpAttempt, resetAccountAttempts } from './rate-limit';
-import { findLiveSession } from './sessions';
+import { resetAccountAttempts } from './rate-limit';
 import type { deleteAccountSchema } from './validation';
 
 export type DeleteAccountInput = z.output<typeof deleteAccountSchema>;
@@ -35,22 +33,13 @@ export async function deleteAccount(
   client: ClientContext,
   now: number,
 ): Promise<void> {
-  // A password check is a password guess: throttled like sign-in, in the same per-IP and
-  // per-account buckets, and counted before any bcrypt work, so a stolen session gets no free
-  // guesses (and parallel guesses cannot all slip through before the first failure is written).
-  consumeIpAttempt(db, config, client, 'account_delete', now);
-  consumeAccountAttempt(db, config, caller.user.email, client, 'account_delete', now);
-  const credentials = findCredentials(db, { id: caller.user.id });
-  if (!credentials) throw new AuthError('unauthenticated');
-  if (!(await verifyPassword(input.password, credentials.passwordHash))) throw new AuthError('invalid_credentials');
+  const confirmedHash = await confirmPassword({ db, config }, caller, input.password, client, 'account_delete', now);
 
   // bcrypt yielded: re-check the world in one write transaction (BEGIN IMMEDIATE) before deleting.
   db.transaction(
     () => {
-      // A session revoked while we hashed must not get to delete the account.
-      if (!findLiveSession(db, caller.session.id, now)) throw new AuthError('unauthenticated');
-      // The password changed meanwhile: the one we checked no longer opens this account.
-      if (findCredentials(db, { id: caller.user.id })?.passwordHash !== credentials.passwordHash) throw new AuthError('invalid_credentials');
+      // A session revoked, or a password changed, while we hashed must not get to delete the account.
+      assertStillConfirmed(db, caller, confirmedHash, now);
       // Events first: once the user row is gone the foreign key has already nulled user_id, and
       // the rows with the person's IPs and devices could no longer be found.
       anonymizeUserSecurityEvents(db, caller.user.id);

@@ -7,15 +7,15 @@
 import 'server-only';
 import type { z } from 'zod';
 import { revokeUserSessions } from '@/db/sessions';
-import { findCredentials, updatePasswordHash } from '@/db/users';
+import { updatePasswordHash } from '@/db/users';
 import type { AuthDeps } from './account';
 import type { Authenticated } from './authenticate';
+import { assertStillConfirmed, confirmPassword } from './confirm-password';
 import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 import { passwordProblems } from './password-policy';
-import { hashPassword, verifyPassword } from './passwords';
-import { consumeAccountAttempt, consumeIpAttempt, resetAccountAttempts } from './rate-limit';
-import { findLiveSession } from './sessions';
+import { hashPassword } from './passwords';
+import { resetAccountAttempts } from './rate-limit';
 import type { changePasswordSchema } from './validation';
 
 export type ChangePasswordInput = z.output<typeof changePasswordSchema>;
@@ -34,23 +34,15 @@ export async function changePassword(
 ): Promise<{ revokedSessions: number }> {
   const problems = passwordProblems(input.newPassword, caller.user.email);
   if (problems.length > 0) throw new AuthError('validation_error', { fields: { newPassword: problems } });
-  // A check of the current password is a password guess: throttled like sign-in, in the same
-  // per-IP and per-account buckets, before any bcrypt work (a stolen session gets no free guesses).
-  consumeIpAttempt(db, config, client, 'password_change', now);
-  consumeAccountAttempt(db, config, caller.user.email, client, 'password_change', now);
-  const credentials = findCredentials(db, { id: caller.user.id });
-  if (!credentials) throw new AuthError('unauthenticated');
-  if (!(await verifyPassword(input.currentPassword, credentials.passwordHash))) throw new AuthError('invalid_credentials');
+  const confirmedHash = await confirmPassword({ db, config }, caller, input.currentPassword, client, 'password_change', now);
   resetAccountAttempts(db, caller.user.email);
   const passwordHash = await hashPassword(input.newPassword, config.bcryptCost);
 
   // bcrypt yielded twice: re-check the world in one write transaction before committing anything.
   return db.transaction(
     () => {
-      // A session revoked while we hashed must not get to change the password.
-      if (!findLiveSession(db, caller.session.id, now)) throw new AuthError('unauthenticated');
-      // A concurrent change won the race: the password we checked is no longer the current one.
-      if (findCredentials(db, { id: caller.user.id })?.passwordHash !== credentials.passwordHash) throw new AuthError('invalid_credentials');
+      // A session revoked, or a concurrent change that won the race, while we hashed.
+      assertStillConfirmed(db, caller, confirmedHash, now);
       updatePasswordHash(db, caller.user.id, passwordHash, now);
       const revoked = revokeUserSessions(db, caller.user.id, 'password_changed', now, caller.session.id);
       for (const sessionId of revoked) {

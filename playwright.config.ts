@@ -47,8 +47,9 @@ function serverEnv(): Record<string, string> {
     DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-${Date.now()}-${process.pid}.db`)}`,
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    // Short enough that tests can wait for real expiry; the cookie itself lives ~2 s of it.
-    ACCESS_TOKEN_EXPIRY: '3s',
+    // Short enough that tests can wait for real expiry (the cookie itself lives ~5 s of it), long
+    // enough that a loaded two-core machine still reads a just-issued cookie before it expires.
+    ACCESS_TOKEN_EXPIRY: '6s',
     COOKIE_SECURE: 'false',
     APP_ORIGIN: ORIGIN,
     // Below the production default of 12 for speed (about 4x less CPU per sign-in on two shared
@@ -63,6 +64,12 @@ function serverEnv(): Record<string, string> {
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
+  projects: [
+    { name: 'production', testIgnore: '**/dev-origin.spec.ts' },
+    // `next dev` compiles on demand and takes both cores for a while: run it after the rest, so the
+    // short-lived tokens of the production tests never wait behind its compiler.
+    { name: 'next-dev', testMatch: '**/dev-origin.spec.ts', dependencies: ['production'] },
+  ],
   outputDir: 'test-results',
   // Two cores: the server, the browser and two workers share them.
   workers: 2,

@@ -276,7 +276,7 @@ test.describe('token type confusion (B11)', () => {
   test('the refresh token never works as an access token, nor the access JWT as a refresh token', async ({ playwright, request, baseURL }) => {
     const victim = await registeredTokens(playwright, baseURL);
     try {
-      // Sanity: the genuine tokens in their own places work (the access token lives 3 s here).
+      // Sanity: the genuine tokens in their own places work (the access token lives 6 s here).
       expect((await request.get('/api/auth/me', { headers: { cookie: `access_token=${victim.access}` } })).status()).toBe(200);
 
       // The refresh token as an access token: cookie and bearer, API and page.

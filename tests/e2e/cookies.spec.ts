@@ -122,7 +122,7 @@ test.describe('a response clears only the auth cookies its request carried', () 
     await page.goto('/login');
     await submitLogin(page, email);
     await expect(page).toHaveURL('/dashboard');
-    // The refresh cookie is the session (the access cookie lives only ~3 s in this suite and may
+    // The refresh cookie is the session (the access cookie lives only a few seconds in this suite and may
     // expire on its own at any moment, so it proves nothing either way here).
     expect((await authCookies(context)).refresh).toBeTruthy();
     // A just-issued access cookie (silent refresh after expiry), so that it is usually still
@@ -137,7 +137,7 @@ test.describe('a response clears only the auth cookies its request carried', () 
     expect(await pending).toEqual([401, 401]);
     // The stale answers cleared nothing: every auth cookie that has not reached its own expiry is
     // still there, unchanged. The refresh cookie (days) is always checked; the access cookie
-    // (3 s in this suite) whenever a loaded machine has not let it run out by itself.
+    // (6 s in this suite) whenever a loaded machine has not let it run out by itself.
     const checkedAt = Date.now() / 1000;
     const after = await context.cookies();
     const checked = before.filter((cookie) => cookie.expires > checkedAt + 0.5);
@@ -171,7 +171,7 @@ test.describe('one cookie reader: a name sent twice is "signed out" everywhere',
       const sessions = await request.get('/api/auth/sessions', { headers: { cookie } });
       expect(sessions.status()).toBe(401);
     }
-    // Access tokens live 3 s in this suite: each one alone is still accepted now, so both were
+    // Access tokens live 6 s in this suite: each one alone is still accepted now, so both were
     // valid throughout, and only their being sent together made the requests signed out.
     for (const user of [a, b]) {
       const me = await request.get('/api/auth/me', { headers: { cookie: `access_token=${user.access}` } });

@@ -16,7 +16,7 @@ test.describe('silent refresh', () => {
     await registerViaApi(page.request, email);
     await page.goto('/dashboard');
     await expect(page.getByText(email, { exact: true }).first()).toBeVisible();
-    // (The 3-second access cookie may already be gone on a loaded machine; the refresh cookie is not.)
+    // (The short-lived access cookie may already be gone on a loaded machine; the refresh cookie is not.)
     const before = await authCookies(page.context());
     expect(before.refresh).toBeTruthy();
 

@@ -1,7 +1,7 @@
 /**
  * Sessions and devices, with two (or three) browser contexts as separate devices: device A sees
  * every session on /account and ends the others by revoking one, by changing the password, or
- * with `Sign out of other sessions`; the other device's next navigation after its 3-second access
+ * with `Sign out of other sessions`; the other device's next navigation after its 6-second access
  * token expires lands on /login. Also the screenshot of /account for the README.
  */
 import path from 'node:path';

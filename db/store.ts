@@ -1,0 +1,213 @@
+/**
+ * The storage interface the auth logic talks to. Two adapters implement it: SQLite
+ * (db/sqlite/store.ts, better-sqlite3) and PostgreSQL (db/postgres/store.ts, drizzle + pg).
+ *
+ * Rules every adapter keeps (tests/store/conformance.ts checks them on both):
+ * - Methods are named after what the auth logic does, not after tables, and no driver type
+ *   (statement, pool, client, row class) appears here.
+ * - Whatever must be atomic is ONE method that the adapter makes atomic natively (a compare-and-set
+ *   UPDATE, `BEGIN IMMEDIATE` on SQLite, a transaction with row locks on PostgreSQL). There is no
+ *   generic `transaction(callback)`: a better-sqlite3 transaction cannot span an `await`.
+ * - Times are integer epoch milliseconds on both databases.
+ * - "The database is unreachable, busy or full" is thrown as StoreUnavailableError (the HTTP layer
+ *   answers 503 `service_unavailable`); no SQLITE_* or PostgreSQL code leaves db/.
+ * - db/ imports nothing from lib/.
+ */
+
+export interface UserRecord {
+  id: string;
+  /** Trimmed and lower-cased: the one form we compare and store. */
+  email: string;
+  name: string | null;
+  createdAt: number;
+}
+
+export interface Credentials extends UserRecord {
+  passwordHash: string;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string | null;
+  passwordHash: string;
+}
+
+/**
+ * One signed-in device. The refresh token is never stored: it is
+ * `<id>.<generation>.<HMAC(REFRESH_TOKEN_SECRET, id|nonce|generation)>` (lib/auth/refresh-token.ts).
+ */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  /** Per-session random value mixed into every refresh token MAC. */
+  nonce: string;
+  /** Bumped by each rotation; only the current and (in the grace window) previous one are accepted. */
+  generation: number;
+  /** When the current generation was issued (start of the grace window for the previous one). */
+  rotatedAt: number;
+  createdAt: number;
+  lastUsedAt: number;
+  /** Idle expiry: now + REFRESH_TOKEN_EXPIRY at each rotation, never past absoluteExpiresAt. */
+  expiresAt: number;
+  /** createdAt + SESSION_MAX_AGE: however often it is refreshed, the session ends here. */
+  absoluteExpiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason'>;
+
+/** A security event as stored. `detail` is a small JSON object of our own making, never a secret. */
+export interface NewSecurityEvent {
+  type: string;
+  userId: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  at: number;
+  detail: string | null;
+}
+
+export interface SecurityEventRecord extends NewSecurityEvent {
+  id: number;
+}
+
+/**
+ * The `session_revoked`-style event written for each session a bulk revocation ends; the adapter
+ * fills in `sessionId` for each one inside the same atomic write.
+ */
+export type RevocationEvent = Omit<NewSecurityEvent, 'sessionId'>;
+
+/** A rate-limit counter (`ip:<address>`, `account:<email>`, …). */
+export interface RateLimitRecord {
+  key: string;
+  count: number;
+  windowStart: number;
+  lastAt: number;
+  /** When a refusal in this window was last recorded as a security event (one per window). */
+  limitedAt: number | null;
+}
+
+/**
+ * What a rate-limit decision wants written: `save` replaces the key's row (null leaves it), and
+ * `result` is handed back to the caller.
+ */
+export interface RateLimitOutcome<T> {
+  save: RateLimitRecord | null;
+  result: T;
+}
+
+/** Why an atomic re-check failed: the caller's session ended, or the password is no longer the one confirmed. */
+export type RecheckFailure = 'session_ended' | 'password_changed';
+
+export type Rechecked<T> = { ok: true; value: T } | { ok: false; reason: RecheckFailure };
+
+/** What a caller proved before a write that needs the password (change, deletion). */
+export interface Confirmation {
+  userId: string;
+  /** The caller's session: it must still be live (not revoked, not expired) at `now`. */
+  sessionId: string;
+  /** The hash the password was checked against: it must still be the stored one. */
+  confirmedHash: string;
+  now: number;
+}
+
+export interface HousekeepingCutoffs {
+  /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
+  sessionsEndedBefore: number;
+  /** Security events recorded before this instant (90 days). */
+  eventsBefore: number;
+  /** Rate-limit rows last touched before this instant (their window is over). */
+  rateLimitsBefore: number;
+}
+
+export interface HousekeepingResult {
+  sessions: number;
+  events: number;
+  rateLimits: number;
+}
+
+export interface Store {
+  /** `sqlite` or `postgres`, for logs and benchmarks. */
+  readonly dialect: 'sqlite' | 'postgres';
+
+  // Users
+  findUserById(id: string): Promise<UserRecord | null>;
+  /** The user and password hash for a sign-in or a password check. */
+  findCredentials(where: { email: string } | { id: string }): Promise<Credentials | null>;
+  /**
+   * Creates a user, their first session and the given events in one atomic write. Returns null
+   * (and writes nothing) when the email is taken.
+   */
+  register(user: NewUser, session: NewSession, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
+  /** Replaces a hash with a stronger one of the same password, only if it is still `oldHash`. */
+  rehashPassword(userId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
+  /**
+   * Atomically: re-checks the confirmation, stores `newHash`, revokes every other live session of
+   * the user (one `revokedEvent` per revoked session) and writes `events`. Returns the revoked ids.
+   */
+  changePassword(confirmation: Confirmation, newHash: string, revokedEvent: RevocationEvent, events: readonly NewSecurityEvent[]): Promise<Rechecked<string[]>>;
+  /**
+   * Atomically: re-checks the confirmation, strips the user's security events of personal data,
+   * deletes every session, the rate-limit rows in `rateLimitKeys` and the user, and writes `events`.
+   */
+  deleteAccount(confirmation: Confirmation, rateLimitKeys: readonly string[], events: readonly NewSecurityEvent[]): Promise<Rechecked<null>>;
+
+  // Sessions
+  /** Stores a new session (sign-in), with its events. */
+  insertSession(session: NewSession, events: readonly NewSecurityEvent[]): Promise<void>;
+  findSession(id: string): Promise<SessionRecord | null>;
+  /**
+   * Compare-and-set: moves a live session from `generation` to `generation + 1`. False when another
+   * request got there first or the session was revoked meanwhile.
+   */
+  rotateSession(id: string, generation: number, now: number, expiresAt: number, ip: string | null): Promise<boolean>;
+  /** Revokes one session if it is not revoked yet; writes `events` only then. Returns whether it was. */
+  revokeSession(id: string, reason: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /**
+   * Revokes every unrevoked session of a user except `keepSessionId`, writing one `revokedEvent`
+   * per session ended, atomically. Returns the revoked ids.
+   */
+  revokeUserSessions(userId: string, reason: string, now: number, keepSessionId: string | null, revokedEvent: RevocationEvent): Promise<string[]>;
+  /** A user's live sessions at `now`, newest first. */
+  listLiveSessions(userId: string, now: number): Promise<SessionRecord[]>;
+
+  // Security events
+  addSecurityEvents(events: readonly NewSecurityEvent[]): Promise<void>;
+  /** A user's most recent events of the given types, newest first. */
+  listSecurityEvents(userId: string, types: readonly string[], limit: number): Promise<SecurityEventRecord[]>;
+
+  // Rate limits
+  /**
+   * Reads the key's row, lets `decide` choose what to write, and writes it, as one atomic step per
+   * key: concurrent consumes of one key (in any process) are serialised, so none is lost.
+   * `decide` is synchronous and pure.
+   */
+  consumeRateLimit<T>(key: string, decide: (row: RateLimitRecord | null) => RateLimitOutcome<T>): Promise<T>;
+  deleteRateLimit(key: string): Promise<void>;
+
+  // Housekeeping
+  /** Deletes ended sessions, old events and stale rate-limit rows; returns how many of each. */
+  housekeeping(cutoffs: HousekeepingCutoffs): Promise<HousekeepingResult>;
+
+  /** Closes connections (tests, scripts). The store cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * The database is unreachable, busy, overloaded or full: a condition that passes. The HTTP layer
+ * answers 503 `service_unavailable` with Retry-After. `kind` is for logs; the message names no
+ * path, host, SQL or driver code.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    readonly kind: 'unreachable' | 'busy' | 'full' | 'closed',
+    options: { cause?: unknown } = {},
+  ) {
+    super(`database ${kind}`, options);
+  }
+}

@@ -14,6 +14,9 @@
  * - db/ imports nothing from lib/.
  */
 
+/** Which database a DATABASE_URL names. */
+export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
 export interface UserRecord {
   id: string;
   /** Trimmed and lower-cased: the one form we compare and store. */

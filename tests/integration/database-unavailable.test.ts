@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessTokenKeys, signAccessToken } from '@/lib/auth/tokens';
+import { accessTokenKeys, signAccessToken } from '@/lib/auth/access-token';
 import { parseConfig, readEnv } from '@/lib/config';
 import type { RouteName } from '../support/app';
 import { freezeClock, restoreClock } from '../support/clock';

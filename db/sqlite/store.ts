@@ -46,11 +46,20 @@ const UNAVAILABLE: Record<string, StoreUnavailableError['kind']> = {
   SQLITE_READONLY: 'unreachable',
   SQLITE_NOTADB: 'unreachable',
   SQLITE_CORRUPT: 'unreachable',
+  // The file system refusing the database's directory or file while opening it.
+  ENOTDIR: 'unreachable',
+  EEXIST: 'unreachable',
+  EISDIR: 'unreachable',
+  EACCES: 'unreachable',
+  EPERM: 'unreachable',
+  EROFS: 'unreachable',
+  ENOENT: 'unreachable',
+  ENOSPC: 'full',
 };
 
 /** Turns a driver error into StoreUnavailableError when it is one of the conditions that pass. */
 function translate(error: unknown): unknown {
-  if (error instanceof StoreUnavailableError) return error;
+  if (StoreUnavailableError.is(error)) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const kind = UNAVAILABLE[code] ?? UNAVAILABLE[code.split('_').slice(0, 2).join('_')];
   if (kind) return new StoreUnavailableError(kind, { cause: error });

@@ -63,7 +63,7 @@ export function responseForError(error: unknown): NextResponse {
     if (error.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
     return errorResponse(error.code, { fields: error.details.fields, headers });
   }
-  if (error instanceof StoreUnavailableError) {
+  if (StoreUnavailableError.is(error)) {
     // The database is unreachable, busy or full: it passes, so say when to try again.
     console.error(JSON.stringify({ level: 'error', event: 'database_unavailable', kind: error.kind, at: new Date().toISOString() }));
     return errorResponse('service_unavailable', { headers: { 'Retry-After': String(RETRY_AFTER_UNAVAILABLE_S) } });

@@ -44,8 +44,8 @@ export function securityEvent(event: SecurityEventInput, now: number): NewSecuri
 
 /** The `session_revoked` event a bulk revocation writes for each session it ends. */
 export function revocationEvent(userId: string, reason: string, client: ClientContext, now: number): RevocationEvent {
-  const { sessionId: _sessionId, ...event } = securityEvent({ type: 'session_revoked', userId, client, detail: { reason } }, now);
-  return event;
+  const { type, ip, userAgent, at, detail } = securityEvent({ type: 'session_revoked', userId, client, detail: { reason } }, now);
+  return { type, userId, ip, userAgent, at, detail };
 }
 
 /** Writes stored events to the log, one JSON line each. */

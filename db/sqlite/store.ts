@@ -68,6 +68,23 @@ function translate(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Applies pending migrations. Two processes that open a new file at the same moment both start
+ * drizzle's migration transaction; the one that loses the race gets SQLITE_BUSY (its snapshot is
+ * stale, which the busy timeout does not wait out). It tries again and then finds them applied.
+ */
+function migrateOnce(db: Db): void {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      migrate(db, { migrationsFolder: SQLITE_MIGRATIONS });
+      return;
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+      if (attempt >= 5 || !code.startsWith('SQLITE_BUSY')) throw error;
+    }
+  }
+}
+
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */
 function open(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -78,7 +95,7 @@ function open(file: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     const db = drizzle(sqlite, { schema, casing: 'snake_case' });
-    migrate(db, { migrationsFolder: SQLITE_MIGRATIONS });
+    migrateOnce(db);
     return db;
   } catch (error) {
     sqlite.close();

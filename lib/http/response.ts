@@ -36,12 +36,9 @@ export function signedOutResponse(request: Request, secureCookies: boolean): Nex
   return response;
 }
 
-/**
- * A JSON answer that hands this browser a session's tokens in their cookies (register, sign-in,
- * refresh), with the access token's expiry in the body.
- */
-export function tokensResponse(body: Record<string, unknown>, tokens: IssuedTokens, secureCookies: boolean, now: number, status = 200): NextResponse {
-  const response = json({ ...body, accessTokenExpiresAt: new Date(tokens.accessExpiresAt).toISOString() }, status);
+/** A JSON answer that hands this browser a session's tokens in their cookies (register, sign-in, refresh). */
+export function tokensResponse(body: unknown, tokens: IssuedTokens, secureCookies: boolean, now: number, status = 200): NextResponse {
+  const response = json(body, status);
   setAuthCookies(response.cookies, tokens, secureCookies, now);
   return response;
 }

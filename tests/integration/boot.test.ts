@@ -25,8 +25,8 @@ afterAll(() => {
 describe('production start with BCRYPT_COST=10', () => {
   it('starts and prints one warning line naming BCRYPT_COST, once however often boot runs', async () => {
     const { boot } = await import('@/lib/boot');
-    boot();
-    boot();
+    await boot();
+    await boot();
     expect(exit).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledTimes(1);
     const [line] = warn.mock.calls[0] ?? [];

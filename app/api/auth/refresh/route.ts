@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
+import { isoTime } from '@/lib/auth/views';
 import { renewSession } from '@/lib/auth/refresh';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readOptionalJson } from '@/lib/http/request';
@@ -21,7 +22,7 @@ export const POST = route(async (request) => {
     clearAuthCookies(response.cookies, deps.config.cookieSecure, presented.carried);
     return response;
   }
-  return tokensResponse({}, tokens, deps.config.cookieSecure, now);
+  return tokensResponse({ accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) }, tokens, deps.config.cookieSecure, now);
 });
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -44,7 +44,6 @@ const DRIVER_MESSAGES: readonly [RegExp, Kind][] = [
   [/^Client was closed and is not queryable$/, 'unreachable'],
   [/^timeout expired$/, 'unreachable'],
   [/^Query read timeout$/, 'busy'],
-  [/^The server does not support SSL connections$/, 'unreachable'],
 ];
 
 function kindOfCode(code: string): Kind | null {

@@ -81,6 +81,17 @@ export function isUnavailable(error: unknown): boolean {
   return kindOf(error) !== null;
 }
 
+/**
+ * Whether a query failed because its pooled connection had been dropped (by the server, the pooler
+ * or the network, typically while idle or while a serverless instance was suspended) rather than
+ * because the database is down: a pure read may then be retried once on a fresh connection.
+ */
+export function isDroppedConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  return error.message === 'Connection terminated unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '57P05';
+}
+
 /** The error to throw out of db/: StoreUnavailableError for a passing condition, else the error itself. */
 export function toStoreError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;

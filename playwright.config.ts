@@ -1,6 +1,7 @@
 /**
  * End-to-end tests against a production build (`next build` once, then `next start`), with a fresh
- * SQLite file per run and 3-second access tokens, so silent refresh is exercised for real.
+ * SQLite file per run (or, with E2E_DATABASE_URL set, that PostgreSQL database, which must be new
+ * and empty) and 6-second access tokens, so silent refresh is exercised for real.
  *
  * This file is loaded by the runner and again by every worker: values that must agree across them
  * (port, origin) are plain constants; the secrets and the database path only reach the web server,
@@ -44,7 +45,9 @@ function serverEnv(): Record<string, string> {
     NEXT_DIST_DIR: DIST_DIR,
     NEXT_TELEMETRY_DISABLED: '1',
     PORT: String(PORT),
-    DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-${Date.now()}-${process.pid}.db`)}`,
+    // E2E_DATABASE_URL: a fresh PostgreSQL database (.ci/run creates one); the specs' own servers
+    // (tests/e2e/own-server.ts) get new databases of their own on the same server.
+    DATABASE_URL: process.env.E2E_DATABASE_URL || `file:${path.join(os.tmpdir(), `e2e-${Date.now()}-${process.pid}.db`)}`,
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
     // Short enough that tests can wait for real expiry (the cookie itself lives ~5 s of it), long

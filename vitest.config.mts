@@ -1,20 +1,46 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+const alias = {
+  '@': path.resolve(__dirname),
+  // `server-only` throws outside React Server Components; in tests we are the server.
+  'server-only': path.resolve(__dirname, 'tests/support/empty.ts'),
+};
+
+/** Where the `postgres` and `store` projects' PostgreSQL comes from (TEST_POSTGRES_URL, else an embedded server). */
+const postgresSetup = ['tests/support/postgres-global-setup.ts'];
+
+/**
+ * Every project's settings. Spelled out rather than `extends: true`, which in Vitest 4 reloads this
+ * whole file (projects and all) as the project's base.
+ */
+function project(name: string, include: string[], more: { env?: Record<string, string>; globalSetup?: string[] } = {}): TestProjectInlineConfiguration {
+  return {
+    resolve: { alias },
+    test: {
+      name,
+      include,
+      environment: 'node',
+      // Each file gets its own module graph (and so its own config and database).
+      isolate: true,
+      pool: 'forks',
+      testTimeout: 20_000,
+      ...more,
+    },
+  };
+}
 
 export default defineConfig({
-  resolve: {
-    alias: {
-      '@': path.resolve(__dirname),
-      // `server-only` throws outside React Server Components; in tests we are the server.
-      'server-only': path.resolve(__dirname, 'tests/support/empty.ts'),
-    },
-  },
+  resolve: { alias },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
-    environment: 'node',
-    // Each file gets its own module graph (and so its own config and database).
-    isolate: true,
-    pool: 'forks',
-    testTimeout: 20_000,
+    // `vitest run` runs them all; `--project <name>` picks some. The embedded PostgreSQL starts
+    // once per run, and only when a `postgres` or `store` test is queued.
+    projects: [
+      project('unit', ['tests/unit/**/*.test.ts']),
+      project('sqlite', ['tests/integration/**/*.test.ts'], { env: { TEST_DATABASE: 'sqlite' } }),
+      project('postgres', ['tests/integration/**/*.test.ts'], { env: { TEST_DATABASE: 'postgres' }, globalSetup: postgresSetup }),
+      // These files run the same suite against both adapters themselves.
+      project('store', ['tests/store/**/*.test.ts'], { globalSetup: postgresSetup }),
+    ],
   },
 });

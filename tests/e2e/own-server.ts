@@ -2,12 +2,17 @@
  * A server of the specs' own, next to the suite's web server: the same `.next-e2e` build
  * (`start`: server.mjs, which is what `npm start` runs) or a `next dev` on it (`dev`), on a port
  * of its own, with a fresh database and fresh secrets, its output captured for the test to read.
+ *
+ * The fresh database is a temporary SQLite file, or, when E2E_DATABASE_URL names a PostgreSQL
+ * server (the suite's own database on it), a new database on that server, dropped at `stop()`:
+ * never the suite's, whose rate-limit buckets and users these servers must not share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createDatabaseOn, dropDatabaseAt } from '../support/postgres';
 
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -44,7 +49,7 @@ export interface OwnServer {
 }
 
 /** The common values: the suite's build folder, a database no earlier run touched, random secrets. */
-function serverEnv(command: OwnServerOptions['command'], port: number, overrides: Record<string, string>): NodeJS.ProcessEnv {
+function serverEnv(command: OwnServerOptions['command'], port: number, databaseUrl: string, overrides: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
   // The port is the command line's; and only server.mjs (which overwrites x-client-address) may
   // tell the app to believe that header, never the runner's environment.
@@ -57,13 +62,24 @@ function serverEnv(command: OwnServerOptions['command'], port: number, overrides
     // touches nothing of the developer's `.next`, `data/` or tsconfig.json.
     NEXT_DIST_DIR: '.next-e2e',
     NEXT_TELEMETRY_DISABLED: '1',
-    DATABASE_URL: `file:${path.join(os.tmpdir(), `e2e-${command}-${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.db`)}`,
+    DATABASE_URL: databaseUrl,
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('hex'),
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('hex'),
     COOKIE_SECURE: 'false',
     APP_ORIGIN: `http://localhost:${port}`,
     ...overrides,
   };
+}
+
+/** A database no earlier server touched, and how to remove it once the server is gone. */
+async function freshDatabase(command: OwnServerOptions['command']): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = process.env.E2E_DATABASE_URL;
+  if (server) {
+    const url = await createDatabaseOn(server, 'E2E_DATABASE_URL', 'e2e_');
+    return { url, drop: () => dropDatabaseAt(url, server) };
+  }
+  const file = path.join(os.tmpdir(), `e2e-${command}-${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.db`);
+  return { url: `file:${file}`, drop: async () => undefined };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -83,6 +99,7 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
   const port = options.port ?? (await freePort());
   const origin = `http://localhost:${port}`;
   // `start` is what `npm start` runs.
+  const database = await freshDatabase(options.command);
   const { file, args } = options.command === 'start' ? { file: process.execPath, args: ['server.mjs', '--port', String(port)] } : { file: 'node_modules/.bin/next', args: ['dev', '--port', String(port)] };
   const child = spawn(file, args, {
     cwd: process.cwd(),
@@ -90,7 +107,7 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
     // the server in a child of its own).
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: serverEnv(options.command, port, options.env ?? {}),
+    env: serverEnv(options.command, port, database.url, options.env ?? {}),
   });
   // Complete lines in the order they arrived. Each stream keeps its unfinished line apart (so a
   // line never mixes the two, and a test never reads half a line) until its newline or the
@@ -125,13 +142,19 @@ export async function startOwnServer(options: OwnServerOptions): Promise<OwnServ
     }
   };
 
-  const stop = async (): Promise<void> => {
+  const stopServer = async (): Promise<void> => {
     if (await goneWithin(0)) return;
     // The leader may have exited while others in its group still run: signal the group anyway.
     signalGroup(child, 'SIGTERM');
     if (await goneWithin(10_000)) return;
     signalGroup(child, 'SIGKILL');
     await goneWithin(5_000);
+  };
+  let dropped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await stopServer();
+    dropped ??= database.drop();
+    await dropped;
   };
 
   const url = `http://127.0.0.1:${port}${options.readyPath}`;

@@ -10,7 +10,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/store/**/*.test.ts'],
     environment: 'node',
     // Each file gets its own module graph (and so its own config and database).
     isolate: true,

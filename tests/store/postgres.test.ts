@@ -1,0 +1,121 @@
+/**
+ * The Store conformance suite on the PostgreSQL adapter: a fresh database per test on the server
+ * at TEST_POSTGRES_URL, and the races on one store's pool and on two stores (two pools) sharing
+ * that database. Without TEST_POSTGRES_URL this file fails: it never skips.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createPostgresStore } from '@/db/postgres/store';
+import { type SecurityEventRecord } from '@/db/store';
+import { describeStoreConformance, expectUnavailable } from './conformance';
+
+// ---------------------------------------------------------------------------------------------
+// Stand-in for tests/support/postgres.ts (branch h/pginfra): same names and signatures, so the
+// swap is replacing this block with
+//   import { createTestDatabase, dropTestDatabase } from '@/tests/support/postgres';
+// ---------------------------------------------------------------------------------------------
+
+function testPostgresUrl(): string {
+  const value = process.env.TEST_POSTGRES_URL;
+  if (value === undefined || value === '') {
+    throw new Error('TEST_POSTGRES_URL is not set: the PostgreSQL store conformance suite needs a server where this role may CREATE DATABASE (e.g. postgres://root:root@127.0.0.1:5432/root)');
+  }
+  return value;
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, empty database on the server at TEST_POSTGRES_URL; returns its URL. */
+async function createTestDatabase(): Promise<string> {
+  const url = new URL(testPostgresUrl());
+  const name = `conformance_${process.pid}_${randomBytes(6).toString('hex')}`;
+  await withClient(url.toString(), (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`));
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a database createTestDatabase made, closing whatever is still connected to it. */
+async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  await withClient(testPostgresUrl(), (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// Fail loudly at once, before any test is registered, when there is no server to test on.
+testPostgresUrl();
+
+/** The database the last `open()` created, and every one created so far (dropped at the end). */
+let current = '';
+const created: string[] = [];
+let extraStores = 0;
+
+afterAll(async () => {
+  await Promise.all(created.map((url) => dropTestDatabase(url)));
+}, 120_000);
+
+const eventRow = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  userId: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  at: z.number().int(),
+  detail: z.string().nullable(),
+});
+
+/** Reads security_events around the adapter, on a connection of its own. */
+async function rawSecurityEvents(): Promise<SecurityEventRecord[]> {
+  const { rows } = await withClient(current, (client) =>
+    // float8 is read as a JS number (int8 would be a string); every value here fits in 2^53.
+    client.query('SELECT id::float8 AS "id", type, user_id AS "userId", session_id AS "sessionId", ip, user_agent AS "userAgent", at::float8 AS "at", detail FROM security_events ORDER BY id'),
+  );
+  return z.array(eventRow).parse(rows);
+}
+
+describeStoreConformance(
+  'postgres',
+  async () => {
+    current = await createTestDatabase();
+    created.push(current);
+    return createPostgresStore(current);
+  },
+  {
+    // The adapter keeps one pool per URL per process: a different application_name makes the
+    // second store a second pool (its own connections) on the same database.
+    connect: async () => {
+      const url = new URL(current);
+      url.searchParams.set('application_name', `conformance_${++extraStores}`);
+      return createPostgresStore(url.toString());
+    },
+    connections: 2,
+    rawSecurityEvents,
+  },
+);
+
+describe('postgres: unavailable', () => {
+  it('an unreachable server: methods reject with StoreUnavailableError whose message names neither host nor port', async () => {
+    const store = createPostgresStore('postgres://root:root@127.0.0.1:1/x');
+    try {
+      for (const call of [() => store.findUserById('user-x'), () => store.findSession('sess-x'), () => store.consumeRateLimit('ip:x', () => ({ save: null, result: null }))]) {
+        const error = await expectUnavailable(call, 'unreachable');
+        expect(error.message).not.toContain('127.0.0.1');
+        expect(error.message).not.toMatch(/:1\b|\bport\b|ECONNREFUSED/i);
+        expect(String(error)).not.toContain('127.0.0.1');
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

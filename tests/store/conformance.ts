@@ -896,6 +896,26 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(a.ok ? '$2b$12$first' : '$2b$12$second');
           });
 
+          it(`${N} parallel revokeUserSessions of one user: each session revoked by exactly one call, one event each`, async () => {
+            const { user, session: keep } = await registered('race-bulk');
+            const others = Array.from({ length: 5 }, (_, i) => newSession(`sess-race-bulk-${i}`, user.id, { createdAt: T0 + i }));
+            for (const s of others) await store.insertSession(s, []);
+            const stores = await raceStores(mode.stores);
+            const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null };
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) => stores[i % stores.length]!.revokeUserSessions(user.id, `reason-${i}`, T0 + i, keep.id, revokedEvent)),
+            );
+            // Every other session was revoked by exactly one of the calls.
+            expect(sorted(results.flat())).toEqual(sorted(others.map((s) => s.id)));
+            for (const s of others) {
+              const w = results.findIndex((ids) => ids.includes(s.id));
+              expect(await store.findSession(s.id)).toStrictEqual({ ...stored(s), revokedAt: T0 + w, revokedReason: `reason-${w}` });
+            }
+            expect(await store.findSession(keep.id)).toStrictEqual(stored(keep));
+            const events = await store.listSecurityEvents(user.id, ['session_revoked'], 100);
+            expect(sorted(events.map((e) => e.sessionId ?? 'null'))).toEqual(sorted(others.map((s) => s.id)));
+          });
+
           it(`${N} parallel revokeSession of one session: exactly one true, events written once`, async () => {
             const { user, session } = await registered('race-rev');
             const stores = await raceStores(mode.stores);

@@ -27,9 +27,16 @@ const config = [
   },
   {
     // The edge middleware and everything it imports must stay free of Node and native modules.
-    files: ['middleware.ts', 'lib/auth/refresh-format.ts', 'lib/auth/tokens.ts', 'lib/auth/cookies.ts', 'lib/auth/csp.ts', 'lib/auth/errors.ts', 'lib/auth/paths.ts', 'lib/config.ts', 'lib/duration.ts', 'lib/auth/validation.ts', 'lib/auth/redirects.ts', 'lib/http/forwarded-address.ts'],
+    files: ['middleware.ts', 'lib/auth/refresh-format.ts', 'lib/auth/access-token.ts', 'lib/auth/cookies.ts', 'lib/auth/csp.ts', 'lib/auth/errors.ts', 'lib/auth/paths.ts', 'lib/config.ts', 'lib/duration.ts', 'lib/auth/validation.ts', 'lib/auth/redirects.ts', 'lib/http/forwarded-address.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|better-sqlite3|bcryptjs|drizzle-orm|server-only)', message: 'Edge-safe module: no Node, database or bcrypt imports.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(node:|better-sqlite3|bcryptjs|drizzle-orm|pg|server-only)$|^(node:|drizzle-orm/)', message: 'Edge-safe module: no Node, database or bcrypt imports.' }] }],
+    },
+  },
+  {
+    // The storage layer stands alone: the auth logic depends on it, never the other way round.
+    files: ['db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(@/lib|\\.\\./+lib|\\.\\./\\.\\./lib)(/|$)', message: 'db/ imports nothing from lib/.' }, { regex: '^(fs|path|crypto|os|child_process|http|https|url|util|stream|worker_threads|net)$', message: 'Use the node: protocol.' }] }],
     },
   },
   {

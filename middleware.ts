@@ -23,7 +23,7 @@ import { contentSecurityPolicy, createNonce } from '@/lib/auth/csp';
 import { errorBody } from '@/lib/auth/errors';
 import { protectionOf, type Protection } from '@/lib/auth/paths';
 import { looksLikeRefreshToken } from '@/lib/auth/refresh-format';
-import { verifyAccessToken } from '@/lib/auth/tokens';
+import { verifyAccessToken } from '@/lib/auth/access-token';
 import { getConfig, type Config } from '@/lib/config';
 import { CLIENT_ADDRESS_HEADER, FORWARDED_ADDRESS_HEADER, FORWARDED_ADDRESS_MAC_HEADER, forwardedAddressMac } from '@/lib/http/forwarded-address';
 import { effectiveAppOrigin } from '@/lib/http/origin';

@@ -3,14 +3,13 @@
 // in our code, so the server figures can be split into "ours" and "the framework's".
 //
 // Usage: node --conditions=react-server --import tsx bench/pieces.mjs <rounds> <seconds>  (JSON)
-import { bumpGeneration, findSession } from '../db/sessions.ts';
-import { openDatabase } from '../db/client.ts';
-import { insertUser } from '../db/users.ts';
-import { renewSession } from '../lib/auth/account.ts';
+import { getStore } from '../db/index.ts';
+import { accessTokenKeys, signAccessToken } from '../lib/auth/access-token.ts';
 import { authenticate } from '../lib/auth/authenticate.ts';
 import { cookieNames } from '../lib/auth/cookies.ts';
-import { startSession } from '../lib/auth/sessions.ts';
-import { accessTokenKeys, signAccessToken } from '../lib/auth/tokens.ts';
+import { rateLimiterFor } from '../lib/auth/rate-limit.ts';
+import { renewSession } from '../lib/auth/refresh.ts';
+import { issueTokens, newSession } from '../lib/auth/session-tokens.ts';
 import { getConfig } from '../lib/config.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -18,21 +17,27 @@ const seconds = Number(process.argv[3] ?? 0.5);
 const SESSIONS = 1000;
 
 const config = getConfig();
-const db = openDatabase(config.databasePath);
+const store = await getStore(config.database);
 const keys = await accessTokenKeys(config);
 const client = { ip: null, userAgent: 'next-token-auth-bench' };
 const now = Date.now();
-const user = insertUser(db, { id: crypto.randomUUID(), email: 'pieces@example.test', name: null, passwordHash: 'unused' }, now);
+const userId = crypto.randomUUID();
+const user = await store.register({ id: userId, email: 'pieces@example.test', name: null, passwordHash: 'unused' }, newSession(config, userId, client, now), [], now);
 if (!user) throw new Error('bench/pieces.mjs needs a fresh database');
+async function startSession() {
+  const session = newSession(config, user.id, client, now);
+  await store.insertSession(session, []);
+  return issueTokens(session, 0, config, keys, now);
+}
 const sessions = [];
 for (let i = 0; i < SESSIONS; i += 1) {
-  const tokens = await startSession(db, config, keys, user.id, client, now);
+  const tokens = await startSession();
   sessions.push({ id: tokens.sessionId, refresh: tokens.refreshToken, access: tokens.accessToken, generation: 0 });
 }
 // A session of its own for the bare UPDATE, so it never disturbs the rotating ones.
-const bumped = await startSession(db, config, keys, user.id, client, now);
+const bumped = await startSession();
 let bumpedGeneration = 0;
-const deps = { db, config, keys };
+const deps = { store, config, keys, limits: rateLimiterFor(store) };
 const names = cookieNames(config.cookieSecure);
 const meRequest = new Request(`${config.appOrigin}/api/auth/me`, { headers: { cookie: `${names.access}=${sessions[0].access}` } });
 
@@ -48,16 +53,16 @@ const pieces = {
   signAccessToken: async () => {
     await signAccessToken({ userId: user.id, sessionId: sessions[0].id }, keys, Date.now());
   },
-  findSession: () => {
-    if (!findSession(db, sessions[next++ % SESSIONS].id)) throw new Error('no session');
+  findSession: async () => {
+    if (!(await store.findSession(sessions[next++ % SESSIONS].id))) throw new Error('no session');
   },
-  bumpGeneration: () => {
-    if (!bumpGeneration(db, bumped.sessionId, bumpedGeneration, Date.now(), now + config.refreshTokenTtlMs)) throw new Error('bump failed');
+  rotateSession: async () => {
+    if (!(await store.rotateSession(bumped.sessionId, bumpedGeneration, Date.now(), now + config.refreshTokenTtlMs, null))) throw new Error('rotation failed');
     bumpedGeneration += 1;
   },
-  /** What /api/auth/me asks of lib/: the token (a cache hit after the first call), the session and the user from SQLite. */
+  /** What /api/auth/me asks of lib/: the token (a cache hit after the first call), the session and the user from the database. */
   authenticate: async () => {
-    const result = await authenticate(db, meRequest, config.cookieSecure, Date.now());
+    const result = await authenticate(store, meRequest, config.cookieSecure, Date.now());
     if ('via' in result) throw new Error('authenticate refused a valid token');
   },
 };
@@ -78,5 +83,5 @@ for (const op of Object.values(pieces)) await time(op);
 for (let round = 0; round < rounds; round += 1) {
   for (const [name, op] of Object.entries(pieces)) results[name].push(await time(op));
 }
-db.$client.close();
+await store.close();
 process.stdout.write(JSON.stringify({ rounds, seconds, sessions: SESSIONS, msPerOp: results }));

@@ -293,7 +293,7 @@ function piecesSection(r) {
     renewSession: '`renewSession`: all a refresh asks of `lib/` (parse and MAC-check the token, SELECT, atomic UPDATE, new access JWT and refresh token)',
     signAccessToken: '`signAccessToken` alone (jose, WebCrypto HMAC with the pre-imported key)',
     findSession: '`findSession` alone (one prepared SELECT)',
-    bumpGeneration: '`bumpGeneration` alone (one prepared UPDATE, WAL)',
+    rotateSession: '`store.rotateSession` alone (one compare-and-set UPDATE)',
     authenticate: '`authenticate`: all `/api/auth/me` asks of `lib/` (token from the cache, session and user from SQLite)',
   };
   const rows = Object.keys(labels).filter((name) => m[name] !== undefined).map((name) => [labels[name], `${(m[name] * 1000).toFixed(0)} µs`]);
@@ -388,7 +388,7 @@ middleware and ${cpu(plainCpu)} ms behind it (section 1), so on this machine one
 \`lib/\` and \`db/\` on the stack for **${pct(ours)}** of the server's CPU during refreshes (jose's signing
 job ${pct(jose)}${refreshInMatcher ? `, our middleware function ${pct(mwShare)}` : ''}); the rest is Next.js (routing, ${refreshInMatcher ? 'the Edge sandbox, ' : ''}request and
 response objects, web streams, AsyncLocalStorage) and garbage collection. In plain Node our whole
-refresh takes ${r.pieces ? `${(r.pieces.medians.renewSession * 1000).toFixed(0)} µs` : '–'} (section 7), of which SQLite's UPDATE is ${r.pieces ? `${(r.pieces.medians.bumpGeneration * 1000).toFixed(0)} µs` : '–'}:
+refresh takes ${r.pieces ? `${(r.pieces.medians.renewSession * 1000).toFixed(0)} µs` : '–'} (section 7), of which SQLite's UPDATE is ${r.pieces ? `${(r.pieces.medians.rotateSession * 1000).toFixed(0)} µs` : '–'}:
 SQLite is not the limit.
 
 Fixed here: the profile showed drizzle building its SQL on every call costing several times the

@@ -14,6 +14,9 @@
  * - db/ imports nothing from lib/.
  */
 
+/** Which database a DATABASE_URL names. */
+export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
 export interface UserRecord {
   id: string;
   /** Trimmed and lower-cased: the one form we compare and store. */
@@ -202,8 +205,20 @@ export interface Store {
  * answers 503 `service_unavailable` with Retry-After. `kind` is for logs; the message names no
  * path, host, SQL or driver code.
  */
+const UNAVAILABLE = Symbol.for('next-token-auth.store-unavailable');
+
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
+  readonly [UNAVAILABLE] = true;
+
+  /**
+   * Whether `error` is one, also when it comes from another copy of this module (a bundle that
+   * holds two, or a test's fresh module graph), where `instanceof` would say no.
+   */
+  static is(error: unknown): error is StoreUnavailableError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[UNAVAILABLE] === true;
+  }
+
   constructor(
     readonly kind: 'unreachable' | 'busy' | 'full' | 'closed',
     options: { cause?: unknown } = {},

@@ -1,16 +1,16 @@
 /** Server start-up checks (see instrumentation.ts). */
 import 'server-only';
-import { getDb } from '@/db/client';
+import { getStore } from '@/db/index';
 import { ConfigError, configWarnings, getConfig, type Config } from './config';
 
 let booted = false;
 
 /**
- * Validates the configuration and migrates the database, or exits the process with one line.
+ * Validates the configuration (or exits the process with one line) and migrates the database.
  * Prints each configuration warning (e.g. a low BCRYPT_COST in production) once per process,
  * however often it is called.
  */
-export function boot(): void {
+export async function boot(): Promise<void> {
   let config: Config;
   try {
     config = getConfig();
@@ -23,5 +23,12 @@ export function boot(): void {
   }
   if (!booted) for (const line of configWarnings(config)) console.warn(line);
   booted = true;
-  getDb();
+  // Opens the database and applies pending migrations (a failure here is not fatal: requests
+  // answer 503 until the database is reachable, and each one tries again).
+  try {
+    const store = await getStore(config.database);
+    if (store.dialect === 'postgres') await store.findUserById('00000000-0000-0000-0000-000000000000');
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'error', event: 'database_unavailable_at_start', kind: error instanceof Error ? error.name : typeof error, at: new Date().toISOString() }));
+  }
 }

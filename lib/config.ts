@@ -6,6 +6,7 @@
  * runtime does not promise an enumerable `process.env`) and imports nothing from Node.
  */
 import { z } from 'zod';
+import type { DatabaseTarget } from '@/db/store';
 import { parseDuration } from './duration';
 
 export class ConfigError extends Error {
@@ -61,12 +62,23 @@ function buildSchema(production: boolean) {
       DATABASE_URL: z
         .string()
         .prefault('file:./data/app.db')
-        .transform((url, ctx) => {
-          if (/^postgres(ql)?:/.test(url)) {
-            ctx.addIssue({ code: 'custom', message: 'DATABASE_URL: postgres is not supported yet; use file:<path>' });
+        .transform((url, ctx): DatabaseTarget => {
+          if (/^postgres(ql)?:\/\//.test(url)) {
+            try {
+              const parsed = new URL(url);
+              if (!parsed.hostname) throw new TypeError('no host');
+            } catch {
+              // Never echo the URL: it carries the database password.
+              ctx.addIssue({ code: 'custom', message: 'DATABASE_URL is not a valid postgres:// URL (postgres://user:password@host:5432/database)' });
+              return z.NEVER;
+            }
+            return { dialect: 'postgres', url };
+          }
+          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+            ctx.addIssue({ code: 'custom', message: 'DATABASE_URL must be file:<path> (SQLite) or postgres://… (PostgreSQL)' });
             return z.NEVER;
           }
-          return url.replace(/^file:/, '');
+          return { dialect: 'sqlite', path: url.replace(/^file:/, '') };
         }),
       ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET', missingSecret('ACCESS_TOKEN_SECRET')),
       REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET', missingSecret('REFRESH_TOKEN_SECRET')),
@@ -113,7 +125,7 @@ function buildSchema(production: boolean) {
     })
     .transform((env) => ({
       production,
-      databasePath: env.DATABASE_URL,
+      database: env.DATABASE_URL,
       accessTokenSecret: env.ACCESS_TOKEN_SECRET,
       refreshTokenSecret: env.REFRESH_TOKEN_SECRET,
       accessTokenTtlMs: env.ACCESS_TOKEN_EXPIRY,

@@ -4,9 +4,8 @@
  */
 import 'server-only';
 import { z } from 'zod';
-import type { Db } from '@/db/client';
-import { listRecentSecurityEvents } from '@/db/security-events';
-import { describeUserAgent } from '@/lib/devices';
+import type { Store } from '@/db/store';
+import { describeUserAgent } from '@/lib/user-agent';
 import type { SecurityEventType } from './events';
 
 const SHOWN: readonly SecurityEventType[] = ['user_registered', 'sign_in_succeeded', 'sign_in_failed', 'session_revoked', 'refresh_token_reused', 'password_changed'];
@@ -63,8 +62,8 @@ export interface ActivityItem {
 }
 
 /** A user's most recent security events, newest first. */
-export function recentActivity(db: Db, userId: string, limit = 15): ActivityItem[] {
-  return listRecentSecurityEvents(db, userId, SHOWN, limit).map((event) => ({
+export async function recentActivity(store: Store, userId: string, limit = 15): Promise<ActivityItem[]> {
+  return (await store.listSecurityEvents(userId, SHOWN, limit)).map((event) => ({
     id: event.id,
     label: describe(event.type, event.detail),
     at: event.at,

@@ -3,16 +3,14 @@
  * the access token comes from `Authorization: Bearer` or the access cookie, never the URL.
  */
 import 'server-only';
-import type { Db } from '@/db/client';
-import type { Session } from '@/db/schema';
-import { findUserById, type PublicUser } from '@/db/users';
+import type { SessionRecord, Store, UserRecord } from '@/db/store';
+import { verifyAccessToken, type AccessClaims } from './access-token';
 import { requestAuthCookies } from './cookies';
-import { findLiveSession } from './sessions';
-import { verifyAccessToken, type AccessClaims } from './tokens';
+import { findLiveSession } from './find-session';
 
 export interface Authenticated {
-  user: PublicUser;
-  session: Session;
+  user: UserRecord;
+  session: SessionRecord;
   claims: AccessClaims;
 }
 
@@ -36,18 +34,18 @@ export function presentedAccessToken(request: Request, secureCookies: boolean): 
  * Verifies an access token and, unlike the middleware, checks its session in the database, so a
  * revoked session's token is refused at once. The token's subject must own the session it names.
  */
-export async function authenticateToken(db: Db, token: string, now: number): Promise<Authenticated | null> {
+export async function authenticateToken(store: Store, token: string, now: number): Promise<Authenticated | null> {
   const result = await verifyAccessToken(token, now);
   if (!result.ok) return null;
-  const session = findLiveSession(db, result.claims.sid, now);
+  const session = await findLiveSession(store, result.claims.sid, now);
   if (!session || session.userId !== result.claims.sub) return null;
-  const user = findUserById(db, session.userId);
+  const user = await store.findUserById(session.userId);
   return user ? { user, session, claims: result.claims } : null;
 }
 
 /** Authenticates a route handler's request (bearer or cookie); returns the failure's channel instead of throwing. */
-export async function authenticate(db: Db, request: Request, secureCookies: boolean, now: number): Promise<Authenticated | AuthFailure> {
+export async function authenticate(store: Store, request: Request, secureCookies: boolean, now: number): Promise<Authenticated | AuthFailure> {
   const presented = presentedAccessToken(request, secureCookies);
   if (presented.token === null) return { via: presented.via };
-  return (await authenticateToken(db, presented.token, now)) ?? { via: presented.via };
+  return (await authenticateToken(store, presented.token, now)) ?? { via: presented.via };
 }

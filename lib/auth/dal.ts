@@ -12,16 +12,14 @@ import 'server-only';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import { getDb } from '@/db/client';
-import { type PublicUser } from '@/db/users';
-import { getConfig } from '@/lib/config';
-import { describeUserAgent } from '@/lib/devices';
+import type { UserRecord } from '@/db/store';
+import { describeUserAgent } from '@/lib/user-agent';
 import { recentActivity, type ActivityItem } from './activity';
 import { authenticateToken } from './authenticate';
 import { readAuthCookies } from './cookies';
-import { listSessions, type SessionListItem } from './devices';
+import { getAuthDeps } from './deps';
+import { listSessions, type SessionListItem } from './list-sessions';
 import { loginPath } from './redirects';
-import { verifyAccessToken } from './tokens';
 
 /** This request's access cookie (null when absent or sent more than once). */
 async function accessCookie(secure: boolean): Promise<string | null> {
@@ -43,7 +41,7 @@ export interface CurrentSession {
 }
 
 export interface CurrentUser {
-  user: PublicUser;
+  user: UserRecord;
   session: CurrentSession;
 }
 
@@ -52,10 +50,10 @@ export interface CurrentUser {
  * React's `cache`, so a layout and a page asking both cost one verification and one lookup.
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
-  const config = getConfig();
+  const { store, config } = await getAuthDeps();
   const token = await accessCookie(config.cookieSecure);
   if (!token) return null;
-  const found = await authenticateToken(getDb(), token, Date.now());
+  const found = await authenticateToken(store, token, Date.now());
   if (!found) return null;
   const { user, session, claims } = found;
   return {
@@ -72,47 +70,14 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   };
 });
 
-/** What the access token alone says: ids and its expiry, nothing read from the database. */
-export interface VerifiedSession {
-  userId: string;
-  sessionId: string;
-  accessTokenExpiresAt: number;
-}
-
 /**
- * Verifies this request's access token without touching the database (memoised per render pass).
- * Stateless: a session revoked after the token was issued still passes until the token expires
- * (at most ACCESS_TOKEN_EXPIRY). Fine for showing non-sensitive things; see requireSession.
+ * The signed-in user, checked in the database (a session revoked a moment ago, by a sign-out
+ * elsewhere, a password change or token reuse, is refused although its access token has not
+ * expired), or a redirect to `/login?next=…`. Every page that shows or changes account data uses it.
  */
-export const verifySession = cache(async (): Promise<VerifiedSession | null> => {
-  const config = getConfig();
-  const token = await accessCookie(config.cookieSecure);
-  if (!token) return null;
-  const verified = await verifyAccessToken(token, Date.now());
-  if (!verified.ok) return null;
-  return { userId: verified.claims.sub, sessionId: verified.claims.sid, accessTokenExpiresAt: verified.claims.exp * 1000 };
-});
-
-export interface RequireSessionOptions {
-  /**
-   * Look the session up in the database on this request, so one revoked a moment ago (signed out
-   * elsewhere, a password change, token reuse) is refused although its access token has not
-   * expired. Use it for every page that shows or changes account data.
-   */
-  fresh?: boolean;
-  /** Where to return after signing in, when there is no session (a same-site path). */
-  next?: string;
-}
-
-/**
- * The signed-in session, or a redirect to `/login?next=…`. With `{ fresh: true }` the session is
- * checked in the database (getCurrentUser); without it only the access token is verified.
- */
-export async function requireSession(options: RequireSessionOptions & { fresh: true }): Promise<CurrentUser>;
-export async function requireSession(options?: RequireSessionOptions & { fresh?: false }): Promise<VerifiedSession>;
-export async function requireSession(options: RequireSessionOptions = {}): Promise<CurrentUser | VerifiedSession> {
-  const found = options.fresh ? await getCurrentUser() : await verifySession();
-  if (!found) redirect(loginPath(options.next ?? '/dashboard'));
+export async function requireUser(next = '/dashboard'): Promise<CurrentUser> {
+  const found = await getCurrentUser();
+  if (!found) redirect(loginPath(next));
   return found;
 }
 
@@ -124,8 +89,8 @@ export type AccountSession = SessionListItem & { device: string };
  * in), their live sessions newest first, and their recent security events.
  */
 export const getAccountOverview = cache(async (): Promise<{ current: CurrentUser; sessions: AccountSession[]; activity: ActivityItem[] }> => {
-  const current = await requireSession({ fresh: true, next: '/account' });
-  const db = getDb();
-  const sessions = listSessions(db, current, Date.now()).map((session) => ({ ...session, device: describeUserAgent(session.userAgent) }));
-  return { current, sessions, activity: recentActivity(db, current.user.id) };
+  const current = await requireUser('/account');
+  const { store } = await getAuthDeps();
+  const [sessions, activity] = await Promise.all([listSessions(store, current, Date.now()), recentActivity(store, current.user.id)]);
+  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent) })), activity };
 });

@@ -1,10 +1,26 @@
-/** The running app's database, configuration and keys, for route handlers and server components. */
+/**
+ * What every auth operation works with: the Store, the configuration, the access-token keys and
+ * the rate limiter.
+ * Route handlers and server components get the running app's through getAuthDeps().
+ */
 import 'server-only';
-import { getDb } from '@/db/client';
-import { getConfig } from '@/lib/config';
-import type { AuthDeps } from './account';
-import { getAccessTokenKeys } from './tokens';
+import { getStore, type Store } from '@/db/index';
+import { getConfig, type Config } from '@/lib/config';
+import { getAccessTokenKeys, type AccessTokenKeys } from './access-token';
+import { startHousekeeping } from './housekeeping';
+import { rateLimiterFor, type RateLimiter } from './rate-limit';
+
+export interface AuthDeps {
+  store: Store;
+  config: Config;
+  keys: AccessTokenKeys;
+  /** Rate limits over the Store's counters, with this process's cache of current refusals. */
+  limits: RateLimiter;
+}
 
 export async function getAuthDeps(): Promise<AuthDeps> {
-  return { db: getDb(), config: getConfig(), keys: await getAccessTokenKeys() };
+  const config = getConfig();
+  const store = await getStore(config.database);
+  startHousekeeping(store, config);
+  return { store, config, keys: await getAccessTokenKeys(), limits: rateLimiterFor(store) };
 }

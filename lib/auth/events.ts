@@ -1,10 +1,10 @@
 /**
- * Security events: stored in `security_events` and written as one structured JSON log line.
- * Details are small objects of our own making; callers never pass passwords, tokens or secrets.
+ * Security events: stored through the Store (in the same atomic write as what they record, where
+ * there is one) and written as one structured JSON log line once stored. Details are small objects
+ * of our own making; callers never pass passwords, tokens or secrets.
  */
 import 'server-only';
-import { securityEvents } from '@/db/schema';
-import type { Db } from '@/db/client';
+import type { NewSecurityEvent, RevocationEvent, Store } from '@/db/store';
 
 export type SecurityEventType =
   | 'user_registered'
@@ -29,9 +29,9 @@ export interface SecurityEventInput {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-/** Records a security event in the database and the log. */
-export function recordSecurityEvent(db: Db, event: SecurityEventInput, now: number): void {
-  const row = {
+/** The stored form of an event. */
+export function securityEvent(event: SecurityEventInput, now: number): NewSecurityEvent {
+  return {
     type: event.type,
     userId: event.userId ?? null,
     sessionId: event.sessionId ?? null,
@@ -40,17 +40,40 @@ export function recordSecurityEvent(db: Db, event: SecurityEventInput, now: numb
     at: now,
     detail: event.detail ? JSON.stringify(event.detail) : null,
   };
-  db.insert(securityEvents).values(row).run();
-  console.info(
-    JSON.stringify({
-      level: 'info',
-      event: `security.${row.type}`,
-      at: new Date(now).toISOString(),
-      userId: row.userId,
-      sessionId: row.sessionId,
-      ip: row.ip,
-      userAgent: row.userAgent,
-      ...(event.detail ? { detail: event.detail } : {}),
-    }),
-  );
+}
+
+/** The `session_revoked` event a bulk revocation writes for each session it ends. */
+export function revocationEvent(userId: string, reason: string, client: ClientContext, now: number): RevocationEvent {
+  const { type, ip, userAgent, at, detail } = securityEvent({ type: 'session_revoked', userId, client, detail: { reason } }, now);
+  return { type, userId, ip, userAgent, at, detail };
+}
+
+/** Writes stored events to the log, one JSON line each. */
+export function logSecurityEvents(events: readonly NewSecurityEvent[]): void {
+  for (const event of events) {
+    console.info(
+      JSON.stringify({
+        level: 'info',
+        event: `security.${event.type}`,
+        at: new Date(event.at).toISOString(),
+        userId: event.userId,
+        sessionId: event.sessionId,
+        ip: event.ip,
+        userAgent: event.userAgent,
+        ...(event.detail ? { detail: JSON.parse(event.detail) as unknown } : {}),
+      }),
+    );
+  }
+}
+
+/** The events a bulk revocation wrote, one per revoked session, for the log. */
+export function revokedEvents(event: RevocationEvent, sessionIds: readonly string[]): NewSecurityEvent[] {
+  return sessionIds.map((sessionId) => ({ ...event, sessionId }));
+}
+
+/** Records one event on its own (nothing else to write atomically with it). */
+export async function recordSecurityEvent(store: Store, event: SecurityEventInput, now: number): Promise<void> {
+  const row = securityEvent(event, now);
+  await store.addSecurityEvents([row]);
+  logSecurityEvents([row]);
 }

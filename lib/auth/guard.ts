@@ -8,9 +8,8 @@
 import 'server-only';
 import { assertSameOrigin } from '@/lib/http/request';
 import { errorResponse, route } from '@/lib/http/response';
-import type { AuthDeps } from './account';
 import { authenticate, type AuthFailure, type Authenticated } from './authenticate';
-import { getAuthDeps } from './deps';
+import { getAuthDeps, type AuthDeps } from './deps';
 
 export interface SignedInRequest<C> {
   request: Request;
@@ -36,7 +35,7 @@ export function signedInRoute<C = unknown>(handler: (signedIn: SignedInRequest<C
     assertSameOrigin(request);
     const deps = await getAuthDeps();
     const now = Date.now();
-    const auth = await authenticate(deps.db, request, deps.config.cookieSecure, now);
+    const auth = await authenticate(deps.store, request, deps.config.cookieSecure, now);
     if ('via' in auth) return unauthenticatedResponse(auth);
     return handler({ request, auth, deps, now, context });
   });

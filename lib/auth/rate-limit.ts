@@ -14,11 +14,16 @@
  *   keep its owner out for at most the cap (and never past the window), never for good.
  *   An attempt is counted before the password is checked, so parallel guesses cannot all slip
  *   through before the first failure is written.
+ *
+ * Counts live behind a small interface (RateLimitCounters): the Store by default, so every
+ * instance on one database shares them; an in-memory one for unit tests; a Redis one could be
+ * dropped in. In front of it, each process keeps the refusals it has seen until they end, so a
+ * flood against one key is answered from memory and stops reaching the database. The cache is
+ * exact: a refusal ends at a time the stored row fixes (the end of the window, or the end of the
+ * backoff), and no other instance can allow an attempt on that key earlier.
  */
 import 'server-only';
-import type { Db } from '@/db/client';
-import { deleteRateLimit, findRateLimit, pruneRateLimits, saveRateLimit } from '@/db/rate-limits';
-import type { RateLimit } from '@/db/schema';
+import type { RateLimitOutcome, RateLimitRecord, Store } from '@/db/store';
 import type { Config } from '@/lib/config';
 import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
@@ -33,13 +38,40 @@ export interface Limit {
 
 export type Decision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
+/** Where counts are kept. */
+export interface RateLimitCounters {
+  /** Reads the key's row, lets `decide` choose what to write, and writes it, atomically per key. */
+  consume<T>(key: string, decide: (row: RateLimitRecord | null) => RateLimitOutcome<T>): Promise<T>;
+  reset(key: string): Promise<void>;
+}
+
+/** Counts in the Store: shared by every instance on the database, kept across restarts. */
+export function storeCounters(store: Store): RateLimitCounters {
+  return { consume: (key, decide) => store.consumeRateLimit(key, decide), reset: (key) => store.deleteRateLimit(key) };
+}
+
+/** Counts in this process's memory (unit tests; a single instance that may forget on restart). */
+export function memoryCounters(): RateLimitCounters {
+  const rows = new Map<string, RateLimitRecord>();
+  return {
+    async consume(key, decide) {
+      const outcome = decide(rows.get(key) ?? null);
+      if (outcome.save) rows.set(key, outcome.save);
+      return outcome.result;
+    },
+    async reset(key) {
+      rows.delete(key);
+    },
+  };
+}
+
 /** The live row for a window, or null when there is none or its window has ended. */
-export function liveRow(row: RateLimit | null, limit: Limit, now: number): RateLimit | null {
+export function liveRow(row: RateLimitRecord | null, limit: Limit, now: number): RateLimitRecord | null {
   return row && now - row.windowStart < limit.windowMs ? row : null;
 }
 
 /** Fixed window: allowed while fewer than `max` attempts were made in it. */
-export function decideWindow(row: RateLimit | null, limit: Limit, now: number): Decision {
+export function decideWindow(row: RateLimitRecord | null, limit: Limit, now: number): Decision {
   if (!row || row.count < limit.max) return { allowed: true };
   return { allowed: false, retryAfterMs: row.windowStart + limit.windowMs - now };
 }
@@ -50,7 +82,7 @@ export function backoffMs(excess: number): number {
 }
 
 /** Free budget, then capped exponential backoff measured from the last attempt. */
-export function decideBackoff(row: RateLimit | null, limit: Limit, now: number): Decision {
+export function decideBackoff(row: RateLimitRecord | null, limit: Limit, now: number): Decision {
   if (!row || row.count < limit.max) return { allowed: true };
   const openAt = Math.min(row.lastAt + backoffMs(row.count - limit.max), row.windowStart + limit.windowMs);
   return now >= openAt ? { allowed: true } : { allowed: false, retryAfterMs: openAt - now };
@@ -58,66 +90,96 @@ export function decideBackoff(row: RateLimit | null, limit: Limit, now: number):
 
 type Scope = 'ip' | 'account';
 
-const PRUNE_EVERY_MS = 10 * 60_000;
-let lastPrunedAt = 0;
-
-/** Deletes rows whose window is over (each attempt on a new email adds one), at most every 10 minutes. */
-function pruneOccasionally(db: Db, config: Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>, now: number): void {
-  if (now - lastPrunedAt < PRUNE_EVERY_MS) return;
-  lastPrunedAt = now;
-  pruneRateLimits(db, now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs));
-}
-
 interface Attempt {
   scope: Scope;
   key: string;
   limit: Limit;
-  decide: (row: RateLimit | null, limit: Limit, now: number) => Decision;
+  decide: (row: RateLimitRecord | null, limit: Limit, now: number) => Decision;
   action: string;
 }
 
-/**
- * Decides and counts atomically (BEGIN IMMEDIATE serialises concurrent attempts, also across
- * processes). Throws 429 `rate_limited` with Retry-After when refused; records one
- * `rate_limited` event per key and window.
- */
-function take(db: Db, attempt: Attempt, client: ClientContext, now: number): void {
-  let record = false;
-  const decision = db.transaction(
-    (tx) => {
-      const row = liveRow(findRateLimit(tx, attempt.key), attempt.limit, now);
+/** At most this many refusals are remembered per process; the oldest go first. */
+const REFUSALS_KEPT = 10_000;
+
+export type LimitsConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>;
+
+/** Rate limits and backoff over a set of counters, with this process's cache of current refusals. */
+export class RateLimiter {
+  private readonly refusedUntil = new Map<string, number>();
+
+  constructor(private readonly counters: RateLimitCounters) {}
+
+  /**
+   * Decides and counts atomically. Throws 429 `rate_limited` with Retry-After when refused;
+   * records one `rate_limited` event per key and window.
+   */
+  private async take(store: Store, attempt: Attempt, client: ClientContext, now: number): Promise<void> {
+    const until = this.refusedUntil.get(attempt.key);
+    if (until !== undefined) {
+      if (now < until) throw rateLimited(until - now);
+      this.refusedUntil.delete(attempt.key);
+    }
+    const { decision, record } = await this.counters.consume<{ decision: Decision; record: boolean }>(attempt.key, (stored) => {
+      const row = liveRow(stored, attempt.limit, now);
       const verdict = attempt.decide(row, attempt.limit, now);
       // A refused attempt is not counted: it costs the caller nothing and us no bcrypt work.
       if (verdict.allowed) {
-        saveRateLimit(tx, { key: attempt.key, count: (row?.count ?? 0) + 1, windowStart: row?.windowStart ?? now, lastAt: now, limitedAt: row?.limitedAt ?? null });
-      } else if (row && (row.limitedAt === null || row.limitedAt < row.windowStart)) {
-        saveRateLimit(tx, { ...row, limitedAt: now });
-        record = true;
+        return { save: { key: attempt.key, count: (row?.count ?? 0) + 1, windowStart: row?.windowStart ?? now, lastAt: now, limitedAt: row?.limitedAt ?? null }, result: { decision: verdict, record: false } };
       }
-      return verdict;
-    },
-    { behavior: 'immediate' },
-  );
-  if (decision.allowed) return;
-  if (record) recordSecurityEvent(db, { type: 'rate_limited', client, detail: { scope: attempt.scope, action: attempt.action } }, now);
-  throw new AuthError('rate_limited', { retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
+      if (row && (row.limitedAt === null || row.limitedAt < row.windowStart)) {
+        return { save: { ...row, limitedAt: now }, result: { decision: verdict, record: true } };
+      }
+      return { save: null, result: { decision: verdict, record: false } };
+    });
+    if (decision.allowed) return;
+    this.remember(attempt.key, now + decision.retryAfterMs);
+    if (record) await recordSecurityEvent(store, { type: 'rate_limited', client, detail: { scope: attempt.scope, action: attempt.action } }, now);
+    throw rateLimited(decision.retryAfterMs);
+  }
+
+  private remember(key: string, until: number): void {
+    this.refusedUntil.delete(key);
+    if (this.refusedUntil.size >= REFUSALS_KEPT) {
+      const oldest = this.refusedUntil.keys().next();
+      if (!oldest.done) this.refusedUntil.delete(oldest.value);
+    }
+    this.refusedUntil.set(key, until);
+  }
+
+  /** Counts an auth attempt against the client's IP; throws 429 when its window is used up. */
+  consumeIp(store: Store, config: LimitsConfig, client: ClientContext, action: string, now: number): Promise<void> {
+    return this.take(store, { scope: 'ip', key: ipKey(client), limit: config.rateLimitPerIp, decide: decideWindow, action }, client, now);
+  }
+
+  /** Counts a password attempt on an account (existing or not); throws 429 while it is backed off. */
+  consumeAccount(store: Store, config: LimitsConfig, email: string, client: ClientContext, action: string, now: number): Promise<void> {
+    return this.take(store, { scope: 'account', key: accountKey(email), limit: config.rateLimitPerAccount, decide: decideBackoff, action }, client, now);
+  }
+
+  /** Clears an account's failures after a successful password check. */
+  async resetAccount(email: string): Promise<void> {
+    this.refusedUntil.delete(accountKey(email));
+    await this.counters.reset(accountKey(email));
+  }
+}
+
+function rateLimited(retryAfterMs: number): AuthError {
+  return new AuthError('rate_limited', { retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 }
 
 const ipKey = (client: ClientContext) => `ip:${client.ip ?? 'unknown'}`;
-const accountKey = (email: string) => `account:${email}`;
 
-/** Counts an auth attempt against the client's IP; throws 429 when its window is used up. */
-export function consumeIpAttempt(db: Db, config: Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>, client: ClientContext, action: string, now: number): void {
-  pruneOccasionally(db, config, now);
-  take(db, { scope: 'ip', key: ipKey(client), limit: config.rateLimitPerIp, decide: decideWindow, action }, client, now);
-}
+/** The rate-limit key of an account's sign-in failures (also deleted with the account). */
+export const accountKey = (email: string) => `account:${email}`;
 
-/** Counts a password attempt on an account (existing or not); throws 429 while it is backed off. */
-export function consumeAccountAttempt(db: Db, config: Pick<Config, 'rateLimitPerAccount'>, email: string, client: ClientContext, action: string, now: number): void {
-  take(db, { scope: 'account', key: accountKey(email), limit: config.rateLimitPerAccount, decide: decideBackoff, action }, client, now);
-}
+const limiters = new WeakMap<Store, RateLimiter>();
 
-/** Clears an account's failures after a successful password check. */
-export function resetAccountAttempts(db: Db, email: string): void {
-  deleteRateLimit(db, accountKey(email));
+/** The limiter of a Store (one per process and Store, so its refusal cache is shared by every request). */
+export function rateLimiterFor(store: Store): RateLimiter {
+  let limiter = limiters.get(store);
+  if (!limiter) {
+    limiter = new RateLimiter(storeCounters(store));
+    limiters.set(store, limiter);
+  }
+  return limiter;
 }

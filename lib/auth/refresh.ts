@@ -1,82 +1,53 @@
 /**
- * Refresh tokens: `<session id>.<generation>.<MAC>` with
- * MAC = HMAC-SHA-256(REFRESH_TOKEN_SECRET, "<session id>.<nonce>.<generation>").
- *
- * Invariants (contract "Tokens"; checklist C12–C18):
- * - The database holds the session id, a random nonce and the generation, never a usable token:
- *   without the server secret a copy of the database can neither mint nor recognise one.
- * - A token is valid only for its session's current generation, or for the previous one within
- *   REFRESH_REUSE_INTERVAL of the rotation. The successor is recomputed, never stored, so every
- *   parallel refresh with the same token gets the same successor and the session never forks.
- * - Rotation is one `UPDATE … WHERE generation = ?`: of two racing refreshes (even in two
- *   processes) exactly one bumps the counter; the other sees the grace-window case.
- * - A genuine (correctly MACed) token of an older generation, or the previous one after the
- *   interval, means a copy is in someone else's hands: the whole session is revoked.
- * - A token with a wrong MAC is just refused: knowing a session id must not let anyone revoke it.
+ * Refresh (POST /api/auth/refresh): exchanges a refresh token for a new pair, rotating it. The
+ * token rules (format, MAC, grace window, reuse) are in refresh-token.ts; this is the I/O around
+ * them. Rotation is one compare-and-set in the Store, so of two racing refreshes (even in two
+ * processes) exactly one bumps the generation; the other sees the grace-window case.
  */
 import 'server-only';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { REFRESH_TOKEN_FORMAT } from './refresh-format';
-
-
-export interface ParsedRefreshToken {
-  sessionId: string;
-  generation: number;
-  mac: Buffer;
-}
-
-/** A new random session id (128 bits) and nonce (256 bits). */
-export function newSessionSecrets(): { sessionId: string; nonce: string } {
-  return { sessionId: randomBytes(16).toString('base64url'), nonce: randomBytes(32).toString('base64url') };
-}
-
-function mac(secret: string, sessionId: string, nonce: string, generation: number): Buffer {
-  return createHmac('sha256', secret).update(`${sessionId}.${nonce}.${generation}`, 'utf8').digest();
-}
-
-/** The refresh token of a session at a generation. */
-export function mintRefreshToken(secret: string, session: { id: string; nonce: string }, generation: number): string {
-  return `${session.id}.${generation}.${mac(secret, session.id, session.nonce, generation).toString('base64url')}`;
-}
-
-/** Splits a refresh token into its parts, or null when it is not shaped like one of ours. */
-export function parseRefreshToken(token: string): ParsedRefreshToken | null {
-  const match = REFRESH_TOKEN_FORMAT.exec(token);
-  if (!match) return null;
-  const macBytes = Buffer.from(match[3] as string, 'base64url');
-  // Reject non-canonical encodings: the token must be exactly what we minted.
-  if (macBytes.length !== 32 || macBytes.toString('base64url') !== match[3]) return null;
-  return { sessionId: match[1] as string, generation: Number(match[2]), mac: macBytes };
-}
-
-/** Whether the token's MAC is the one we would mint for its session and generation (constant time). */
-export function isAuthentic(secret: string, token: ParsedRefreshToken, nonce: string): boolean {
-  return timingSafeEqual(mac(secret, token.sessionId, nonce, token.generation), token.mac);
-}
-
-export type RefreshVerdict =
-  | { kind: 'rotate' }
-  | { kind: 'grace' }
-  | { kind: 'reused' }
-  | { kind: 'invalid'; reason: 'forged' | 'revoked' | 'expired' };
+import type { AuthDeps } from './deps';
+import type { ClientContext } from './events';
+import { judgeRefreshToken, parseRefreshToken } from './refresh-token';
+import { revokeSession } from './revoke';
+import { issueTokens, type IssuedTokens } from './session-tokens';
 
 /**
- * Decides what to do with an authentic-looking token for a session row, given the clock.
- * Pure: the caller does the I/O.
+ * The new pair for a refresh cookie's token; null means 401 `invalid_refresh_token`.
+ * An authentic token is never rate limited: it involves no guessing, and refusing it would let
+ * anyone who fills a shared IP bucket stop every user's silent refresh. Tokens that fail count
+ * against the client's IP, and once it is over its limit they are answered 429.
  */
-export function judgeRefreshToken(
-  secret: string,
-  token: ParsedRefreshToken,
-  session: { nonce: string; generation: number; rotatedAt: number; expiresAt: number; absoluteExpiresAt: number; revokedAt: number | null },
-  reuseIntervalMs: number,
-  now: number,
-): RefreshVerdict {
-  if (token.generation > session.generation || !isAuthentic(secret, token, session.nonce)) return { kind: 'invalid', reason: 'forged' };
-  if (session.revokedAt !== null) return { kind: 'invalid', reason: 'revoked' };
-  if (token.generation === session.generation) {
-    return now < session.expiresAt && now < session.absoluteExpiresAt ? { kind: 'rotate' } : { kind: 'invalid', reason: 'expired' };
+export async function renewSession(deps: AuthDeps, rawToken: string | null, client: ClientContext, now: number): Promise<IssuedTokens | null> {
+  if (!rawToken) return null;
+  const tokens = await rotate(deps, rawToken, client, now);
+  if (!tokens) await deps.limits.consumeIp(deps.store, deps.config, client, 'refresh', now);
+  return tokens;
+}
+
+/** Returns null for anything that must get 401; revokes the session (and records it) on reuse. */
+async function rotate({ store, config, keys }: AuthDeps, rawToken: string, client: ClientContext, now: number): Promise<IssuedTokens | null> {
+  const token = parseRefreshToken(rawToken);
+  if (!token) return null;
+  // Two passes at most: a lost rotation race re-reads the row and lands in the grace case.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const session = await store.findSession(token.sessionId);
+    if (!session) return null;
+    const verdict = judgeRefreshToken(config.refreshTokenSecret, token, session, config.refreshReuseIntervalMs, now);
+    switch (verdict.kind) {
+      case 'invalid':
+        return null;
+      case 'reused':
+        await revokeSession(store, session, 'refresh_token_reused', client, now, { generation: token.generation, currentGeneration: session.generation });
+        return null;
+      case 'grace':
+        return issueTokens(session, session.generation, config, keys, now);
+      case 'rotate': {
+        const expiresAt = Math.min(now + config.refreshTokenTtlMs, session.absoluteExpiresAt);
+        if (await store.rotateSession(session.id, session.generation, now, expiresAt, client.ip)) {
+          return issueTokens({ ...session, expiresAt }, session.generation + 1, config, keys, now);
+        }
+      }
+    }
   }
-  const inGrace = token.generation === session.generation - 1 && now - session.rotatedAt <= reuseIntervalMs;
-  if (!inGrace) return { kind: 'reused' };
-  return now < session.expiresAt && now < session.absoluteExpiresAt ? { kind: 'grace' } : { kind: 'invalid', reason: 'expired' };
+  return null;
 }

@@ -1,14 +1,13 @@
 /** What the API shows of our rows: explicit fields, ISO 8601 times, never a hash or nonce. */
-import type { Session } from '@/db/schema';
-import type { PublicUser } from '@/db/users';
+import type { SessionRecord, UserRecord } from '@/db/store';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function userView(user: PublicUser) {
+export function userView(user: UserRecord) {
   return { id: user.id, email: user.email, name: user.name, createdAt: iso(user.createdAt) };
 }
 
-export function sessionView(session: Session, currentId: string | null) {
+export function sessionView(session: SessionRecord, currentId: string | null) {
   return {
     id: session.id,
     current: session.id === currentId,

@@ -2,8 +2,10 @@
  * Building auth responses: JSON only, `Cache-Control: no-store` on every one (checklist K49).
  */
 import { NextResponse } from 'next/server';
-import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
+import { clearAuthCookies, requestAuthCookies, setAuthCookies } from '@/lib/auth/cookies';
 import { AuthError, ERROR_STATUS, errorBody, type ErrorCode, type FieldErrors } from '@/lib/auth/errors';
+import type { IssuedTokens } from '@/lib/auth/session-tokens';
+import { StoreUnavailableError } from '@/db/store';
 
 /** A JSON response that no cache may keep. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): NextResponse {
@@ -34,10 +36,23 @@ export function signedOutResponse(request: Request, secureCookies: boolean): Nex
   return response;
 }
 
+/**
+ * A JSON answer that hands this browser a session's tokens in their cookies (register, sign-in,
+ * refresh), with the access token's expiry in the body.
+ */
+export function tokensResponse(body: Record<string, unknown>, tokens: IssuedTokens, secureCookies: boolean, now: number, status = 200): NextResponse {
+  const response = json({ ...body, accessTokenExpiresAt: new Date(tokens.accessExpiresAt).toISOString() }, status);
+  setAuthCookies(response.cookies, tokens, secureCookies, now);
+  return response;
+}
+
 /** The contract's error response for a code. */
 export function errorResponse(code: ErrorCode, options: { fields?: FieldErrors; headers?: HeadersInit } = {}): NextResponse {
   return json(errorBody(code, options.fields), ERROR_STATUS[code], options.headers);
 }
+
+/** Seconds a client should wait before retrying when the database is unavailable. */
+export const RETRY_AFTER_UNAVAILABLE_S = 5;
 
 /** Turns an AuthError into its response; anything else is logged (without details) and becomes a 500. */
 export function responseForError(error: unknown): NextResponse {
@@ -48,11 +63,15 @@ export function responseForError(error: unknown): NextResponse {
     if (error.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer';
     return errorResponse(error.code, { fields: error.details.fields, headers });
   }
+  if (StoreUnavailableError.is(error)) {
+    // The database is unreachable, busy or full: it passes, so say when to try again.
+    console.error(JSON.stringify({ level: 'error', event: 'database_unavailable', kind: error.kind, at: new Date().toISOString() }));
+    return errorResponse('service_unavailable', { headers: { 'Retry-After': String(RETRY_AFTER_UNAVAILABLE_S) } });
+  }
   // Log the class name only: messages of library errors may quote SQL or input.
   const kind = error instanceof Error ? error.name : typeof error;
   console.error(JSON.stringify({ level: 'error', event: 'unhandled_error', kind, at: new Date().toISOString() }));
-  const unavailable = error instanceof Error && /SQLITE_(BUSY|CANTOPEN|IOERR|LOCKED|READONLY|FULL)/.test(String((error as { code?: unknown }).code));
-  return errorResponse(unavailable ? 'service_unavailable' : 'internal_error');
+  return errorResponse('internal_error');
 }
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
@@ -68,10 +87,14 @@ export function route<C>(handler: Handler<C>): Handler<C> {
   };
 }
 
-/** A route export answering 405 `method_not_allowed`, naming the allowed methods in `Allow`. */
-export function methodNotAllowed(allow: string) {
-  return async function notAllowed(): Promise<Response> {
-    return errorResponse('method_not_allowed', { headers: { Allow: allow } });
-  };
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Route exports answering 405 `method_not_allowed` (naming the allowed methods in `Allow`) for every
+ * method a route does not implement: `export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');`
+ */
+export function otherMethods(...allowed: Method[]): Record<Method, () => Promise<Response>> {
+  const notAllowed = async (): Promise<Response> => errorResponse('method_not_allowed', { headers: { Allow: allowed.join(', ') } });
+  return { GET: notAllowed, POST: notAllowed, PUT: notAllowed, PATCH: notAllowed, DELETE: notAllowed };
 }
 

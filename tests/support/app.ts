@@ -1,11 +1,12 @@
 /**
  * Starts the real app for an integration test file: writes the environment, then imports the
- * route handlers (the config and the database are module-level singletons, and Vitest gives
- * each test file its own process, so each file gets its own configuration and SQLite file).
+ * route handlers (the config and the Store are module-level singletons, and Vitest gives each test
+ * file its own process, so each file gets its own configuration and a fresh database: a SQLite
+ * file, or with TEST_DATABASE=postgres a new PostgreSQL database; see database.ts).
  */
-import Database from 'better-sqlite3';
 import { vi } from 'vitest';
-import { applyEnv, baseEnv, tempDatabasePath } from './env';
+import { freshDatabaseUrl, inspectDatabase, testDialect, type Dialect } from './database';
+import { applyEnv, baseEnv } from './env';
 import { apiRequest, call, CookieJar, type Handler, type RequestOptions } from './http';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -42,7 +43,9 @@ export interface SessionRow {
 }
 
 export interface TestApp {
-  dbPath: string;
+  /** This app's DATABASE_URL (`file:…` or `postgres://…`). */
+  databaseUrl: string;
+  dialect: Dialect;
   routes: Record<RouteName, RouteModule>;
   /** Calls a route with a method (checking `Cache-Control: no-store`). */
   send(name: RouteName, method: Method, options?: RequestOptions): Promise<Response>;
@@ -50,8 +53,8 @@ export interface TestApp {
   signUp(email: string, password: string, name?: string): Promise<{ response: Response; jar: CookieJar }>;
   /** Signs in and returns the browser's cookies after it. */
   signIn(email: string, password: string): Promise<{ response: Response; jar: CookieJar }>;
-  /** Reads the database directly, as an auditor would. */
-  query<T>(sql: string, ...params: unknown[]): T[];
+  /** Reads (or, to set up a scene, writes) the database directly, as an auditor would: portable SQL, `?` placeholders. */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
 }
 
 function handler(module: RouteModule, method: Method, name: RouteName): Handler {
@@ -75,16 +78,16 @@ export async function loadRoutes(): Promise<Record<RouteName, RouteModule>> {
 export async function startApp(overrides: Record<string, string | undefined> = {}): Promise<TestApp> {
   // Security events are also written as log lines; keep the test output readable.
   vi.spyOn(console, 'info').mockImplementation(() => undefined);
-  const dbPath = tempDatabasePath();
-  applyEnv(baseEnv({ DATABASE_URL: `file:${dbPath}`, ...overrides }));
+  const databaseUrl = overrides.DATABASE_URL ?? (await freshDatabaseUrl());
+  applyEnv(baseEnv({ ...overrides, DATABASE_URL: databaseUrl }));
   const routes = await loadRoutes();
-
-  let reader: Database.Database | undefined;
+  const inspector = inspectDatabase(databaseUrl);
   const send = (name: RouteName, method: Method, options: RequestOptions = {}) =>
     call(handler(routes[name], method, name), apiRequest(method, PATHS[name], options));
 
   return {
-    dbPath,
+    databaseUrl,
+    dialect: testDialect(),
     routes,
     send,
     async signUp(email, password, name) {
@@ -95,9 +98,6 @@ export async function startApp(overrides: Record<string, string | undefined> = {
       const response = await send('login', 'POST', { json: { email, password } });
       return { response, jar: new CookieJar().apply(response) };
     },
-    query<T>(sql: string, ...params: unknown[]): T[] {
-      reader ??= new Database(dbPath, { readonly: true, fileMustExist: true });
-      return reader.prepare(sql).all(...params) as T[];
-    },
+    query: (sql, ...params) => inspector.query(sql, ...params),
   };
 }

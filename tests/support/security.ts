@@ -1,9 +1,8 @@
 /**
  * Helpers for the abuse-resistance integration tests (issue 4): reading Retry-After, the
  * `security_events` and `rate_limits` tables, capturing log lines, and loading a second app
- * instance on the same SQLite file (a "restart", or another server sharing the database).
+ * instance on the same database (a "restart", or another server sharing the database).
  */
-import Database from 'better-sqlite3';
 import { expect, vi } from 'vitest';
 import type { Method, RouteName, TestApp } from './app';
 import { PATHS, loadRoutes } from './app';
@@ -45,7 +44,7 @@ export interface EventRow {
 }
 
 /** Security events, oldest first, optionally of one type. */
-export function securityEvents(app: TestApp, type?: string): EventRow[] {
+export function securityEvents(app: TestApp, type?: string): Promise<EventRow[]> {
   return type === undefined
     ? app.query<EventRow>('SELECT * FROM security_events ORDER BY id')
     : app.query<EventRow>('SELECT * FROM security_events WHERE type = ? ORDER BY id', type);
@@ -60,19 +59,8 @@ export interface RateLimitRow {
 }
 
 /** The stored rate-limit counters. */
-export function rateLimitRows(app: TestApp): RateLimitRow[] {
+export function rateLimitRows(app: TestApp): Promise<RateLimitRow[]> {
   return app.query<RateLimitRow>('SELECT * FROM rate_limits ORDER BY key');
-}
-
-/** Runs statements on the test database through a separate, writable connection. */
-export function writeDatabase(dbPath: string, run: (db: Database.Database) => void): void {
-  const db = new Database(dbPath, { fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 2000');
-    run(db);
-  } finally {
-    db.close();
-  }
 }
 
 export interface AppInstance {
@@ -86,8 +74,6 @@ export interface AppInstance {
  */
 export async function loadAppInstance(): Promise<AppInstance> {
   vi.resetModules();
-  // db/client.ts keeps its connection on globalThis to survive hot reloads; a new instance opens its own.
-  Reflect.deleteProperty(globalThis, '__authDb');
   const routes = await loadRoutes();
   return {
     send(name, method, options = {}) {

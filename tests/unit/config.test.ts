@@ -30,7 +30,7 @@ describe('defaults', () => {
     const config = parseConfig(base);
     expect(config).toEqual({
       production: false,
-      databasePath: './data/app.db',
+      database: { dialect: 'sqlite', path: './data/app.db' },
       accessTokenSecret: ACCESS_SECRET,
       refreshTokenSecret: REFRESH_SECRET,
       accessTokenTtlMs: 15 * MINUTE,
@@ -52,12 +52,26 @@ describe('defaults', () => {
     expect(config.accessTokenTtlMs).toBe(15 * MINUTE);
     expect(config.cookieSecure).toBe(false);
     expect(config.bcryptCost).toBe(12);
-    expect(config.databasePath).toBe('./data/app.db');
+    expect(config.database).toEqual({ dialect: 'sqlite', path: './data/app.db' });
   });
 
-  it('reads DATABASE_URL as a file path and refuses postgres for now', () => {
-    expect(parseConfig({ ...base, DATABASE_URL: 'file:/tmp/auth/x.db' }).databasePath).toBe('/tmp/auth/x.db');
-    expectRefused({ ...base, DATABASE_URL: 'postgres://u:p@db/app' }, 'DATABASE_URL');
+  it('reads DATABASE_URL as a SQLite file or a PostgreSQL URL, and refuses anything else', () => {
+    expect(parseConfig({ ...base, DATABASE_URL: 'file:/tmp/auth/x.db' }).database).toEqual({ dialect: 'sqlite', path: '/tmp/auth/x.db' });
+    for (const url of ['postgres://u:p@db/app', 'postgresql://u:p@db.example.com:6543/app?sslmode=require']) {
+      expect(parseConfig({ ...base, DATABASE_URL: url }).database).toEqual({ dialect: 'postgres', url });
+    }
+    expectRefused({ ...base, DATABASE_URL: 'mysql://u:p@db/app' }, 'DATABASE_URL');
+    expectRefused({ ...base, DATABASE_URL: 'postgres://' }, 'DATABASE_URL');
+  });
+
+  it('never echoes a PostgreSQL URL (it carries the password) when refusing it', () => {
+    try {
+      parseConfig({ ...base, DATABASE_URL: 'postgres://user:s3cret-pw@[bad' });
+      expect.unreachable('a malformed URL must be refused');
+    } catch (error) {
+      expect(String(error)).toContain('DATABASE_URL');
+      expect(String(error)).not.toContain('s3cret-pw');
+    }
   });
 
   it('reduces APP_ORIGIN to an origin and refuses non-URLs', () => {

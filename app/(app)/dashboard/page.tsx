@@ -4,7 +4,7 @@ import { SessionStatus } from '@/app/_components/session-status';
 import { Time } from '@/app/_components/time';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { loginPath } from '@/lib/auth/redirects';
-import { describeUserAgent } from '@/lib/devices';
+import { describeUserAgent } from '@/lib/user-agent';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 

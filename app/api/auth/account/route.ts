@@ -3,7 +3,7 @@ import { signedInRoute } from '@/lib/auth/guard';
 import { deleteAccountSchema } from '@/lib/auth/validation';
 import { clientContext } from '@/lib/http/client';
 import { readJson } from '@/lib/http/request';
-import { methodNotAllowed, signedOutResponse } from '@/lib/http/response';
+import { otherMethods, signedOutResponse } from '@/lib/http/response';
 
 export const DELETE = signedInRoute(async ({ request, auth, deps, now }) => {
   const input = await readJson(request, deleteAccountSchema);
@@ -12,7 +12,4 @@ export const DELETE = signedInRoute(async ({ request, auth, deps, now }) => {
   return signedOutResponse(request, deps.config.cookieSecure);
 });
 
-export const GET = methodNotAllowed('DELETE');
-export const POST = GET;
-export const PUT = GET;
-export const PATCH = GET;
+export const { GET, POST, PUT, PATCH } = otherMethods('DELETE');

@@ -1,11 +1,11 @@
-import { signIn } from '@/lib/auth/account';
-import { requestAuthCookies, setAuthCookies } from '@/lib/auth/cookies';
+import { requestAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
+import { signIn } from '@/lib/auth/sign-in';
 import { loginSchema } from '@/lib/auth/validation';
-import { isoTime, userView } from '@/lib/auth/views';
+import { userView } from '@/lib/auth/views';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readJson } from '@/lib/http/request';
-import { json, methodNotAllowed, route } from '@/lib/http/response';
+import { otherMethods, route, tokensResponse } from '@/lib/http/response';
 
 export const POST = route(async (request) => {
   assertSameOrigin(request);
@@ -15,12 +15,7 @@ export const POST = route(async (request) => {
   // A refresh cookie this browser still carries names a session that this sign-in replaces.
   const previous = requestAuthCookies(request, deps.config.cookieSecure).refresh;
   const { user, tokens } = await signIn(deps, input, clientContext(request.headers, deps.config), now, previous);
-  const response = json({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });
-  setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
-  return response;
+  return tokensResponse({ user: userView(user) }, tokens, deps.config.cookieSecure, now);
 });
 
-export const GET = methodNotAllowed('POST');
-export const PUT = GET;
-export const PATCH = GET;
-export const DELETE = GET;
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

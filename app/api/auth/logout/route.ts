@@ -1,9 +1,9 @@
 import { getAuthDeps } from '@/lib/auth/deps';
-import { signOut } from '@/lib/auth/logout';
+import { signOut } from '@/lib/auth/sign-out';
 import { logoutSchema } from '@/lib/auth/validation';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readOptionalJson } from '@/lib/http/request';
-import { methodNotAllowed, noContent, route, signedOutResponse } from '@/lib/http/response';
+import { noContent, otherMethods, route, signedOutResponse } from '@/lib/http/response';
 
 export const POST = route(async (request) => {
   assertSameOrigin(request);
@@ -13,7 +13,4 @@ export const POST = route(async (request) => {
   return clearCookies ? signedOutResponse(request, deps.config.cookieSecure) : noContent();
 });
 
-export const GET = methodNotAllowed('POST');
-export const PUT = GET;
-export const PATCH = GET;
-export const DELETE = GET;
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,20 +1,14 @@
 import { authenticate } from '@/lib/auth/authenticate';
 import { getAuthDeps } from '@/lib/auth/deps';
+import { unauthenticatedResponse } from '@/lib/auth/guard';
 import { isoTime, userView } from '@/lib/auth/views';
-import { errorResponse, json, methodNotAllowed, route } from '@/lib/http/response';
+import { json, otherMethods, route } from '@/lib/http/response';
 
 export const GET = route(async (request) => {
   const deps = await getAuthDeps();
-  const auth = await authenticate(deps.db, request, deps.config.cookieSecure, Date.now());
-  if ('via' in auth) {
-    // RFC 6750 3: a bad bearer token is answered with its challenge.
-    const headers: HeadersInit = auth.via === 'bearer' ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : { 'WWW-Authenticate': 'Bearer' };
-    return errorResponse('unauthenticated', { headers });
-  }
+  const auth = await authenticate(deps.store, request, deps.config.cookieSecure, Date.now());
+  if ('via' in auth) return unauthenticatedResponse(auth);
   return json({ user: userView(auth.user), session: { id: auth.session.id, expiresAt: isoTime(auth.session.expiresAt) } });
 });
 
-export const POST = methodNotAllowed('GET');
-export const PUT = POST;
-export const PATCH = POST;
-export const DELETE = POST;
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { renewSession } from '@/lib/auth/account';
-import { clearAuthCookies, requestAuthCookies, setAuthCookies } from '@/lib/auth/cookies';
+import { clearAuthCookies, requestAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
-import { isoTime } from '@/lib/auth/views';
+import { renewSession } from '@/lib/auth/refresh';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readOptionalJson } from '@/lib/http/request';
-import { errorResponse, json, methodNotAllowed, route } from '@/lib/http/response';
+import { errorResponse, otherMethods, route, tokensResponse } from '@/lib/http/response';
 
 // The refresh token travels only in its HttpOnly cookie. A body is optional and its content is
 // ignored, but like every auth route it must be JSON within the cap (415/413/400 otherwise).
@@ -22,12 +21,7 @@ export const POST = route(async (request) => {
     clearAuthCookies(response.cookies, deps.config.cookieSecure, presented.carried);
     return response;
   }
-  const response = json({ accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) });
-  setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
-  return response;
+  return tokensResponse({}, tokens, deps.config.cookieSecure, now);
 });
 
-export const GET = methodNotAllowed('POST');
-export const PUT = GET;
-export const PATCH = GET;
-export const DELETE = GET;
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,11 +1,10 @@
-import { registerUser } from '@/lib/auth/account';
-import { setAuthCookies } from '@/lib/auth/cookies';
 import { getAuthDeps } from '@/lib/auth/deps';
+import { registerUser } from '@/lib/auth/register';
 import { registerSchema } from '@/lib/auth/validation';
 import { userView } from '@/lib/auth/views';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readJson } from '@/lib/http/request';
-import { json, methodNotAllowed, route } from '@/lib/http/response';
+import { otherMethods, route, tokensResponse } from '@/lib/http/response';
 
 export const POST = route(async (request) => {
   assertSameOrigin(request);
@@ -13,12 +12,7 @@ export const POST = route(async (request) => {
   const deps = await getAuthDeps();
   const now = Date.now();
   const { user, tokens } = await registerUser(deps, input, clientContext(request.headers, deps.config), now);
-  const response = json({ user: userView(user) }, 201);
-  setAuthCookies(response.cookies, tokens, deps.config.cookieSecure, now);
-  return response;
+  return tokensResponse({ user: userView(user) }, tokens, deps.config.cookieSecure, now, 201);
 });
 
-export const GET = methodNotAllowed('POST');
-export const PUT = GET;
-export const PATCH = GET;
-export const DELETE = GET;
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

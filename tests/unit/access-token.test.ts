@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mintRefreshToken, newSessionSecrets } from '@/lib/auth/refresh';
+import { mintRefreshToken, newSessionSecrets } from '@/lib/auth/refresh-token';
 import {
   ACCESS_TOKEN_ALG,
   ACCESS_TOKEN_TYP,
@@ -11,7 +11,7 @@ import {
   importAccessKey,
   signAccessToken,
   type AccessTokenKeys,
-} from '@/lib/auth/tokens';
+} from '@/lib/auth/access-token';
 import { ACCESS_SECRET, MINUTE, REFRESH_SECRET, SECOND, T0 } from '../support/env';
 import { b64url, decodeSegment, forgeToken, nonCanonical, signSegments } from '../support/jwt';
 

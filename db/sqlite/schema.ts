@@ -1,6 +1,7 @@
 /**
- * Tables. Times are integers in epoch milliseconds: cheap to compare in atomic UPDATEs, and
- * turned into ISO 8601 strings only at the API boundary.
+ * SQLite tables (db/postgres/schema.ts is the same on PostgreSQL). Times are integers in epoch
+ * milliseconds: cheap to compare in atomic UPDATEs, and turned into ISO 8601 strings only at the
+ * API boundary. Change a table here and there, then `npm run db:generate`.
  */
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -17,7 +18,7 @@ export const users = sqliteTable('users', {
 /**
  * One row per signed-in device. The refresh token is never stored: it is
  * `<id>.<generation>.<HMAC(REFRESH_TOKEN_SECRET, id|nonce|generation)>`, so a copy of this table
- * alone can neither mint nor recognise a token (see lib/auth/refresh.ts).
+ * alone can neither mint nor recognise a token (see lib/auth/refresh-token.ts).
  */
 export const sessions = sqliteTable(
   'sessions',
@@ -62,12 +63,6 @@ export const securityEvents = sqliteTable(
   (table) => [index('security_events_user_id_at_idx').on(table.userId, table.at)],
 );
 
-export type User = typeof users.$inferSelect;
-export type NewUser = typeof users.$inferInsert;
-export type Session = typeof sessions.$inferSelect;
-export type NewSession = typeof sessions.$inferInsert;
-export type SecurityEvent = typeof securityEvents.$inferSelect;
-export type NewSecurityEvent = typeof securityEvents.$inferInsert;
 
 /**
  * Counters for rate limits and sign-in backoff, shared by every app instance on this database and
@@ -82,5 +77,3 @@ export const rateLimits = sqliteTable('rate_limits', {
   /** When a refusal in this window was last recorded as a security event (one per window). */
   limitedAt: integer(),
 });
-
-export type RateLimit = typeof rateLimits.$inferSelect;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAuthentic, judgeRefreshToken, mintRefreshToken, newSessionSecrets, parseRefreshToken, type ParsedRefreshToken } from '@/lib/auth/refresh';
+import { isAuthentic, judgeRefreshToken, mintRefreshToken, newSessionSecrets, parseRefreshToken, type ParsedRefreshToken } from '@/lib/auth/refresh-token';
 import { ACCESS_SECRET, DAY, HOUR, REFRESH_SECRET, SECOND, T0 } from '../support/env';
 import { nonCanonical } from '../support/jwt';
 

@@ -5,8 +5,8 @@ const url = (process.env.DATABASE_URL ?? 'file:./data/app.db').replace(/^file:/,
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './db/schema.ts',
-  out: './db/migrations',
+  schema: './db/sqlite/schema.ts',
+  out: './db/sqlite/migrations',
   dbCredentials: { url },
   casing: 'snake_case',
   strict: true,

@@ -1,0 +1,50 @@
+/**
+ * Housekeeping (contract "Databases"): the server deletes what no longer serves anyone, on a timer,
+ * so nothing grows without bound. Ended sessions a day after they ended (the account page never
+ * shows them, and a refresh token of a deleted session is refused like any unknown one), security
+ * events after 90 days, and rate-limit counters once their window is over.
+ *
+ * Every instance runs it; the deletes are idempotent, so several instances on one database only
+ * repeat each other's work. On serverless platforms (Vercel) an instance may sleep between
+ * requests: the timer is unref'd and simply runs whenever the instance is awake.
+ */
+import 'server-only';
+import type { HousekeepingResult, Store } from '@/db/store';
+import type { Config } from '@/lib/config';
+
+export const SESSION_RETENTION_MS = 24 * 60 * 60_000;
+export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60_000;
+export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+/** The first run waits a little, so it never competes with a server's first requests. */
+const FIRST_RUN_AFTER_MS = 30_000;
+
+type HousekeepingConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>;
+
+/** Deletes what has expired at `now`; returns how many rows of each kind went. */
+export function runHousekeeping(store: Store, config: HousekeepingConfig, now: number): Promise<HousekeepingResult> {
+  return store.housekeeping({
+    sessionsEndedBefore: now - SESSION_RETENTION_MS,
+    eventsBefore: now - EVENT_RETENTION_MS,
+    rateLimitsBefore: now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs),
+  });
+}
+
+const running = new WeakSet<Store>();
+
+/** Starts the timer for a Store once per process (later calls do nothing). */
+export function startHousekeeping(store: Store, config: HousekeepingConfig): void {
+  if (running.has(store) || process.env.NODE_ENV === 'test') return;
+  running.add(store);
+  const tick = () => {
+    runHousekeeping(store, config, Date.now()).then(
+      (result) => {
+        if (result.sessions + result.events + result.rateLimits > 0) console.info(JSON.stringify({ level: 'info', event: 'housekeeping', at: new Date().toISOString(), deleted: result }));
+      },
+      (error: unknown) => {
+        console.error(JSON.stringify({ level: 'error', event: 'housekeeping_failed', kind: error instanceof Error ? error.name : typeof error, at: new Date().toISOString() }));
+      },
+    );
+  };
+  setTimeout(tick, FIRST_RUN_AFTER_MS).unref();
+  setInterval(tick, HOUSEKEEPING_EVERY_MS).unref();
+}

@@ -1,0 +1,14 @@
+/** The signed-in devices of an account (GET /api/auth/sessions): the caller's live sessions. */
+import 'server-only';
+import type { Store } from '@/db/store';
+import type { Authenticated } from './authenticate';
+import { sessionView } from './views';
+
+export type SessionListItem = ReturnType<typeof sessionView>;
+/** Who is asking: any signed-in user and session (a route handler's or a server component's). */
+export type Caller = { user: Pick<Authenticated['user'], 'id'>; session: Pick<Authenticated['session'], 'id'> };
+
+/** The caller's live sessions, newest first, the current one flagged. */
+export async function listSessions(store: Store, caller: Caller, now: number): Promise<SessionListItem[]> {
+  return (await store.listLiveSessions(caller.user.id, now)).map((session) => sessionView(session, caller.session.id));
+}

@@ -1,0 +1,82 @@
+/**
+ * The PostgreSQL tables: the same tables, snake_case columns, indexes and foreign keys as the
+ * SQLite schema (db/schema.ts), so both adapters store the same rows. Times are integer epoch
+ * milliseconds (bigint, read as JS numbers: every value fits in 2^53), never timestamptz, so the
+ * core compares the same numbers on both databases.
+ *
+ * Migrations: `npx drizzle-kit generate --config drizzle.postgres.config.ts` writes
+ * db/postgres/migrations; db/postgres/migrate.ts applies them.
+ */
+import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+
+/** Epoch milliseconds. */
+const millis = () => bigint({ mode: 'number' });
+
+export const users = pgTable('users', {
+  id: text().primaryKey(),
+  /** Trimmed and lower-cased: the one form we compare and store. */
+  email: text().notNull().unique(),
+  name: text(),
+  passwordHash: text().notNull(),
+  createdAt: millis().notNull(),
+  updatedAt: millis().notNull(),
+});
+
+/**
+ * One row per signed-in device. The refresh token is never stored (see db/store.ts, SessionRecord).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Per-session random value mixed into every refresh token MAC. */
+    nonce: text().notNull(),
+    /** Bumped by each rotation; only the current and (in the grace window) previous one are accepted. */
+    generation: integer().notNull().default(0),
+    /** When the current generation was issued (start of the grace window for the previous one). */
+    rotatedAt: millis().notNull(),
+    createdAt: millis().notNull(),
+    lastUsedAt: millis().notNull(),
+    /** Idle expiry: now + REFRESH_TOKEN_EXPIRY at each rotation, never past absoluteExpiresAt. */
+    expiresAt: millis().notNull(),
+    /** createdAt + SESSION_MAX_AGE: however often it is refreshed, the session ends here. */
+    absoluteExpiresAt: millis().notNull(),
+    revokedAt: millis(),
+    revokedReason: text(),
+    userAgent: text(),
+    ip: text(),
+  },
+  (table) => [index('sessions_user_id_idx').on(table.userId)],
+);
+
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    type: text().notNull(),
+    userId: text().references(() => users.id, { onDelete: 'set null' }),
+    sessionId: text(),
+    ip: text(),
+    userAgent: text(),
+    at: millis().notNull(),
+    /** Small JSON object; never a password, token or secret. */
+    detail: text(),
+  },
+  (table) => [index('security_events_user_id_at_idx').on(table.userId, table.at)],
+);
+
+/**
+ * Counters for rate limits and sign-in backoff, shared by every app instance on this database.
+ * Keys: `ip:<address>`, `account:<email>`. Rows expire with their window.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text().primaryKey(),
+  count: integer().notNull(),
+  windowStart: millis().notNull(),
+  lastAt: millis().notNull(),
+  /** When a refusal in this window was last recorded as a security event (one per window). */
+  limitedAt: millis(),
+});

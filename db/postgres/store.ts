@@ -1,0 +1,669 @@
+/**
+ * The PostgreSQL adapter of the Store interface (db/store.ts), on node-postgres.
+ *
+ * - One pool per URL per process (pool.ts); migrations run once before the first query (migrate.ts).
+ * - Works behind a transaction-mode pooler (PgBouncer, Neon's, Supabase's): unnamed statements
+ *   only, no session-level SET or advisory lock; every multi-statement atomic method is one
+ *   BEGIN … COMMIT on one pooled client, and several are a single statement (a data-modifying
+ *   CTE), which is atomic by itself and costs one round trip.
+ * - Every driver call is wrapped: "unreachable, busy, full or closed" leaves as
+ *   StoreUnavailableError (errors.ts); anything else (a bug) is rethrown as it is.
+ * - READ COMMITTED (the default) throughout; where a decision depends on a row, the row is locked
+ *   (FOR UPDATE / FOR SHARE, or an advisory transaction lock for a rate-limit key that may not
+ *   exist yet) before it is read, so the read sees the latest committed state.
+ */
+import { CasingCache } from 'drizzle-orm/casing';
+import { and, eq, is, isNull, Param, Placeholder, sql, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
+import {
+  StoreUnavailableError,
+  type Confirmation,
+  type Credentials,
+  type HousekeepingResult,
+  type NewSecurityEvent,
+  type NewSession,
+  type RateLimitRecord,
+  type Rechecked,
+  type RecheckFailure,
+  type RevocationEvent,
+  type SecurityEventRecord,
+  type SessionRecord,
+  type Store,
+  type UserRecord,
+} from '../store';
+import { isUnavailable, toStoreError } from './errors';
+import { migratePostgres } from './migrate';
+import { acquirePool, releasePool } from './pool';
+import { rateLimits, securityEvents, sessions, users } from './schema';
+
+// ---------------------------------------------------------------------------------------------
+// Statements
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * Every SQL statement of this store, written once with drizzle (the schema's tables and
+ * columns, so a rename cannot leave a stale name here) and compiled once per process to a constant
+ * `{ text, values }` pair run with `client.query`: building a drizzle query costs several times
+ * running it (~250 µs vs ~40 µs here), and the hot paths (findSession, rotateSession,
+ * findUserById) run on every refresh and signed-in request.
+ *
+ * Statements are unnamed (no `name` in the query config), so nothing is prepared server-side
+ * beyond the current statement: safe behind a transaction-mode pooler (PgBouncer, Neon, Supabase).
+ * SELECTs alias each column to its camelCase field, so a row is already the record the interface
+ * returns (int8 is parsed as a number by the pool, see pool.ts).
+ */
+
+type Slot = { name: string } | { value: unknown };
+
+/** A compiled statement whose parameters are named placeholders (`V` names them). */
+class Statement<V extends Record<string, unknown>, R = unknown> {
+  /** The row type (type-level only). */
+  declare readonly row: R;
+
+  private constructor(
+    readonly text: string,
+    private readonly slots: readonly Slot[],
+  ) {}
+
+  static of<V extends Record<string, unknown>, R>(query: { sql: string; params: unknown[] }): Statement<V, R> {
+    const slots = query.params.map((param): Slot => {
+      if (is(param, Placeholder)) return { name: param.name };
+      if (is(param, Param) && is(param.value, Placeholder)) return { name: param.value.name };
+      return { value: param };
+    });
+    return new Statement<V, R>(query.sql, slots);
+  }
+
+  /** The query config for `client.query` (unnamed: never a server-side prepared statement). */
+  bind(values: V): pg.QueryConfig {
+    return { text: this.text, values: this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.value)) };
+  }
+}
+
+const dialect = new PgDialect({ casing: 'snake_case' });
+// Builds queries without a connection; only `.toSQL()` is ever called on it.
+const builder = drizzle.mock({ casing: 'snake_case' });
+
+const p = (name: string) => sql.placeholder(name);
+
+/** `V`: the named parameters; `R`: the row type of what the statement returns. */
+function compile<V extends Record<string, unknown>, R = unknown>(query: SQL | { toSQL(): { sql: string; params: unknown[] } }): Statement<V, R> {
+  return Statement.of<V, R>('toSQL' in query ? query.toSQL() : dialect.sqlToQuery(query));
+}
+
+/** `"table"."column" as "field", …`: rows come back keyed by field name. */
+function selectList(columns: Record<string, PgColumn>): SQL {
+  return sql.join(
+    Object.entries(columns).map(([field, column]) => sql`${column} as ${sql.identifier(field)}`),
+    sql`, `,
+  );
+}
+
+const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
+const credentialColumns = { ...userColumns, passwordHash: users.passwordHash };
+const sessionColumns = {
+  id: sessions.id,
+  userId: sessions.userId,
+  nonce: sessions.nonce,
+  generation: sessions.generation,
+  rotatedAt: sessions.rotatedAt,
+  createdAt: sessions.createdAt,
+  lastUsedAt: sessions.lastUsedAt,
+  expiresAt: sessions.expiresAt,
+  absoluteExpiresAt: sessions.absoluteExpiresAt,
+  revokedAt: sessions.revokedAt,
+  revokedReason: sessions.revokedReason,
+  userAgent: sessions.userAgent,
+  ip: sessions.ip,
+};
+const eventColumns = {
+  id: securityEvents.id,
+  type: securityEvents.type,
+  userId: securityEvents.userId,
+  sessionId: securityEvents.sessionId,
+  ip: securityEvents.ip,
+  userAgent: securityEvents.userAgent,
+  at: securityEvents.at,
+  detail: securityEvents.detail,
+};
+const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt };
+
+const casing = new CasingCache('snake_case');
+/** A bare column name (`"user_id"`), for INSERT column lists and SET targets. */
+const name = (column: PgColumn) => sql.identifier(casing.getColumnCasing(column));
+
+/**
+ * Events as parallel arrays (one element per event): one INSERT … SELECT FROM unnest(…) writes any
+ * number of them with one constant statement and one round trip.
+ */
+interface EventArrays extends Record<string, unknown> {
+  evType: string[];
+  evUserId: (string | null)[];
+  evSessionId: (string | null)[];
+  evIp: (string | null)[];
+  evUserAgent: (string | null)[];
+  evAt: number[];
+  evDetail: (string | null)[];
+}
+
+const eventInsertColumns = sql.join(
+  [securityEvents.type, securityEvents.userId, securityEvents.sessionId, securityEvents.ip, securityEvents.userAgent, securityEvents.at, securityEvents.detail].map(name),
+  sql`, `,
+);
+
+const eventsFromArrays = sql`select * from unnest(${p('evType')}::text[], ${p('evUserId')}::text[], ${p('evSessionId')}::text[], ${p('evIp')}::text[], ${p('evUserAgent')}::text[], ${p('evAt')}::bigint[], ${p('evDetail')}::text[])`;
+
+/** The session row values, in `sessionInsertColumns` order. */
+interface SessionValues extends Record<string, unknown> {
+  sId: string;
+  sUserId: string;
+  sNonce: string;
+  sGeneration: number;
+  sRotatedAt: number;
+  sCreatedAt: number;
+  sLastUsedAt: number;
+  sExpiresAt: number;
+  sAbsoluteExpiresAt: number;
+  sUserAgent: string | null;
+  sIp: string | null;
+}
+
+const insertSessionSql = sql`insert into ${sessions} (${sql.join(
+  [
+    sessions.id,
+    sessions.userId,
+    sessions.nonce,
+    sessions.generation,
+    sessions.rotatedAt,
+    sessions.createdAt,
+    sessions.lastUsedAt,
+    sessions.expiresAt,
+    sessions.absoluteExpiresAt,
+    sessions.userAgent,
+    sessions.ip,
+  ].map(name),
+  sql`, `,
+)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')})`;
+
+function build() {
+  return {
+    // ---- hot paths: one round trip each ----
+    findSession: compile<{ id: string }, SessionRecord>(sql`select ${selectList(sessionColumns)} from ${sessions} where ${sessions.id} = ${p('id')}`),
+    /** Compare-and-set: only the request holding the current generation of a live row moves it on. */
+    rotateSession: compile<{ id: string; generation: number; now: number; expiresAt: number; ip: string | null }>(
+      builder
+        .update(sessions)
+        .set({
+          generation: sql`${sessions.generation} + 1`,
+          rotatedAt: sql`${p('now')}::bigint`,
+          lastUsedAt: sql`${p('now')}::bigint`,
+          expiresAt: sql`${p('expiresAt')}::bigint`,
+          // The address the session was last used from; an unknown one keeps the last known.
+          ip: sql`coalesce(${p('ip')}::text, ${sessions.ip})`,
+        })
+        .where(and(eq(sessions.id, p('id')), eq(sessions.generation, p('generation')), isNull(sessions.revokedAt))),
+    ),
+    findUserById: compile<{ id: string }, UserRecord>(sql`select ${selectList(userColumns)} from ${users} where ${users.id} = ${p('id')}`),
+
+    // ---- users ----
+    credentialsByEmail: compile<{ email: string }, Credentials>(sql`select ${selectList(credentialColumns)} from ${users} where ${users.email} = ${p('email')}`),
+    credentialsById: compile<{ id: string }, Credentials>(sql`select ${selectList(credentialColumns)} from ${users} where ${users.id} = ${p('id')}`),
+    insertUser: compile<{ id: string; email: string; name: string | null; passwordHash: string; now: number }, UserRecord>(
+      sql`insert into ${users} (${sql.join([users.id, users.email, users.name, users.passwordHash, users.createdAt, users.updatedAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('email')}, ${p('name')}, ${p('passwordHash')}, ${p('now')}::bigint, ${p('now')}::bigint)
+          on conflict (${name(users.email)}) do nothing
+          returning ${sql.join(Object.entries(userColumns).map(([field, column]) => sql`${name(column)} as ${sql.identifier(field)}`), sql`, `)}`,
+    ),
+    rehashPassword: compile<{ id: string; oldHash: string; newHash: string; now: number }>(
+      builder
+        .update(users)
+        .set({ passwordHash: sql`${p('newHash')}`, updatedAt: sql`${p('now')}::bigint` })
+        .where(and(eq(users.id, p('id')), eq(users.passwordHash, p('oldHash')))),
+    ),
+    setPasswordHash: compile<{ id: string; hash: string; now: number }>(
+      builder
+        .update(users)
+        .set({ passwordHash: sql`${p('hash')}`, updatedAt: sql`${p('now')}::bigint` })
+        .where(eq(users.id, p('id'))),
+    ),
+    /** Locks the user row until the transaction ends: concurrent changes and deletions queue here. */
+    lockUser: compile<{ id: string }, { passwordHash: string }>(sql`select ${users.passwordHash} as "passwordHash" from ${users} where ${users.id} = ${p('id')} for update`),
+    /**
+     * The caller's session if live at `now`, locked against revocation until the transaction ends
+     * (a revoke racing the write waits, then applies after it).
+     */
+    liveSessionForShare: compile<{ id: string; userId: string; now: number }, { id: string }>(
+      sql`select ${sessions.id} as "id" from ${sessions}
+          where ${sessions.id} = ${p('id')} and ${sessions.userId} = ${p('userId')} and ${sessions.revokedAt} is null
+            and ${p('now')}::bigint < ${sessions.expiresAt} and ${p('now')}::bigint < ${sessions.absoluteExpiresAt}
+          for share`,
+    ),
+    anonymizeEvents: compile<{ userId: string }>(
+      builder
+        .update(securityEvents)
+        .set({ userId: null, sessionId: null, ip: null, userAgent: null })
+        .where(eq(securityEvents.userId, p('userId'))),
+    ),
+    deleteUserSessions: compile<{ userId: string }>(builder.delete(sessions).where(eq(sessions.userId, p('userId')))),
+    deleteRateLimits: compile<{ keys: string[] }>(sql`delete from ${rateLimits} where ${rateLimits.key} = any(${p('keys')}::text[])`),
+    deleteUser: compile<{ id: string }>(builder.delete(users).where(eq(users.id, p('id')))),
+
+    // ---- sessions ----
+    insertSession: compile<SessionValues>(insertSessionSql),
+    /** The session and its events in one statement (a statement is atomic by itself). */
+    insertSessionWithEvents: compile<SessionValues & EventArrays>(
+      sql`with ${sql.identifier('s')} as (${insertSessionSql}) insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays}`,
+    ),
+    /** Revokes one session if it is not yet, and writes the events only then, in one statement. */
+    revokeSession: compile<{ id: string; reason: string; now: number } & EventArrays, { revoked: number }>(
+      sql`with ${sql.identifier('r')} as (
+            update ${sessions} set ${name(sessions.revokedAt)} = ${p('now')}::bigint, ${name(sessions.revokedReason)} = ${p('reason')}::text
+            where ${sessions.id} = ${p('id')} and ${sessions.revokedAt} is null
+            returning ${sessions.id}
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays} where exists (select 1 from ${sql.identifier('r')})
+          )
+          select count(*)::integer as "revoked" from ${sql.identifier('r')}`,
+    ),
+    /**
+     * Revokes every unrevoked session of a user but `keep`, and writes one event per revoked session,
+     * in one statement (UPDATE … RETURNING id feeding the INSERT): atomic with no transaction, and
+     * inside the one of changePassword when called there.
+     */
+    revokeUserSessions: compile<{
+      userId: string;
+      reason: string;
+      now: number;
+      keep: string | null;
+      evType: string;
+      evUserId: string | null;
+      evIp: string | null;
+      evUserAgent: string | null;
+      evAt: number;
+      evDetail: string | null;
+    }, { id: string }>(
+      sql`with ${sql.identifier('r')} as (
+            update ${sessions} set ${name(sessions.revokedAt)} = ${p('now')}::bigint, ${name(sessions.revokedReason)} = ${p('reason')}::text
+            where ${sessions.userId} = ${p('userId')} and ${sessions.revokedAt} is null
+              and (${p('keep')}::text is null or ${sessions.id} <> ${p('keep')}::text)
+            returning ${sessions.id}
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns})
+            select ${p('evType')}::text, ${p('evUserId')}::text, ${sql.identifier('r')}.${name(sessions.id)}, ${p('evIp')}::text, ${p('evUserAgent')}::text, ${p('evAt')}::bigint, ${p('evDetail')}::text
+            from ${sql.identifier('r')}
+          )
+          select ${sql.identifier('r')}.${name(sessions.id)} as "id" from ${sql.identifier('r')}`,
+    ),
+    listLiveSessions: compile<{ userId: string; now: number }, SessionRecord>(
+      sql`select ${selectList(sessionColumns)} from ${sessions}
+          where ${sessions.userId} = ${p('userId')} and ${sessions.revokedAt} is null
+            and ${sessions.expiresAt} > ${p('now')}::bigint and ${sessions.absoluteExpiresAt} > ${p('now')}::bigint
+          order by ${sessions.createdAt} desc, ${sessions.id} desc`,
+    ),
+
+    // ---- security events ----
+    insertEvents: compile<EventArrays>(sql`insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays}`),
+    listEvents: compile<{ userId: string; types: string[]; limit: number }, SecurityEventRecord>(
+      sql`select ${selectList(eventColumns)} from ${securityEvents}
+          where ${securityEvents.userId} = ${p('userId')} and ${securityEvents.type} = any(${p('types')}::text[])
+          order by ${securityEvents.at} desc, ${securityEvents.id} desc
+          limit ${p('limit')}::integer`,
+    ),
+
+    // ---- rate limits ----
+    /**
+     * Serialises every consume of one key, across processes, until the transaction ends. A
+     * transaction-scoped lock (released by COMMIT/ROLLBACK, so safe behind a transaction-mode
+     * pooler); the 64-bit hash of the key makes collisions (which would only make two keys wait
+     * for each other) negligible.
+     */
+    lockRateLimitKey: compile<{ key: string }>(sql`select pg_advisory_xact_lock(hashtextextended(${p('key')}::text, 0))`),
+    findRateLimit: compile<{ key: string }, RateLimitRecord>(sql`select ${selectList(rateLimitColumns)} from ${rateLimits} where ${rateLimits.key} = ${p('key')}`),
+    saveRateLimit: compile<{ key: string; count: number; windowStart: number; lastAt: number; limitedAt: number | null }>(
+      sql`insert into ${rateLimits} (${sql.join([rateLimits.key, rateLimits.count, rateLimits.windowStart, rateLimits.lastAt, rateLimits.limitedAt].map(name), sql`, `)})
+          values (${p('key')}, ${p('count')}::integer, ${p('windowStart')}::bigint, ${p('lastAt')}::bigint, ${p('limitedAt')}::bigint)
+          on conflict (${name(rateLimits.key)}) do update set
+            ${name(rateLimits.count)} = excluded.${name(rateLimits.count)},
+            ${name(rateLimits.windowStart)} = excluded.${name(rateLimits.windowStart)},
+            ${name(rateLimits.lastAt)} = excluded.${name(rateLimits.lastAt)},
+            ${name(rateLimits.limitedAt)} = excluded.${name(rateLimits.limitedAt)}`,
+    ),
+    deleteRateLimit: compile<{ key: string }>(builder.delete(rateLimits).where(eq(rateLimits.key, p('key')))),
+
+    // ---- housekeeping: three deletes, one statement, one round trip ----
+    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number }, HousekeepingResult>(
+      sql`with ${sql.identifier('s')} as (
+            delete from ${sessions}
+            where ${sessions.revokedAt} < ${p('sessionsEndedBefore')}::bigint
+               or ${sessions.expiresAt} < ${p('sessionsEndedBefore')}::bigint
+               or ${sessions.absoluteExpiresAt} < ${p('sessionsEndedBefore')}::bigint
+            returning 1
+          ), ${sql.identifier('e')} as (
+            delete from ${securityEvents} where ${securityEvents.at} < ${p('eventsBefore')}::bigint returning 1
+          ), ${sql.identifier('l')} as (
+            delete from ${rateLimits} where ${rateLimits.lastAt} < ${p('rateLimitsBefore')}::bigint returning 1
+          )
+          select (select count(*) from ${sql.identifier('s')})::integer as "sessions",
+                 (select count(*) from ${sql.identifier('e')})::integer as "events",
+                 (select count(*) from ${sql.identifier('l')})::integer as "rateLimits"`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof build>;
+
+let built: Statements | null = null;
+
+/** The compiled statements, built on first use (once per process). */
+function statements(): Statements {
+  built ??= build();
+  return built;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+function eventArrays(events: readonly NewSecurityEvent[]): EventArrays {
+  return {
+    evType: events.map((event) => event.type),
+    evUserId: events.map((event) => event.userId),
+    evSessionId: events.map((event) => event.sessionId),
+    evIp: events.map((event) => event.ip),
+    evUserAgent: events.map((event) => event.userAgent),
+    evAt: events.map((event) => event.at),
+    evDetail: events.map((event) => event.detail),
+  };
+}
+
+function sessionValues(session: NewSession): SessionValues {
+  return {
+    sId: session.id,
+    sUserId: session.userId,
+    sNonce: session.nonce,
+    sGeneration: session.generation,
+    sRotatedAt: session.rotatedAt,
+    sCreatedAt: session.createdAt,
+    sLastUsedAt: session.lastUsedAt,
+    sExpiresAt: session.expiresAt,
+    sAbsoluteExpiresAt: session.absoluteExpiresAt,
+    sUserAgent: session.userAgent,
+    sIp: session.ip,
+  };
+}
+
+type Row<T> = T & pg.QueryResultRow;
+
+/**
+ * Runs `work` in one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on any error).
+ * Behind a transaction-mode pooler the whole transaction stays on one server connection.
+ */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A client whose connection failed, or whose ROLLBACK failed, is destroyed instead of pooled.
+  let discard: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    if (isUnavailable(error)) discard = error instanceof Error ? error : new Error('connection failed');
+    else {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        discard = rollbackError instanceof Error ? rollbackError : new Error('rollback failed');
+      });
+    }
+    throw error;
+  } finally {
+    client.release(discard);
+  }
+}
+
+/**
+ * The PostgreSQL store for `url` (`postgres://…` / `postgresql://…`). Synchronous and lazy: the
+ * pool connects, and the migrations run (once per pool, see migrate.ts), on the first query.
+ */
+export function createPostgresStore(url: string): Store {
+  const entry = acquirePool(url);
+  const { pool } = entry;
+  let closed = false;
+  let ready = false;
+
+  /** Migrates once per pool before the first query; a failed run is retried by the next call. */
+  function migrateOnce(): Promise<void> {
+    if (!entry.migrated) {
+      const attempt = migratePostgres(pool).then(
+        () => {
+          ready = true;
+        },
+        (error: unknown) => {
+          if (entry.migrated === attempt) entry.migrated = null;
+          throw error;
+        },
+      );
+      entry.migrated = attempt;
+    }
+    return entry.migrated;
+  }
+
+  /** Every method goes through here: closed check, migrations, and error translation. */
+  async function run<T>(work: () => Promise<T>): Promise<T> {
+    if (closed) throw new StoreUnavailableError('closed');
+    try {
+      if (!ready) await migrateOnce();
+      return await work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  const query = <V extends Record<string, unknown>, R>(statement: Statement<V, R>, values: V, client: pg.Pool | pg.PoolClient = pool): Promise<pg.QueryResult<Row<R>>> =>
+    client.query<Row<R>>(statement.bind(values));
+
+  /** Re-checks a Confirmation inside a transaction, holding the user row (and the session) until it ends. */
+  async function recheck(client: pg.PoolClient, confirmation: Confirmation): Promise<RecheckFailure | null> {
+    const s = statements();
+    const user = await query(s.lockUser, { id: confirmation.userId }, client);
+    const live = await query(s.liveSessionForShare, { id: confirmation.sessionId, userId: confirmation.userId, now: confirmation.now }, client);
+    const stored = user.rows[0];
+    if (!stored || live.rows.length === 0) return 'session_ended';
+    if (stored.passwordHash !== confirmation.confirmedHash) return 'password_changed';
+    return null;
+  }
+
+  return {
+    dialect: 'postgres',
+
+    // ---- hot paths: one unnamed statement, one round trip, SQL built once per process ----
+
+    async findSession(id) {
+      if (closed) throw new StoreUnavailableError('closed');
+      try {
+        if (!ready) await migrateOnce();
+        const result = await pool.query<Row<SessionRecord>>(statements().findSession.bind({ id }));
+        return result.rows[0] ?? null;
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+
+    async rotateSession(id, generation, now, expiresAt, ip) {
+      if (closed) throw new StoreUnavailableError('closed');
+      try {
+        if (!ready) await migrateOnce();
+        const result = await pool.query(statements().rotateSession.bind({ id, generation, now, expiresAt, ip }));
+        return result.rowCount === 1;
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+
+    async findUserById(id) {
+      if (closed) throw new StoreUnavailableError('closed');
+      try {
+        if (!ready) await migrateOnce();
+        const result = await pool.query<Row<UserRecord>>(statements().findUserById.bind({ id }));
+        return result.rows[0] ?? null;
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+
+    // ---- users ----
+
+    findCredentials(where) {
+      return run(async () => {
+        const s = statements();
+        const result = 'email' in where ? await query(s.credentialsByEmail, { email: where.email }) : await query(s.credentialsById, { id: where.id });
+        return result.rows[0] ?? null;
+      });
+    },
+
+    register(user, session, events, now) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          const inserted = await query(s.insertUser, { id: user.id, email: user.email, name: user.name, passwordHash: user.passwordHash, now }, client);
+          const created = inserted.rows[0];
+          // Email taken: nothing else is written (the transaction commits an empty change).
+          if (!created) return null;
+          await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) }, client);
+          return created;
+        }),
+      );
+    },
+
+    rehashPassword(userId, oldHash, newHash, now) {
+      return run(async () => {
+        const result = await query(statements().rehashPassword, { id: userId, oldHash, newHash, now });
+        return result.rowCount === 1;
+      });
+    },
+
+    changePassword(confirmation, newHash, revokedEvent, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<Rechecked<string[]>> => {
+          const s = statements();
+          const failure = await recheck(client, confirmation);
+          if (failure) return { ok: false, reason: failure };
+          const { userId, sessionId, now } = confirmation;
+          await query(s.setPasswordHash, { id: userId, hash: newHash, now }, client);
+          const revoked = await query(s.revokeUserSessions, revocationValues(userId, 'password_changed', now, sessionId, revokedEvent), client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return { ok: true, value: revoked.rows.map((row) => row.id) };
+        }),
+      );
+    },
+
+    deleteAccount(confirmation, rateLimitKeys, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<Rechecked<null>> => {
+          const s = statements();
+          const failure = await recheck(client, confirmation);
+          if (failure) return { ok: false, reason: failure };
+          const { userId } = confirmation;
+          // Events first: once the user row is gone the foreign key has nulled user_id and the
+          // rows holding the person's IPs and devices could no longer be found.
+          await query(s.anonymizeEvents, { userId }, client);
+          await query(s.deleteUserSessions, { userId }, client);
+          if (rateLimitKeys.length > 0) await query(s.deleteRateLimits, { keys: [...rateLimitKeys] }, client);
+          await query(s.deleteUser, { id: userId }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return { ok: true, value: null };
+        }),
+      );
+    },
+
+    // ---- sessions ----
+
+    insertSession(session, events) {
+      return run(async () => {
+        const s = statements();
+        // With events: one statement (a data-modifying CTE), atomic without a transaction.
+        if (events.length === 0) await query(s.insertSession, sessionValues(session));
+        else await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) });
+      });
+    },
+
+    revokeSession(id, reason, now, events) {
+      return run(async () => {
+        const result = await query(statements().revokeSession, { id, reason, now, ...eventArrays(events) });
+        return result.rows[0]?.revoked === 1;
+      });
+    },
+
+    revokeUserSessions(userId, reason, now, keepSessionId, revokedEvent) {
+      return run(async () => {
+        const result = await query(statements().revokeUserSessions, revocationValues(userId, reason, now, keepSessionId, revokedEvent));
+        return result.rows.map((row) => row.id);
+      });
+    },
+
+    listLiveSessions(userId, now) {
+      return run(async () => (await query(statements().listLiveSessions, { userId, now })).rows);
+    },
+
+    // ---- security events ----
+
+    addSecurityEvents(events) {
+      return run(async () => {
+        if (events.length > 0) await query(statements().insertEvents, eventArrays(events));
+      });
+    },
+
+    listSecurityEvents(userId, types, limit) {
+      return run(async () => {
+        if (types.length === 0 || limit <= 0) return [];
+        return (await query(statements().listEvents, { userId, types: [...types], limit })).rows;
+      });
+    },
+
+    // ---- rate limits ----
+
+    consumeRateLimit(key, decide) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          // Every consume of this key, in any process, queues here until the holder commits; the
+          // SELECT below is a new statement, so it sees the holder's committed count.
+          await query(s.lockRateLimitKey, { key }, client);
+          const found = await query(s.findRateLimit, { key }, client);
+          const outcome = decide(found.rows[0] ?? null);
+          if (outcome.save) {
+            const { count, windowStart, lastAt, limitedAt } = outcome.save;
+            await query(s.saveRateLimit, { key, count, windowStart, lastAt, limitedAt }, client);
+          }
+          return outcome.result;
+        }),
+      );
+    },
+
+    deleteRateLimit(key) {
+      return run(async () => {
+        await query(statements().deleteRateLimit, { key });
+      });
+    },
+
+    // ---- housekeeping ----
+
+    housekeeping(cutoffs) {
+      return run(async () => {
+        const result = await query(statements().housekeeping, { ...cutoffs });
+        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0 };
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await releasePool(url, entry);
+    },
+  };
+}
+
+function revocationValues(userId: string, reason: string, now: number, keep: string | null, event: RevocationEvent) {
+  return { userId, reason, now, keep, evType: event.type, evUserId: event.userId, evIp: event.ip, evUserAgent: event.userAgent, evAt: event.at, evDetail: event.detail };
+}

@@ -110,7 +110,7 @@ async function rejection(call: () => Promise<unknown>): Promise<unknown> {
 /** Asserts that `call` rejects with StoreUnavailableError (of `kind`, when given), and returns it. */
 export async function expectUnavailable(call: () => Promise<unknown>, kind?: StoreUnavailableError['kind']): Promise<StoreUnavailableError> {
   const error = await rejection(call);
-  if (!(error instanceof StoreUnavailableError)) {
+  if (!StoreUnavailableError.is(error)) {
     throw new Error(`expected StoreUnavailableError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   }
   if (kind !== undefined) expect(error.kind).toBe(kind);

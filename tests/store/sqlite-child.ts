@@ -60,7 +60,7 @@ process.on('message', (request: ChildRequest) => {
     (error: unknown) =>
       reply({
         id: request.id,
-        error: error instanceof StoreUnavailableError ? { unavailable: error.kind } : { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) },
+        error: StoreUnavailableError.is(error) ? { unavailable: error.kind } : { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) },
       }),
   );
 });

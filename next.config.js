@@ -65,11 +65,11 @@ module.exports = (phase) => {
     // better-sqlite3 is on Next's built-in list of server external packages; listed here so
     // the intent survives a change to that list. bcryptjs stays a plain node_modules package
     // because lib/auth/bcrypt-worker.mjs, which is not bundled, imports it at run time.
-    serverExternalPackages: ['better-sqlite3', 'bcryptjs'],
+    serverExternalPackages: ['better-sqlite3', 'bcryptjs', 'pg'],
     // Read from disk at run time (migrations at startup, the password list on register, the
     // bcrypt worker thread): ship them.
     outputFileTracingIncludes: {
-      '/**': ['./db/migrations/**/*', './lib/auth/common-passwords.txt', './lib/auth/bcrypt-worker.mjs', './node_modules/bcryptjs/**/*'],
+      '/**': ['./db/sqlite/migrations/**/*', './db/postgres/migrations/**/*', './lib/auth/common-passwords.txt', './lib/auth/bcrypt-worker.mjs', './node_modules/bcryptjs/**/*'],
     },
     // A separate build folder lets the test suite build without touching a running dev server.
     distDir: process.env.NEXT_DIST_DIR || '.next',

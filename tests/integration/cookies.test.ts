@@ -36,7 +36,7 @@ async function newUser(): Promise<{ email: string; jar: CookieJar }> {
 }
 
 const sessionIdOf = (jar: CookieJar) => String(jwtPayload(jar.get('access_token') ?? '').sid);
-const sessionRow = (id: string) => app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id)[0];
+const sessionRow = async (id: string) => (await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id))[0];
 
 async function listSessions(options: RequestOptions): Promise<Response> {
   return sessionsList(apiRequest('GET', '/api/auth/sessions', options), { params: Promise.resolve({}) });
@@ -71,8 +71,8 @@ describe('one reader: a cookie name sent more than once is absent', () => {
     const cookies = setCookies(response);
     expect([...cookies.keys()]).toEqual(['refresh_token']);
     expectAuthCookie(cookies, 'refresh_token', { maxAge: 0, secure: false });
-    expect(sessionRow(sessionIdOf(a.jar))?.generation).toBe(0);
-    expect(sessionRow(sessionIdOf(b.jar))?.generation).toBe(0);
+    expect((await sessionRow(sessionIdOf(a.jar)))?.generation).toBe(0);
+    expect((await sessionRow(sessionIdOf(b.jar)))?.generation).toBe(0);
     // Each alone still works: nothing was used up or revoked.
     expect((await app.send('refresh', 'POST', { cookies: `refresh_token=${refreshA}` })).status).toBe(200);
     expect((await app.send('refresh', 'POST', { cookies: `refresh_token=${refreshB}` })).status).toBe(200);
@@ -82,7 +82,7 @@ describe('one reader: a cookie name sent more than once is absent', () => {
     const a = await newUser();
     const refreshA = a.jar.get('refresh_token') ?? '';
     expect((await app.send('logout', 'POST', { cookies: `refresh_token=${refreshA}; refresh_token=${refreshA}` })).status).toBe(204);
-    expect(sessionRow(sessionIdOf(a.jar))?.revoked_at).toBeNull();
+    expect((await sessionRow(sessionIdOf(a.jar)))?.revoked_at).toBeNull();
   });
 });
 
@@ -177,8 +177,8 @@ describe('signing in again ends the previous session', () => {
     expect(body.sessions.map((session) => [session.id, session.current])).toEqual([[sessionIdOf(jar), true]]);
 
     await expectError(await app.send('refresh', 'POST', { cookies: { refresh_token: oldRefresh } }), 401, 'invalid_refresh_token');
-    expect(sessionRow(oldSessionId)).toMatchObject({ revoked_at: T0, revoked_reason: 'signed_in_again' });
-    const events = app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'session_revoked' AND session_id = ?", oldSessionId);
+    expect(await sessionRow(oldSessionId)).toMatchObject({ revoked_at: T0, revoked_reason: 'signed_in_again' });
+    const events = await app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'session_revoked' AND session_id = ?", oldSessionId);
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]?.detail ?? '{}')).toMatchObject({ reason: 'signed_in_again' });
     // The new session works.
@@ -191,17 +191,17 @@ describe('signing in again ends the previous session', () => {
     const second = await newUser();
     const response = await app.send('login', 'POST', { json: { email: second.email, password: PASSWORD }, cookies: first.jar });
     expect(response.status).toBe(200);
-    expect(sessionRow(sessionIdOf(first.jar))).toMatchObject({ revoked_at: T0, revoked_reason: 'signed_in_again' });
-    expect(sessionRow(sessionIdOf(firstPhone))?.revoked_at).toBeNull();
-    expect(sessionRow(sessionIdOf(second.jar))?.revoked_at).toBeNull();
-    const event = app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'session_revoked' AND session_id = ?", sessionIdOf(first.jar));
-    expect(event.map((row) => row.user_id)).toEqual([sessionRow(sessionIdOf(first.jar))?.user_id]);
+    expect(await sessionRow(sessionIdOf(first.jar))).toMatchObject({ revoked_at: T0, revoked_reason: 'signed_in_again' });
+    expect((await sessionRow(sessionIdOf(firstPhone)))?.revoked_at).toBeNull();
+    expect((await sessionRow(sessionIdOf(second.jar)))?.revoked_at).toBeNull();
+    const event = await app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'session_revoked' AND session_id = ?", sessionIdOf(first.jar));
+    expect(event.map((row) => row.user_id)).toEqual([(await sessionRow(sessionIdOf(first.jar)))?.user_id]);
   });
 
   it('a wrong password ends nothing', async () => {
     const { email, jar } = await newUser();
     await expectError(await app.send('login', 'POST', { json: { email, password: 'not-the-password-1' }, cookies: jar }), 401, 'invalid_credentials');
-    expect(sessionRow(sessionIdOf(jar))?.revoked_at).toBeNull();
+    expect((await sessionRow(sessionIdOf(jar)))?.revoked_at).toBeNull();
     expect((await app.send('refresh', 'POST', { cookies: jar })).status).toBe(200);
   });
 
@@ -211,6 +211,6 @@ describe('signing in again ends the previous session', () => {
     const [id, generation] = (victim.jar.get('refresh_token') ?? '').split('.');
     const forged = `${id}.${generation}.${'B'.repeat(42)}A`;
     expect((await app.send('login', 'POST', { json: { email: attacker.email, password: PASSWORD }, cookies: { refresh_token: forged } })).status).toBe(200);
-    expect(sessionRow(sessionIdOf(victim.jar))?.revoked_at).toBeNull();
+    expect((await sessionRow(sessionIdOf(victim.jar)))?.revoked_at).toBeNull();
   });
 });

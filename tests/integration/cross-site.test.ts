@@ -40,8 +40,8 @@ let attackerId: string;
 let counter = 0;
 
 const merge = (base: RequestOptions, extra: RequestOptions): RequestOptions => ({ ...base, ...extra, headers: { ...base.headers, ...extra.headers } });
-const sessionCount = (userId: string) => app.query('SELECT id FROM sessions WHERE user_id = ?', userId).length;
-const sessionRow = (id: string) => app.query<{ generation: number; revoked_at: number | null }>('SELECT generation, revoked_at FROM sessions WHERE id = ?', id)[0];
+const sessionCount = async (userId: string) => (await app.query('SELECT id FROM sessions WHERE user_id = ?', userId)).length;
+const sessionRow = async (id: string) => (await app.query<{ generation: number; revoked_at: number | null }>('SELECT generation, revoked_at FROM sessions WHERE id = ?', id))[0];
 
 /** A signed-in browser of the victim (signed in without an Origin header) and its session id. */
 async function victimBrowser(): Promise<{ jar: CookieJar; sessionId: string }> {
@@ -60,22 +60,22 @@ async function attempt(route: StateChangingRoute, extra: RequestOptions): Promis
     case 'register': {
       const email = `newcomer-${(counter += 1)}@example.com`;
       const response = await app.send('register', 'POST', merge({ json: { email, password: GOOD_PASSWORD } }, extra));
-      return { response, changed: app.query('SELECT id FROM users WHERE email = ?', email).length > 0 };
+      return { response, changed: (await app.query('SELECT id FROM users WHERE email = ?', email)).length > 0 };
     }
     case 'login': {
-      const before = sessionCount(victimId);
+      const before = await sessionCount(victimId);
       const response = await app.send('login', 'POST', merge({ json: { email: 'victim@example.com', password: GOOD_PASSWORD } }, extra));
-      return { response, changed: sessionCount(victimId) !== before };
+      return { response, changed: (await sessionCount(victimId)) !== before };
     }
     case 'refresh': {
       const { jar, sessionId } = await victimBrowser();
       const response = await app.send('refresh', 'POST', merge({ cookies: jar }, extra));
-      return { response, changed: sessionRow(sessionId)?.generation !== 0 };
+      return { response, changed: (await sessionRow(sessionId))?.generation !== 0 };
     }
     case 'logout': {
       const { jar, sessionId } = await victimBrowser();
       const response = await app.send('logout', 'POST', merge({ cookies: jar }, extra));
-      return { response, changed: sessionRow(sessionId)?.revoked_at !== null };
+      return { response, changed: (await sessionRow(sessionId))?.revoked_at !== null };
     }
   }
 }
@@ -136,11 +136,11 @@ describe('login CSRF: a cross-site form post never signs a browser in (F28, F30)
   for (const [formLabel, form] of Object.entries(forms)) {
     for (const [senderLabel, sender] of Object.entries(senders)) {
       it(`login, ${formLabel}, ${senderLabel} → ${sender.status}, no cookies, no session`, async () => {
-        const before = sessionCount(attackerId);
+        const before = await sessionCount(attackerId);
         const response = await app.send('login', 'POST', merge({ raw: form.raw, contentType: form.contentType }, sender.extra));
         await expectError(response, sender.status, sender.code);
         expectNoCookies(response);
-        expect(sessionCount(attackerId)).toBe(before);
+        expect(await sessionCount(attackerId)).toBe(before);
       });
     }
   }
@@ -158,7 +158,7 @@ describe('login CSRF: a cross-site form post never signs a browser in (F28, F30)
       const response = await app.send('register', 'POST', merge({ raw: `email=${encodeURIComponent(email)}&password=${encodeURIComponent(GOOD_PASSWORD)}`, contentType: 'application/x-www-form-urlencoded' }, sender.extra));
       await expectError(response, sender.status, sender.code);
       expectNoCookies(response);
-      expect(app.query('SELECT id FROM users WHERE email = ?', email), senderLabel).toEqual([]);
+      expect(await app.query('SELECT id FROM users WHERE email = ?', email), senderLabel).toEqual([]);
     }
   });
 });
@@ -179,7 +179,7 @@ describe('wrong methods → 405 method_not_allowed with Allow (F29, M52)', () =>
         await expectError(response, 405, 'method_not_allowed');
         expect(response.headers.get('allow')).toBe(allow);
         expectNoCookies(response);
-        expect(sessionRow(sessionId)).toEqual({ generation: 0, revoked_at: null });
+        expect(await sessionRow(sessionId)).toEqual({ generation: 0, revoked_at: null });
       });
     }
   }

@@ -89,7 +89,7 @@ const me = (options: RequestOptions) => app.send('me', 'GET', { ...options, head
 const refresh = (jar: CookieJar) => app.send('refresh', 'POST', { cookies: jar.clone(), headers: { 'x-real-ip': nextIp() } });
 
 const userRows = (id: string) => app.query<{ id: string; email: string }>('SELECT id, email FROM users WHERE id = ?', id);
-const userIdByEmail = (email: string) => app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email)[0]?.id;
+const userIdByEmail = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id;
 const sessionRows = (userId: string) => app.query<{ id: string; revoked_at: number | null }>('SELECT id, revoked_at FROM sessions WHERE user_id = ?', userId);
 const eventsOf = (userId: string) => app.query<EventRow>('SELECT * FROM security_events WHERE user_id = ? ORDER BY id', userId);
 const eventsById = (ids: number[]) => app.query<EventRow>(`SELECT * FROM security_events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`, ...ids);
@@ -97,8 +97,8 @@ const deletedEvents = () => app.query<EventRow>("SELECT * FROM security_events W
 
 /** The account is still there and its session still works. */
 async function expectIntact(email: string, signedIn: Device): Promise<void> {
-  expect(userRows(signedIn.userId)).toEqual([{ id: signedIn.userId, email }]);
-  expect(sessionRows(signedIn.userId).find((row) => row.id === signedIn.sid)?.revoked_at).toBeNull();
+  expect(await userRows(signedIn.userId)).toEqual([{ id: signedIn.userId, email }]);
+  expect((await sessionRows(signedIn.userId)).find((row) => row.id === signedIn.sid)?.revoked_at).toBeNull();
   expect((await me({ cookies: signedIn.jar })).status).toBe(200);
 }
 
@@ -112,9 +112,9 @@ describe('DELETE /api/auth/account', () => {
     const phone = await signIn(email, { ip: ips[1], userAgent });
     // A failed sign-in: an event naming the user, and a failure counter keyed by the email.
     await expectError(await login(email, OTHER_PASSWORD, { ip: ips[2], userAgent }), 401, 'invalid_credentials');
-    expect(app.query('SELECT key FROM rate_limits WHERE key LIKE ?', `%${email}%`)).not.toEqual([]);
+    expect(await app.query('SELECT key FROM rate_limits WHERE key LIKE ?', `%${email}%`)).not.toEqual([]);
     const bystander = await register('staying@example.com', { name: 'Stay Put' });
-    const userEvents = eventsOf(here.userId);
+    const userEvents = await eventsOf(here.userId);
     expect(userEvents.map((event) => event.type)).toEqual(['user_registered', 'sign_in_succeeded', 'sign_in_failed']);
     expect(userEvents.every((event) => event.ip !== null && event.user_agent === userAgent)).toBe(true);
 
@@ -127,10 +127,10 @@ describe('DELETE /api/auth/account', () => {
     expectAuthCookie(cleared, 'refresh_token', { maxAge: 0, secure: false });
 
     // The user row and every session row are gone.
-    expect(userRows(here.userId)).toEqual([]);
-    expect(userIdByEmail(email)).toBeUndefined();
-    expect(sessionRows(here.userId)).toEqual([]);
-    expect(app.query('SELECT id FROM sessions WHERE id IN (?, ?)', here.sid, phone.sid)).toEqual([]);
+    expect(await userRows(here.userId)).toEqual([]);
+    expect(await userIdByEmail(email)).toBeUndefined();
+    expect(await sessionRows(here.userId)).toEqual([]);
+    expect(await app.query('SELECT id FROM sessions WHERE id IN (?, ?)', here.sid, phone.sid)).toEqual([]);
     // Every token of every device is refused: refresh tokens at once, access tokens at the API.
     for (const signedIn of [here, phone]) {
       await expectError(await refresh(signedIn.jar), 401, 'invalid_refresh_token');
@@ -139,33 +139,33 @@ describe('DELETE /api/auth/account', () => {
     }
 
     // The security record stays, without anything that points at the person.
-    const kept = eventsById(userEvents.map((event) => event.id));
+    const kept = await eventsById(userEvents.map((event) => event.id));
     expect(kept.map((event) => event.type)).toEqual(['user_registered', 'sign_in_succeeded', 'sign_in_failed']);
     for (const event of kept) expect(event).toMatchObject({ user_id: null, session_id: null, ip: null, user_agent: null });
-    expect(eventsOf(here.userId)).toEqual([]);
-    const everything = JSON.stringify(app.query('SELECT * FROM security_events'));
+    expect(await eventsOf(here.userId)).toEqual([]);
+    const everything = JSON.stringify(await app.query('SELECT * FROM security_events'));
     for (const personal of [email, name, here.userId, here.sid, phone.sid, userAgent, ...ips]) expect(everything).not.toContain(personal);
     // One account_deleted event: a type and a time, nothing else.
-    expect(deletedEvents()).toEqual([{ id: expect.any(Number), type: 'account_deleted', user_id: null, session_id: null, ip: null, user_agent: null, at: Date.now(), detail: null }]);
+    expect(await deletedEvents()).toEqual([{ id: expect.any(Number), type: 'account_deleted', user_id: null, session_id: null, ip: null, user_agent: null, at: Date.now(), detail: null }]);
     // The failure counters keyed by the email are gone as well.
-    expect(app.query('SELECT key FROM rate_limits WHERE key LIKE ?', `%${email}%`)).toEqual([]);
+    expect(await app.query('SELECT key FROM rate_limits WHERE key LIKE ?', `%${email}%`)).toEqual([]);
 
     // Nobody else is touched.
     await expectIntact('staying@example.com', bystander);
-    expect(eventsOf(bystander.userId).map((event) => event.type)).toEqual(['user_registered']);
+    expect((await eventsOf(bystander.userId)).map((event) => event.type)).toEqual(['user_registered']);
 
     // The email can register again, as a new account with nothing of the old one.
     const again = await register(email);
     expect(again.userId).not.toBe(here.userId);
-    expect(sessionRows(again.userId).map((row) => row.id)).toEqual([again.sid]);
-    expect(eventsOf(again.userId).map((event) => event.type)).toEqual(['user_registered']);
+    expect((await sessionRows(again.userId)).map((row) => row.id)).toEqual([again.sid]);
+    expect((await eventsOf(again.userId)).map((event) => event.type)).toEqual(['user_registered']);
   });
 
   it('answers 401 invalid_credentials for a wrong password and deletes nothing', async () => {
     const email = 'wrong-password@example.com';
     const here = await register(email);
     const other = await signIn(email);
-    const before = eventsOf(here.userId).length;
+    const before = (await eventsOf(here.userId)).length;
     for (const password of [OTHER_PASSWORD, `${GOOD_PASSWORD} `, GOOD_PASSWORD.toUpperCase()]) {
       const response = await deleteAccount({ cookies: here.jar, json: { password } });
       await expectError(response, 401, 'invalid_credentials');
@@ -175,8 +175,8 @@ describe('DELETE /api/auth/account', () => {
     }
     await expectIntact(email, here);
     await expectIntact(email, other);
-    expect(eventsOf(here.userId)).toHaveLength(before);
-    expect(deletedEvents().filter((event) => event.at === Date.now())).toEqual([]);
+    expect(await eventsOf(here.userId)).toHaveLength(before);
+    expect((await deletedEvents()).filter((event) => event.at === Date.now())).toEqual([]);
     expect((await login(email, GOOD_PASSWORD)).status).toBe(200);
   });
 
@@ -197,20 +197,20 @@ describe('DELETE /api/auth/account', () => {
     const request = apiRequest('DELETE', PATH, { bearer, json: { password: GOOD_PASSWORD }, headers: { 'x-real-ip': nextIp() } });
     expect(request.headers.get('origin')).toBeNull();
     expect((await call(handler, request)).status).toBe(204);
-    expect(userRows(here.userId)).toEqual([]);
+    expect(await userRows(here.userId)).toEqual([]);
     await expectError(await me({ bearer }), 401, 'unauthenticated');
   });
 
   it('two deletes at once: one succeeds, the other finds no session, one account_deleted event', async () => {
     const here = await register('twice@example.com');
-    const before = deletedEvents().length;
+    const before = (await deletedEvents()).length;
     const responses = await Promise.all([1, 2].map(() => deleteAccount({ cookies: here.jar, json: { password: GOOD_PASSWORD } })));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([204, 401]);
     const failed = responses.find((response) => response.status === 401);
     if (failed) await expectError(failed, 401, 'unauthenticated');
-    expect(deletedEvents()).toHaveLength(before + 1);
-    expect(userRows(here.userId)).toEqual([]);
+    expect(await deletedEvents()).toHaveLength(before + 1);
+    expect(await userRows(here.userId)).toEqual([]);
   });
 });
 
@@ -229,7 +229,7 @@ describe('DELETE /api/auth/account is throttled like sign-in', () => {
     // The lock is temporary: after Retry-After the owner gets through.
     advanceClock(retryAfterSeconds(limited) * SECOND);
     expect((await deleteAccount({ cookies: here.jar, json: { password: GOOD_PASSWORD } })).status).toBe(204);
-    expect(userRows(here.userId)).toEqual([]);
+    expect(await userRows(here.userId)).toEqual([]);
   });
 
   it('shares the per-account bucket with sign-in: failed sign-ins count against it', async () => {
@@ -299,7 +299,7 @@ describe('DELETE /api/auth/account request rules', () => {
     expect((await app.send('logout', 'POST', { cookies: here.jar, headers: { 'x-real-ip': nextIp() } })).status).toBe(204);
     const ended = await deleteAccount({ cookies: { access_token: access }, json: { password: GOOD_PASSWORD } });
     await expectError(ended, 401, 'unauthenticated');
-    expect(userIdByEmail(email)).toBe(here.userId);
+    expect(await userIdByEmail(email)).toBe(here.userId);
   });
 
   it('405 method_not_allowed with Allow: DELETE for every other method', async () => {

@@ -49,7 +49,7 @@ describe('development follows the address the server really serves on', () => {
       const response = await postServed(register, served, { email, password: GOOD_PASSWORD });
       expect(response.status).toBe(201);
       expect(response.headers.getSetCookie()).toHaveLength(2);
-      expect(app.query('SELECT id FROM users WHERE email = ?', email)).toHaveLength(1);
+      expect(await app.query('SELECT id FROM users WHERE email = ?', email)).toHaveLength(1);
     });
   }
 
@@ -59,7 +59,7 @@ describe('development follows the address the server really serves on', () => {
       const response = await postServed(register, served, { email, password: GOOD_PASSWORD });
       await expectError(response, 403, 'forbidden_origin');
       expectNoCookies(response);
-      expect(app.query('SELECT id FROM users WHERE email = ?', email)).toEqual([]);
+      expect(await app.query('SELECT id FROM users WHERE email = ?', email)).toEqual([]);
     });
   }
 });

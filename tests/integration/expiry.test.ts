@@ -71,7 +71,7 @@ describe('absolute expiry (SESSION_MAX_AGE)', () => {
     expect(maxAges).toEqual([3600, 3600, 30 * 60, 10 * 60, 60]);
 
     const sid = jwtPayload(jar.get('access_token') ?? '').sid;
-    const [row] = app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', sid);
+    const [row] = await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', sid);
     expect(row?.absolute_expires_at).toBe(start + 3 * HOUR);
     expect(row?.expires_at).toBe(start + 3 * HOUR);
 

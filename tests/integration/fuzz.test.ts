@@ -183,8 +183,8 @@ const routeAndMethod = (filter: (route: RouteUnderTest) => boolean = () => true)
     });
 
 /** Alice's session must survive everything the fuzzer does as somebody else. */
-function expectAliceSessionLive(): void {
-  const rows = app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', alice.claims.sid);
+async function expectAliceSessionLive(): Promise<void> {
+  const rows = await app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', alice.claims.sid);
   expect(rows, "alice's session").toEqual([{ revoked_at: null }]);
 }
 
@@ -373,7 +373,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
             expect([403, 405], `origin ${JSON.stringify(origin)} sec-fetch-site ${String(extra['sec-fetch-site'])}`).toContain(result.status);
             if (result.status === 403) expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'forbidden_origin' } });
           }
-          expectAliceSessionLive();
+          await expectAliceSessionLive();
         },
       ),
       fuzzOptions(200),
@@ -387,7 +387,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
         // No genuine token is in the header: nothing protected opens, no refresh succeeds (D24, C18).
         if (PROTECTED_ROUTES.has(route.name) || route.name === 'refresh') expect(result.status, cookie.slice(0, 200)).toBeGreaterThanOrEqual(400);
         if (route.name === 'me' && method === 'GET') expect(result.status).toBe(401);
-        expectAliceSessionLive();
+        await expectAliceSessionLive();
       }),
       fuzzOptions(200),
     );
@@ -403,7 +403,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
           expect(result.status).toBe(401);
           expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'unauthenticated' } });
         }
-        expectAliceSessionLive();
+        await expectAliceSessionLive();
       }),
       fuzzOptions(200),
     );
@@ -450,7 +450,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
         const result = await send({ route, method: target.method, cookie, authorization, params: { id: String(alice.claims.sid) }, contentType: target.body ? 'application/json' : undefined, body: target.body });
         expect(target.expected, `${forged.why} via ${via} -> ${result.status} ${result.text}`).toContain(result.status);
         if (result.status === 401) expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'unauthenticated' } });
-        expectAliceSessionLive();
+        await expectAliceSessionLive();
       }),
       fuzzOptions(300),
     );
@@ -467,7 +467,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
     const header = b64url(JSON.stringify(GENUINE_HEADER));
     const token = sign(header, b64url(JSON.stringify({ ...claims, sub: mallory.claims.sub })), 'sha256', 'hmac');
     expect((await send({ route: logout, method: 'POST', cookie: `access_token=${token}` })).status).toBe(204);
-    const rows = app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', claims.sid);
+    const rows = await app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', claims.sid);
     expect(rows).toEqual([{ revoked_at: null }]);
   });
 
@@ -493,7 +493,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
         const result = await send({ route: refresh, method: 'POST', cookie: `${name}=${value}` });
         expect(result.status, value.slice(0, 200)).toBe(401);
         expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'invalid_refresh_token' } });
-        expectAliceSessionLive();
+        await expectAliceSessionLive();
       }),
       fuzzOptions(200),
     );
@@ -519,7 +519,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
         const result = await send({ route, method: 'DELETE', cookie: malloryJar.header(), params: { id } });
         expect(result.status, JSON.stringify(id).slice(0, 200)).toBe(404);
         expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'not_found' } });
-        expectAliceSessionLive();
+        await expectAliceSessionLive();
       }),
       fuzzOptions(150),
     );

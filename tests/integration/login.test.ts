@@ -100,7 +100,7 @@ describe('POST /api/auth/login', () => {
 
   it('records sign-in events without the password', async () => {
     await app.send('login', 'POST', { json: { email: 'alice@example.com', password: 'wrong-password-xyz' } });
-    const rows = app.query<{ type: string; detail: string | null }>("SELECT type, detail FROM security_events WHERE type IN ('sign_in_failed', 'sign_in_succeeded')");
+    const rows = await app.query<{ type: string; detail: string | null }>("SELECT type, detail FROM security_events WHERE type IN ('sign_in_failed', 'sign_in_succeeded')");
     expect(rows.map((row) => row.type)).toContain('sign_in_failed');
     expect(rows.map((row) => row.type)).toContain('sign_in_succeeded');
     for (const row of rows) expect(row.detail ?? '').not.toContain('wrong-password-xyz');

@@ -20,7 +20,7 @@ let ipCounter = 0;
 /** A new client address per request unless one is given: only the account bucket is in play. */
 const nextIp = () => `198.51.100.${(ipCounter += 1)}`;
 
-const storedHash = (email: string) => app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', email)[0]?.password_hash;
+const storedHash = async (email: string) => (await app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', email))[0]?.password_hash;
 
 async function signedIn(email: string, password: string): Promise<CookieJar> {
   const { response, jar } = await app.signIn(email, password);
@@ -51,12 +51,12 @@ afterAll(() => {
 describe('POST /api/auth/password is throttled like sign-in', () => {
   it('backs the account off after failed current-password checks: 429 with Retry-After, even with the right one', async () => {
     const jar = await signedIn('a@example.com', GOOD_PASSWORD);
-    const before = storedHash('a@example.com');
+    const before = await storedHash('a@example.com');
     for (let i = 0; i < ACCOUNT_LIMIT; i += 1) await expectError(await change(jar, `wrong-guess-${i}`, OTHER_PASSWORD), 401, 'invalid_credentials');
     const limited = await change(jar, GOOD_PASSWORD, OTHER_PASSWORD);
     await expectError(limited, 429, 'rate_limited');
     expectNoCookies(limited);
-    expect(storedHash('a@example.com')).toBe(before);
+    expect(await storedHash('a@example.com')).toBe(before);
     advanceClock(retryAfterSeconds(limited) * SECOND);
     expect((await change(jar, GOOD_PASSWORD, OTHER_PASSWORD)).status).toBe(204);
   });

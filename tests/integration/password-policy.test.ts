@@ -17,7 +17,7 @@ let counter = 0;
 const freshEmail = () => `person-${(counter += 1)}@example.com`;
 const register = (email: string, password: string) => app.send('register', 'POST', { json: { email, password } });
 const login = (email: string, password: string) => app.send('login', 'POST', { json: { email, password } });
-const userCount = (email: string) => app.query('SELECT id FROM users WHERE email = ?', email.trim().toLowerCase()).length;
+const userCount = async (email: string) => (await app.query('SELECT id FROM users WHERE email = ?', email.trim().toLowerCase())).length;
 
 /** Registration refused because of the password: 400, `fields.password` only, no account, no cookies. */
 async function expectPasswordRefused(email: string, password: string): Promise<void> {
@@ -26,7 +26,7 @@ async function expectPasswordRefused(email: string, password: string): Promise<v
   expect(Object.keys(body.error.fields ?? {}), password).toEqual(['password']);
   expect(body.error.fields?.password?.length).toBeGreaterThan(0);
   expectNoCookies(response);
-  expect(userCount(email)).toBe(0);
+  expect(await userCount(email)).toBe(0);
 }
 
 /** 64 different-looking emoji: 64 characters, 256 UTF-8 bytes. */

@@ -44,10 +44,10 @@ async function device(email: string, password: string, register = false): Promis
   return { jar, sid: String(jwtPayload(jar.get('access_token') ?? '').sid) };
 }
 
-const session = (id: string) => app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id)[0];
+const session = async (id: string) => (await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id))[0];
 const events = (type: string, userId: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ? AND user_id = ? ORDER BY id', type, userId);
-const userIdOf = (email: string) => app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email)[0]?.id ?? '';
-const hashOf = (email: string) => app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', email)[0]?.password_hash ?? '';
+const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
+const hashOf = async (email: string) => (await app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', email))[0]?.password_hash ?? '';
 
 describe('POST /api/auth/password', () => {
   it('changes the password, revokes every other session, keeps this one and records the event', async () => {
@@ -56,7 +56,7 @@ describe('POST /api/auth/password', () => {
     const laptop = await device(email, OLD_PASSWORD);
     const phone = await device(email, OLD_PASSWORD);
     const bystander = await device('bystander@example.com', OLD_PASSWORD, true);
-    const oldHash = hashOf(email);
+    const oldHash = await hashOf(email);
 
     const response = await changePassword({ cookies: here.jar, origin: ORIGIN, json: { currentPassword: OLD_PASSWORD, newPassword: NEW_PASSWORD } });
     expect(response.status).toBe(204);
@@ -68,31 +68,31 @@ describe('POST /api/auth/password', () => {
 
     // Every other session of this user is over: refresh tokens dead, access tokens refused by the API.
     for (const other of [laptop, phone]) {
-      expect(session(other.sid)?.revoked_reason).toBe('password_changed');
+      expect((await session(other.sid))?.revoked_reason).toBe('password_changed');
       await expectError(await app.send('refresh', 'POST', { cookies: other.jar.clone() }), 401, 'invalid_refresh_token');
       await expectError(await app.send('me', 'GET', { cookies: other.jar }), 401, 'unauthenticated');
     }
     const listed = await sessionsRoute.GET(apiRequest('GET', '/api/auth/sessions', { cookies: here.jar }), noParams);
     expect(((await listed.json()) as { sessions: { id: string }[] }).sessions.map((s) => s.id)).toEqual([here.sid]);
     // Other users are untouched.
-    expect(session(bystander.sid)?.revoked_at).toBeNull();
+    expect((await session(bystander.sid))?.revoked_at).toBeNull();
 
     // The new password works, the old one does not; the stored hash is a fresh bcrypt hash at BCRYPT_COST.
     await expectError((await app.signIn(email, OLD_PASSWORD)).response, 401, 'invalid_credentials');
     expect((await app.signIn(email, NEW_PASSWORD)).response.status).toBe(200);
-    expect(hashOf(email)).not.toBe(oldHash);
-    expect(hashOf(email)).toMatch(/^\$2[aby]\$04\$/);
+    expect(await hashOf(email)).not.toBe(oldHash);
+    expect(await hashOf(email)).toMatch(/^\$2[aby]\$04\$/);
 
-    const userId = userIdOf(email);
-    const changed = events('password_changed', userId);
+    const userId = await userIdOf(email);
+    const changed = await events('password_changed', userId);
     expect(changed).toHaveLength(1);
     expect(changed[0]?.session_id).toBe(here.sid);
     expect(JSON.parse(changed[0]?.detail ?? '{}')).toEqual({ revokedSessions: 2 });
     // No password, old or new, ever lands in an event.
-    const all = JSON.stringify(app.query('SELECT * FROM security_events WHERE user_id = ?', userId));
+    const all = JSON.stringify(await app.query('SELECT * FROM security_events WHERE user_id = ?', userId));
     expect(all).not.toContain(OLD_PASSWORD);
     expect(all).not.toContain(NEW_PASSWORD);
-    const revoked = events('session_revoked', userId).filter((event) => JSON.parse(event.detail ?? '{}').reason === 'password_changed');
+    const revoked = (await events('session_revoked', userId)).filter((event) => JSON.parse(event.detail ?? '{}').reason === 'password_changed');
     expect(revoked.map((event) => event.session_id).sort()).toEqual([laptop.sid, phone.sid].sort());
   });
 
@@ -100,14 +100,14 @@ describe('POST /api/auth/password', () => {
     const email = 'wrong@example.com';
     const here = await device(email, OLD_PASSWORD, true);
     const other = await device(email, OLD_PASSWORD);
-    const hash = hashOf(email);
+    const hash = await hashOf(email);
     const response = await changePassword({ cookies: here.jar, origin: ORIGIN, json: { currentPassword: `${OLD_PASSWORD}!`, newPassword: NEW_PASSWORD } });
     await expectError(response, 401, 'invalid_credentials');
     // A wrong password is not a dead session: this browser keeps its cookies.
     expect(response.headers.getSetCookie()).toEqual([]);
-    expect(hashOf(email)).toBe(hash);
-    expect(session(other.sid)?.revoked_at).toBeNull();
-    expect(events('password_changed', userIdOf(email))).toEqual([]);
+    expect(await hashOf(email)).toBe(hash);
+    expect((await session(other.sid))?.revoked_at).toBeNull();
+    expect(await events('password_changed', await userIdOf(email))).toEqual([]);
     expect((await app.signIn(email, OLD_PASSWORD)).response.status).toBe(200);
   });
 
@@ -130,7 +130,7 @@ describe('POST /api/auth/password', () => {
       expect(Object.keys(error.error.fields ?? {}), JSON.stringify(body)).toContain(field);
     }
     await expectError(await changePassword({ cookies: jar, origin: ORIGIN, json: ['not', 'an', 'object'] }), 400, 'validation_error');
-    expect(events('password_changed', userIdOf(email))).toEqual([]);
+    expect(await events('password_changed', await userIdOf(email))).toEqual([]);
     expect((await app.signIn(email, OLD_PASSWORD)).response.status).toBe(200);
   });
 
@@ -184,7 +184,7 @@ describe('POST /api/auth/password', () => {
     for (const options of [{ origin: 'https://evil.example' }, { origin: 'null' }, { headers: { 'sec-fetch-site': 'cross-site' } }]) {
       await expectError(await changePassword({ cookies: jar, json: body, ...options }), 403, 'forbidden_origin');
     }
-    expect(session(other.sid)?.revoked_at).toBeNull();
+    expect((await session(other.sid))?.revoked_at).toBeNull();
     expect((await app.signIn(email, OLD_PASSWORD)).response.status).toBe(200);
   });
 

@@ -78,17 +78,17 @@ describe('per-client buckets from the socket address', () => {
 
   it('records the client\'s address on its session, and the last one it was refreshed from', async () => {
     const signedIn = new CookieJar().apply(await login('127.0.0.5', GOOD_PASSWORD));
-    const sessionIp = () => app.query<{ ip: string | null }>('SELECT ip FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT 1')[0]?.ip;
-    expect(sessionIp()).toBe('127.0.0.5');
+    const sessionIp = async () => (await app.query<{ ip: string | null }>('SELECT ip FROM sessions ORDER BY created_at DESC, id DESC LIMIT 1'))[0]?.ip;
+    expect(await sessionIp()).toBe('127.0.0.5');
     // The middleware's refresh for the same browser, now at another address.
     const headers = { 'x-forwarded-client-address': '127.0.0.6', 'x-forwarded-client-address-mac': await forwardedAddressMac(ACCESS_SECRET, '127.0.0.6') };
     const rotated = await app.send('refresh', 'POST', from(LOOPBACK, { cookies: { refresh_token: signedIn.get('refresh_token') ?? '' }, headers }));
     expect(rotated.status).toBe(200);
-    expect(sessionIp()).toBe('127.0.0.6');
+    expect(await sessionIp()).toBe('127.0.0.6');
     // A forwarded address with a forged MAC is not believed: the request's own address is recorded.
     signedIn.apply(rotated);
     const forged = { 'x-forwarded-client-address': '127.0.0.9', 'x-forwarded-client-address-mac': headers['x-forwarded-client-address-mac'] };
     expect((await app.send('refresh', 'POST', from('127.0.0.7', { cookies: { refresh_token: signedIn.get('refresh_token') ?? '' }, headers: forged }))).status).toBe(200);
-    expect(sessionIp()).toBe('127.0.0.7');
+    expect(await sessionIp()).toBe('127.0.0.7');
   });
 });

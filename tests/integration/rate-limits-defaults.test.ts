@@ -52,7 +52,7 @@ describe('per-account limit with the default 10/15m', () => {
     expect(retryAfterSeconds(response)).toBe(BACKOFF_BASE_MS / SECOND);
     expectNoCookies(response);
     // The refusal is recorded once for the account, with the client's user agent.
-    const limited = securityEvents(app, 'rate_limited').filter((event) => event.at === Date.now());
+    const limited = (await securityEvents(app, 'rate_limited')).filter((event) => event.at === Date.now());
     expect(limited).toHaveLength(1);
     expect(JSON.parse(limited[0]?.detail ?? '{}')).toMatchObject({ scope: 'account' });
     expect(limited[0]?.user_agent).toBe(USER_AGENT);
@@ -127,7 +127,7 @@ describe('per-account limit with the default 10/15m', () => {
   it('clears the failures after a successful sign-in', async () => {
     await failSignIns('steady@example.com', ACCOUNT_LIMIT - 1);
     expect((await login('steady@example.com', GOOD_PASSWORD)).status).toBe(200);
-    expect(rateLimitRows(app).map((row) => row.key)).not.toContain('account:steady@example.com');
+    expect((await rateLimitRows(app)).map((row) => row.key)).not.toContain('account:steady@example.com');
     // A full free budget again: without the reset the 2nd failure here would be the 11th.
     await failSignIns('steady@example.com', ACCOUNT_LIMIT);
     expect((await login('steady@example.com', OTHER_PASSWORD)).status).toBe(429);

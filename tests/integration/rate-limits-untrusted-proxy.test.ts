@@ -64,9 +64,9 @@ describe('forwarding headers without a trusted proxy', () => {
   it('never stores a client-written address: events carry no IP', async () => {
     const response = await app.send('login', 'POST', { json: { email: 'user@example.com', password: GOOD_PASSWORD }, headers: spoofed(42) });
     expect(response.status).toBe(200);
-    const [event] = securityEvents(app, 'sign_in_succeeded').slice(-1);
+    const [event] = (await securityEvents(app, 'sign_in_succeeded')).slice(-1);
     expect(event).toMatchObject({ ip: null, user_agent: USER_AGENT });
-    expect(app.query<{ ip: string | null }>('SELECT ip FROM sessions')).toEqual(expect.arrayContaining([{ ip: null }]));
-    expect(app.query<{ ip: string | null }>('SELECT ip FROM sessions WHERE ip IS NOT NULL')).toEqual([]);
+    expect(await app.query<{ ip: string | null }>('SELECT ip FROM sessions')).toEqual(expect.arrayContaining([{ ip: null }]));
+    expect(await app.query<{ ip: string | null }>('SELECT ip FROM sessions WHERE ip IS NOT NULL')).toEqual([]);
   });
 });

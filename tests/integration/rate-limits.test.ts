@@ -72,7 +72,7 @@ describe('per-IP buckets behind a trusted proxy', () => {
     const register = await app.send('register', 'POST', from(IP_A, { json: { email: 'shared-2@example.com', password: GOOD_PASSWORD } }));
     await expectError(register, 429, 'rate_limited');
     expectNoCookies(register);
-    expect(app.query('SELECT id FROM users WHERE email = ?', 'shared-2@example.com')).toEqual([]);
+    expect(await app.query('SELECT id FROM users WHERE email = ?', 'shared-2@example.com')).toEqual([]);
     await expectError(await app.send('login', 'POST', from(IP_A, { json: { email: 'user@example.com', password: GOOD_PASSWORD } })), 429, 'rate_limited');
     const refresh = await badRefresh(IP_A);
     await expectError(refresh, 429, 'rate_limited');
@@ -109,11 +109,11 @@ describe('per-IP buckets behind a trusted proxy', () => {
 
 describe('rate_limited security events', () => {
   it('stores one event per key and window, with the IP and user agent', async () => {
-    const before = securityEvents(app, 'rate_limited').length;
+    const before = (await securityEvents(app, 'rate_limited')).length;
     for (let i = 0; i < IP_LIMIT; i += 1) expect((await wrongLogin(IP_A)).status).toBe(401);
     for (let i = 0; i < 3; i += 1) expect((await wrongLogin(IP_A)).status).toBe(429);
     expect((await badRefresh(IP_A)).status).toBe(429);
-    const events = securityEvents(app, 'rate_limited').slice(before);
+    const events = (await securityEvents(app, 'rate_limited')).slice(before);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ ip: IP_A, user_agent: USER_AGENT, at: Date.now() });
     expect(JSON.parse(events[0]?.detail ?? '{}')).toMatchObject({ scope: 'ip', action: 'sign_in' });
@@ -121,7 +121,7 @@ describe('rate_limited security events', () => {
     for (let i = 0; i < IP_LIMIT + 1; i += 1) await wrongLogin(IP_B);
     advanceClock(WINDOW + SECOND);
     for (let i = 0; i < IP_LIMIT + 2; i += 1) await wrongLogin(IP_A);
-    const all = securityEvents(app, 'rate_limited').slice(before);
+    const all = (await securityEvents(app, 'rate_limited')).slice(before);
     expect(all.map((event) => event.ip)).toEqual([IP_A, IP_B, IP_A]);
   });
 });
@@ -129,7 +129,7 @@ describe('rate_limited security events', () => {
 describe('limits are stored in the database', () => {
   it('keeps the counters in rate_limits and holds them across a restart and in a second instance', async () => {
     for (let i = 0; i < IP_LIMIT; i += 1) expect((await wrongLogin(IP_A)).status).toBe(401);
-    const row = rateLimitRows(app).find((r) => r.key === `ip:${IP_A}`);
+    const row = (await rateLimitRows(app)).find((r) => r.key === `ip:${IP_A}`);
     expect(row).toMatchObject({ count: IP_LIMIT, window_start: Date.now() });
     // A new instance: modules, configuration and database connection loaded afresh, same file.
     const second = await loadAppInstance();

@@ -40,9 +40,9 @@ async function refresh(cookies: CookieJar | Record<string, string>) {
   return app.send('refresh', 'POST', { cookies });
 }
 
-function sessionOf(jar: CookieJar): SessionRow {
+async function sessionOf(jar: CookieJar): Promise<SessionRow> {
   const sid = jwtPayload(jar.get('access_token') ?? '').sid;
-  const [row] = app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', sid);
+  const [row] = await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', sid);
   if (!row) throw new Error('no session row');
   return row;
 }
@@ -75,7 +75,7 @@ describe('rotation', () => {
       seen.add(jar.get('refresh_token'));
     }
     expect(seen.size).toBe(6);
-    expect(sessionOf(jar).generation).toBe(5);
+    expect((await sessionOf(jar)).generation).toBe(5);
   });
 
   it('makes the old refresh token single-use once the reuse interval has passed', async () => {
@@ -92,7 +92,7 @@ describe('rotation', () => {
     const token = jar.get('refresh_token') ?? '';
     const mac = token.split('.')[2] ?? '';
     expect(mac).toHaveLength(43);
-    const dump = JSON.stringify(app.query('SELECT * FROM sessions')) + JSON.stringify(app.query('SELECT * FROM security_events'));
+    const dump = JSON.stringify(await app.query('SELECT * FROM sessions')) + JSON.stringify(await app.query('SELECT * FROM security_events'));
     expect(dump).not.toContain(mac);
   });
 });
@@ -111,7 +111,7 @@ describe('grace window', () => {
     const [successor = ''] = successors;
     expect(successor).not.toBe(jar.get('refresh_token'));
     // The session moved exactly one generation: it never forks.
-    expect(sessionOf(jar).generation).toBe(1);
+    expect((await sessionOf(jar)).generation).toBe(1);
     // The shared successor is the live token.
     expect((await refresh(refreshCookie(successor))).status).toBe(200);
   });
@@ -125,8 +125,8 @@ describe('grace window', () => {
     const late = await refresh(refreshCookie(original));
     expect(late.status).toBe(200);
     expect(setCookies(late).get('refresh_token')?.value).toBe(successor);
-    expect(sessionOf(jar).revoked_at).toBeNull();
-    expect(app.query("SELECT id FROM security_events WHERE type = 'refresh_token_reused' AND session_id = ?", sessionOf(jar).id)).toEqual([]);
+    expect((await sessionOf(jar)).revoked_at).toBeNull();
+    expect(await app.query("SELECT id FROM security_events WHERE type = 'refresh_token_reused' AND session_id = ?", (await sessionOf(jar)).id)).toEqual([]);
   });
 
   it('treats a token two rotations old as reuse even inside the interval', async () => {
@@ -134,9 +134,9 @@ describe('grace window', () => {
     const gen0 = jar.get('refresh_token') ?? '';
     jar.apply(await refresh(jar));
     jar.apply(await refresh(jar));
-    expect(sessionOf(jar).generation).toBe(2);
+    expect((await sessionOf(jar)).generation).toBe(2);
     await expectError(await refresh(refreshCookie(gen0)), 401, 'invalid_refresh_token');
-    expect(sessionOf(jar).revoked_at).not.toBeNull();
+    expect((await sessionOf(jar)).revoked_at).not.toBeNull();
   });
 });
 
@@ -146,7 +146,7 @@ describe('reuse after the interval', () => {
     const stolen = jar.get('refresh_token') ?? '';
     const rotated = await refresh(jar);
     jar.apply(rotated);
-    const { id: sessionId, user_id: userId } = sessionOf(jar);
+    const { id: sessionId, user_id: userId } = await sessionOf(jar);
     expect((await app.send('me', 'GET', { cookies: jar })).status).toBe(200);
 
     advanceClock(10 * SECOND + 1);
@@ -163,10 +163,10 @@ describe('reuse after the interval', () => {
     await expectError(me, 401, 'unauthenticated');
     await expectError(await app.send('me', 'GET', { bearer: jar.get('access_token') ?? '' }), 401, 'unauthenticated');
 
-    const session = sessionOf(jar);
+    const session = await sessionOf(jar);
     expect(session.revoked_at).toBe(Date.now());
     expect(session.revoked_reason).toBe('refresh_token_reused');
-    const events = app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'refresh_token_reused'");
+    const events = await app.query<SecurityEventRow>("SELECT type, user_id, session_id, at, detail FROM security_events WHERE type = 'refresh_token_reused'");
     expect(events).toContainEqual(expect.objectContaining({ type: 'refresh_token_reused', user_id: userId, session_id: sessionId, at: Date.now() }));
     const detail = events.find((event) => event.session_id === sessionId)?.detail ?? '';
     expect(detail).not.toContain(stolen);
@@ -219,7 +219,7 @@ describe('refused tokens', () => {
     const [id, generation] = (jar.get('refresh_token') ?? '').split('.');
     await expectError(await refresh(refreshCookie(`${id}.${generation}.${'B'.repeat(42)}A`)), 401, 'invalid_refresh_token');
     await expectError(await refresh(refreshCookie(`${id}.0.${'B'.repeat(42)}A`)), 401, 'invalid_refresh_token');
-    expect(sessionOf(jar).revoked_at).toBeNull();
+    expect((await sessionOf(jar)).revoked_at).toBeNull();
     expect((await refresh(jar)).status).toBe(200);
   });
 
@@ -247,6 +247,6 @@ describe('refused tokens', () => {
     const token = jar.get('refresh_token') ?? '';
     const viaBody = await app.send('refresh', 'POST', { json: { refreshToken: token, refresh_token: token } });
     await expectError(viaBody, 401, 'invalid_refresh_token');
-    expect(sessionOf(jar).generation).toBe(0);
+    expect((await sessionOf(jar)).generation).toBe(0);
   });
 });

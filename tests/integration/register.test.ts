@@ -57,7 +57,7 @@ describe('POST /api/auth/register', () => {
     const response = await app.send('register', 'POST', { json: { email: 'body@example.com', password: PASSWORD } });
     const text = await response.text();
     expect(text).not.toMatch(/token|hash|\$2[aby]\$|password/i);
-    const [row] = app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', 'body@example.com');
+    const [row] = await app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', 'body@example.com');
     expect(row?.password_hash).toMatch(/^\$2[aby]\$04\$/);
     expect(row?.password_hash).not.toContain(PASSWORD);
   });
@@ -75,7 +75,7 @@ describe('POST /api/auth/register', () => {
       await expectError(response, 409, 'email_taken');
       expect(response.headers.getSetCookie()).toEqual([]);
     }
-    expect(app.query('SELECT id FROM users WHERE email = ?', 'taken@example.com')).toHaveLength(1);
+    expect(await app.query('SELECT id FROM users WHERE email = ?', 'taken@example.com')).toHaveLength(1);
   });
 
   it('accepts a 128-character password and refuses 129 and 7', async () => {
@@ -92,7 +92,7 @@ describe('POST /api/auth/register', () => {
     expect((await expectError(tooShort, 400, 'validation_error')).error.fields).toHaveProperty('password');
     const eight = await app.send('register', 'POST', { json: { email: 'eight@example.com', password: 'aB3$eF7!' } });
     expect(eight.status).toBe(201);
-    expect(app.query('SELECT id FROM users WHERE email IN (?, ?)', 'toolong@example.com', 'tooshort@example.com')).toEqual([]);
+    expect(await app.query('SELECT id FROM users WHERE email IN (?, ?)', 'toolong@example.com', 'tooshort@example.com')).toEqual([]);
   });
 
   it('counts characters, not bytes: 128 emoji are accepted, 129 are not', async () => {
@@ -144,6 +144,6 @@ describe('POST /api/auth/register', () => {
   it('records a user_registered event', async () => {
     const { response } = await app.signUp('audit@example.com', PASSWORD);
     const { user } = (await response.json()) as { user: { id: string } };
-    expect(app.query('SELECT type FROM security_events WHERE user_id = ?', user.id)).toEqual([{ type: 'user_registered' }]);
+    expect(await app.query('SELECT type FROM security_events WHERE user_id = ?', user.id)).toEqual([{ type: 'user_registered' }]);
   });
 });

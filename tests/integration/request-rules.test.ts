@@ -31,8 +31,8 @@ const JSON_ROUTES: [RouteName, unknown][] = [
 ];
 const POST_ROUTES: RouteName[] = ['register', 'login', 'refresh', 'logout'];
 
-const countUsers = () => app.query<{ n: number }>('SELECT count(*) AS n FROM users')[0]?.n;
-const countSessions = () => app.query<{ n: number }>('SELECT count(*) AS n FROM sessions')[0]?.n;
+const countUsers = async () => (await app.query<{ n: number }>('SELECT count(*) AS n FROM users'))[0]?.n;
+const countSessions = async () => (await app.query<{ n: number }>('SELECT count(*) AS n FROM sessions'))[0]?.n;
 
 describe('media type', () => {
   it.each(JSON_ROUTES)('%s: text/plain is 415 unsupported_media_type', async (route, json) => {
@@ -64,9 +64,9 @@ describe('media type', () => {
   });
 
   it('refuses before doing anything: no user is created by a text/plain register', async () => {
-    const before = countUsers();
+    const before = await countUsers();
     await app.send('register', 'POST', { raw: JSON.stringify({ email: 'plain@example.com', password: PASSWORD }), contentType: 'text/plain' });
-    expect(countUsers()).toBe(before);
+    expect(await countUsers()).toBe(before);
   });
 });
 
@@ -147,11 +147,11 @@ describe('methods', () => {
   });
 
   it('GET logout and GET refresh change nothing', async () => {
-    const sessions = countSessions();
+    const sessions = await countSessions();
     const probe = jar.clone();
     await app.send('logout', 'GET', { cookies: probe });
     await app.send('refresh', 'GET', { cookies: probe });
-    expect(countSessions()).toBe(sessions);
+    expect(await countSessions()).toBe(sessions);
     expect((await app.send('me', 'GET', { cookies: probe })).status).toBe(200);
   });
 });
@@ -168,12 +168,12 @@ describe('Origin', () => {
   it.each(POST_ROUTES.flatMap((route) => ['https://evil.example', 'null', 'http://localhost:3001', 'https://localhost:3000', 'http://localhost:3000.evil.example'].map((origin) => [route, origin] as const)))(
     '%s with Origin %s is 403 forbidden_origin, and nothing happens',
     async (route, origin) => {
-      const users = countUsers();
+      const users = await countUsers();
       const probe = jar.clone();
       const response = await app.send(route, 'POST', { json: bodies[route], cookies: probe, origin });
       await expectError(response, 403, 'forbidden_origin');
       expect(response.headers.getSetCookie()).toEqual([]);
-      expect(countUsers()).toBe(users);
+      expect(await countUsers()).toBe(users);
       // The session is untouched: not logged out, not rotated.
       expect((await app.send('me', 'GET', { cookies: probe })).status).toBe(200);
     },

@@ -10,7 +10,6 @@ import { startApp, type TestApp } from '../support/app';
 import { freezeClock, restoreClock } from '../support/clock';
 import { PASSWORD, T0 } from '../support/env';
 import { type CookieJar, expectAuthCookie, expectError, setCookies } from '../support/http';
-import Database from 'better-sqlite3';
 
 const APP_ORIGIN = 'https://auth.example.com';
 const ACCESS = '__Host-access_token';
@@ -92,17 +91,15 @@ describe('APP_ORIGIN', () => {
 describe('BCRYPT_COST raised', () => {
   it('rehashes an older, cheaper hash on the next successful sign-in', async () => {
     await app.signUp('legacy@example.com', PASSWORD);
-    const writer = new Database(app.dbPath);
-    writer.prepare('UPDATE users SET password_hash = ? WHERE email = ?').run(await hashPassword(PASSWORD, 4), 'legacy@example.com');
-    writer.close();
-    const hashOf = () => app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', 'legacy@example.com')[0]?.password_hash ?? '';
-    expect(bcrypt.getRounds(hashOf())).toBe(4);
+    await app.query('UPDATE users SET password_hash = ? WHERE email = ?', await hashPassword(PASSWORD, 4), 'legacy@example.com');
+    const hashOf = async () => (await app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', 'legacy@example.com'))[0]?.password_hash ?? '';
+    expect(bcrypt.getRounds(await hashOf())).toBe(4);
 
     await expectError(await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: 'wrong-password-1' } }), 401, 'invalid_credentials');
-    expect(bcrypt.getRounds(hashOf())).toBe(4);
+    expect(bcrypt.getRounds(await hashOf())).toBe(4);
 
     expect((await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: PASSWORD } })).status).toBe(200);
-    expect(bcrypt.getRounds(hashOf())).toBe(5);
+    expect(bcrypt.getRounds(await hashOf())).toBe(5);
     expect((await app.send('login', 'POST', { json: { email: 'legacy@example.com', password: PASSWORD } })).status).toBe(200);
   });
 });

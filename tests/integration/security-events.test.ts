@@ -22,11 +22,11 @@ const login = (email: string, password: string) => app.send('login', 'POST', cli
 
 /** Runs an action and returns the events it stored and the security log lines it wrote. */
 async function observe(action: () => Promise<unknown>): Promise<{ rows: EventRow[]; lines: SecurityLogLine[]; raw: string[] }> {
-  const rowsBefore = securityEvents(app).length;
+  const rowsBefore = (await securityEvents(app)).length;
   const linesBefore = logs.lines().length;
   await action();
   const raw = logs.lines().slice(linesBefore);
-  return { rows: securityEvents(app).slice(rowsBefore), lines: securityLogLines(raw), raw };
+  return { rows: (await securityEvents(app)).slice(rowsBefore), lines: securityLogLines(raw), raw };
 }
 
 /** Checks one stored event and its one log line, field by field. */
@@ -90,7 +90,7 @@ describe('security events: stored and logged', () => {
     advanceClock(11 * SECOND); // past the 10 s reuse interval
     const observed = await observe(async () => expect((await app.send('refresh', 'POST', client({ cookies: stale }))).status).toBe(401));
     expectLoggedOnce(observed, { type: 'refresh_token_reused', userId: aliceId, sessionId });
-    expect(app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', sessionId)).toEqual([{ revoked_at: Date.now() }]);
+    expect(await app.query<{ revoked_at: number | null }>('SELECT revoked_at FROM sessions WHERE id = ?', sessionId)).toEqual([{ revoked_at: Date.now() }]);
   });
 
   it('records a session revoked by logout', async () => {
@@ -113,8 +113,8 @@ describe('security events: stored and logged', () => {
     expect(again.lines).toEqual([]);
   });
 
-  it('logs every stored event exactly once', () => {
-    const stored = securityEvents(app);
+  it('logs every stored event exactly once', async () => {
+    const stored = await securityEvents(app);
     const logged = securityLogLines(logs.lines());
     expect(logged.map((line) => line.event)).toEqual(stored.map((row) => `security.${row.type}`));
   });

@@ -79,8 +79,8 @@ async function device(email: string, options: { register?: boolean; userAgent?: 
 const refreshWith = (jar: CookieJar) => app.send('refresh', 'POST', { cookies: jar });
 const meWith = (jar: CookieJar) => app.send('me', 'GET', { cookies: jar });
 
-function sessionRow(id: string): SessionRow | undefined {
-  return app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id)[0];
+async function sessionRow(id: string): Promise<SessionRow | undefined> {
+  return (await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id))[0];
 }
 
 describe('GET /api/auth/sessions', () => {
@@ -204,14 +204,14 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     expect(response.headers.getSetCookie()).toEqual([]);
 
     expect((await sessionsOf(laptop.jar)).map((s) => s.id)).toEqual([laptop.sid]);
-    expect(sessionRow(phone.sid)?.revoked_reason).toBe('revoked_by_user');
+    expect((await sessionRow(phone.sid))?.revoked_reason).toBe('revoked_by_user');
     // Its refresh token is dead, and its still-unexpired access token is refused by the API.
     await expectError(await refreshWith(phone.jar.clone()), 401, 'invalid_refresh_token');
     await expectError(await meWith(phone.jar), 401, 'unauthenticated');
     // The laptop goes on.
     expect((await meWith(laptop.jar)).status).toBe(200);
 
-    const events = app.query<SecurityEventRow>("SELECT * FROM security_events WHERE session_id = ? AND type = 'session_revoked'", phone.sid);
+    const events = await app.query<SecurityEventRow>("SELECT * FROM security_events WHERE session_id = ? AND type = 'session_revoked'", phone.sid);
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]?.detail ?? '{}')).toMatchObject({ reason: 'revoked_by_user' });
   });
@@ -224,7 +224,7 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     // Same body as for an id that does not exist at all: nothing tells the two apart.
     const unknown = await expectError(await deleteSession('AAAAAAAAAAAAAAAAAAAAAA', { cookies: mallory.jar, origin: ORIGIN }), 404, 'not_found');
     expect(body).toEqual(unknown);
-    expect(sessionRow(victim.sid)?.revoked_at).toBeNull();
+    expect((await sessionRow(victim.sid))?.revoked_at).toBeNull();
     expect((await meWith(victim.jar)).status).toBe(200);
     expect((await refreshWith(victim.jar)).status).toBe(200);
   });
@@ -259,7 +259,7 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     const stale = other.jar.clone();
     expect((await app.send('logout', 'POST', { cookies: other.jar })).status).toBe(204);
     await expectError(await deleteSession(owner.sid, { cookies: { access_token: stale.get('access_token') ?? '' }, origin: ORIGIN }), 401, 'unauthenticated');
-    expect(sessionRow(owner.sid)?.revoked_at).toBeNull();
+    expect((await sessionRow(owner.sid))?.revoked_at).toBeNull();
   });
 
   it('refuses a foreign or null Origin and cross-site fetches with 403 forbidden_origin, revoking nothing', async () => {
@@ -268,7 +268,7 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     for (const options of [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: 'http://localhost:3001' }, { headers: { 'sec-fetch-site': 'cross-site' } }]) {
       await expectError(await deleteSession(b.sid, { cookies: a.jar, ...options }), 403, 'forbidden_origin');
     }
-    expect(sessionRow(b.sid)?.revoked_at).toBeNull();
+    expect((await sessionRow(b.sid))?.revoked_at).toBeNull();
     // No Origin at all (a script or native client) is not refused for that reason.
     expect((await deleteSession(b.sid, { cookies: a.jar })).status).toBe(204);
   });
@@ -280,6 +280,6 @@ describe('DELETE /api/auth/sessions/{id}', () => {
       await expectError(response, 405, 'method_not_allowed');
       expect(response.headers.get('allow')).toBe('DELETE');
     }
-    expect(sessionRow(sid)?.revoked_at).toBeNull();
+    expect((await sessionRow(sid))?.revoked_at).toBeNull();
   });
 });

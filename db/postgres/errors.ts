@@ -44,7 +44,6 @@ const DRIVER_MESSAGES: readonly [RegExp, Kind][] = [
   [/^Client was closed and is not queryable$/, 'unreachable'],
   [/^timeout expired$/, 'unreachable'],
   [/^Query read timeout$/, 'busy'],
-  [/^The server does not support SSL connections$/, 'unreachable'],
 ];
 
 function kindOfCode(code: string): Kind | null {
@@ -80,6 +79,17 @@ function kindOf(error: unknown, depth = 0): Kind | null {
 /** Whether the error means the database is unavailable for now (not a bug). */
 export function isUnavailable(error: unknown): boolean {
   return kindOf(error) !== null;
+}
+
+/**
+ * Whether a query failed because its pooled connection had been dropped (by the server, the pooler
+ * or the network, typically while idle or while a serverless instance was suspended) rather than
+ * because the database is down: a pure read may then be retried once on a fresh connection.
+ */
+export function isDroppedConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  return error.message === 'Connection terminated unexpectedly' || code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '57P05';
 }
 
 /** The error to throw out of db/: StoreUnavailableError for a passing condition, else the error itself. */

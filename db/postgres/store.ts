@@ -33,7 +33,7 @@ import {
   type Store,
   type UserRecord,
 } from '../store';
-import { isUnavailable, toStoreError } from './errors';
+import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
 import { rateLimits, securityEvents, sessions, users } from './schema';
@@ -101,8 +101,9 @@ function selectList(columns: Record<string, PgColumn>): SQL {
   );
 }
 
-const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
-const credentialColumns = { ...userColumns, passwordHash: users.passwordHash };
+// `satisfies`: each list names every field of its record, and nothing else.
+const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt } satisfies Record<keyof UserRecord, PgColumn>;
+const credentialColumns = { ...userColumns, passwordHash: users.passwordHash } satisfies Record<keyof Credentials, PgColumn>;
 const sessionColumns = {
   id: sessions.id,
   userId: sessions.userId,
@@ -117,7 +118,7 @@ const sessionColumns = {
   revokedReason: sessions.revokedReason,
   userAgent: sessions.userAgent,
   ip: sessions.ip,
-};
+} satisfies Record<keyof SessionRecord, PgColumn>;
 const eventColumns = {
   id: securityEvents.id,
   type: securityEvents.type,
@@ -127,8 +128,8 @@ const eventColumns = {
   userAgent: securityEvents.userAgent,
   at: securityEvents.at,
   detail: securityEvents.detail,
-};
-const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt };
+} satisfies Record<keyof SecurityEventRecord, PgColumn>;
+const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
 const casing = new CasingCache('snake_case');
 /** A bare column name (`"user_id"`), for INSERT column lists and SET targets. */
@@ -463,6 +464,20 @@ export function createPostgresStore(url: string): Store {
   const query = <V extends Record<string, unknown>, R>(statement: Statement<V, R>, values: V, client: pg.Pool | pg.PoolClient = pool): Promise<pg.QueryResult<Row<R>>> =>
     client.query<Row<R>>(statement.bind(values));
 
+  /**
+   * A pure read: retried once when its pooled connection turns out to have been dropped while idle
+   * (the pool has discarded it; the retry opens or takes another). Writes are never retried: a
+   * dropped connection may have committed them.
+   */
+  async function read<R>(config: pg.QueryConfig): Promise<pg.QueryResult<Row<R>>> {
+    try {
+      return await pool.query<Row<R>>(config);
+    } catch (error) {
+      if (!isDroppedConnection(error)) throw error;
+      return pool.query<Row<R>>(config);
+    }
+  }
+
   /** Re-checks a Confirmation inside a transaction, holding the user row (and the session) until it ends. */
   async function recheck(client: pg.PoolClient, confirmation: Confirmation): Promise<RecheckFailure | null> {
     const s = statements();
@@ -483,7 +498,7 @@ export function createPostgresStore(url: string): Store {
       if (closed) throw new StoreUnavailableError('closed');
       try {
         if (!ready) await migrateOnce();
-        const result = await pool.query<Row<SessionRecord>>(statements().findSession.bind({ id }));
+        const result = await read<SessionRecord>(statements().findSession.bind({ id }));
         return result.rows[0] ?? null;
       } catch (error) {
         throw toStoreError(error);
@@ -505,7 +520,7 @@ export function createPostgresStore(url: string): Store {
       if (closed) throw new StoreUnavailableError('closed');
       try {
         if (!ready) await migrateOnce();
-        const result = await pool.query<Row<UserRecord>>(statements().findUserById.bind({ id }));
+        const result = await read<UserRecord>(statements().findUserById.bind({ id }));
         return result.rows[0] ?? null;
       } catch (error) {
         throw toStoreError(error);
@@ -517,7 +532,7 @@ export function createPostgresStore(url: string): Store {
     findCredentials(where) {
       return run(async () => {
         const s = statements();
-        const result = 'email' in where ? await query(s.credentialsByEmail, { email: where.email }) : await query(s.credentialsById, { id: where.id });
+        const result = await read<Credentials>('email' in where ? s.credentialsByEmail.bind({ email: where.email }) : s.credentialsById.bind({ id: where.id }));
         return result.rows[0] ?? null;
       });
     },
@@ -603,7 +618,7 @@ export function createPostgresStore(url: string): Store {
     },
 
     listLiveSessions(userId, now) {
-      return run(async () => (await query(statements().listLiveSessions, { userId, now })).rows);
+      return run(async () => (await read<SessionRecord>(statements().listLiveSessions.bind({ userId, now }))).rows);
     },
 
     // ---- security events ----
@@ -617,7 +632,7 @@ export function createPostgresStore(url: string): Store {
     listSecurityEvents(userId, types, limit) {
       return run(async () => {
         if (types.length === 0 || limit <= 0) return [];
-        return (await query(statements().listEvents, { userId, types: [...types], limit })).rows;
+        return (await read<SecurityEventRecord>(statements().listEvents.bind({ userId, types: [...types], limit }))).rows;
       });
     },
 

@@ -58,12 +58,12 @@ const event = (type: string, userId: string | null, sessionId: string | null = n
 beforeAll(async () => {
   await admin((client) => client.query(`CREATE DATABASE "${databaseName}"`));
   store = createPostgresStore(databaseUrl);
-});
+}, 60_000); // CREATE DATABASE copies template1: seconds on a busy disk
 
 afterAll(async () => {
   await store?.close();
   await admin((client) => client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
-});
+}, 60_000);
 
 describe('PostgreSQL store (smoke)', () => {
   it('applies the migrations once, even from two pools at the same time', async () => {

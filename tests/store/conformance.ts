@@ -1,0 +1,952 @@
+/**
+ * The one conformance suite every Store adapter (db/store.ts) must pass, on a real database: the
+ * SQLite adapter in tests/store/sqlite.test.ts, the PostgreSQL one in tests/store/postgres.test.ts.
+ * Modelled on Lucia's adapter-test, made stronger: every atomic method is also raced (Promise.all
+ * over N calls, on one store and on several stores sharing one database), and every failure path
+ * checks that nothing was written.
+ *
+ * Each test opens a fresh store on a fresh database and closes it (and any extra connection it
+ * opened) afterwards.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  StoreUnavailableError,
+  type Confirmation,
+  type NewSecurityEvent,
+  type NewSession,
+  type NewUser,
+  type RateLimitOutcome,
+  type RateLimitRecord,
+  type RevocationEvent,
+  type SecurityEventRecord,
+  type SessionRecord,
+  type Store,
+  type UserRecord,
+} from '@/db/store';
+
+export interface ConformanceOptions {
+  /**
+   * Opens one more store (its own connection or pool) on the database the last `open()` created.
+   * The race tests spread their calls over `connections` of them.
+   */
+  connect?: () => Promise<Store>;
+  /** How many stores the multi-store race tests open on one database (default 2). */
+  connections?: number;
+  /**
+   * Every row of the security-events table of the database the last `open()` created, read around
+   * the adapter (raw SQL), oldest id first: what the Store interface cannot show (anonymised rows).
+   */
+  rawSecurityEvents?: () => Promise<SecurityEventRecord[]>;
+}
+
+/** 2026-01-15T00:00:00Z: epoch milliseconds well beyond 2^31, so a 32-bit column would break. */
+export const T0 = Date.UTC(2026, 0, 15);
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** How many parallel calls each race makes. */
+const N = 24;
+
+const ALL_TYPES = ['registered', 'signed_in', 'session_revoked', 'password_changed', 'account_deleted', 'other', 'attempt'] as const;
+
+function newUser(tag: string, overrides: Partial<NewUser> = {}): NewUser {
+  return { id: `user-${tag}`, email: `${tag}@example.com`, name: `Name ${tag}`, passwordHash: `$2b$04$hash-of-${tag}`, ...overrides };
+}
+
+function newSession(id: string, userId: string, overrides: Partial<NewSession> = {}): NewSession {
+  return {
+    id,
+    userId,
+    nonce: `nonce-${id}`,
+    generation: 0,
+    rotatedAt: T0,
+    createdAt: T0,
+    lastUsedAt: T0,
+    expiresAt: T0 + 7 * DAY,
+    absoluteExpiresAt: T0 + 30 * DAY,
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+    ip: '203.0.113.7',
+    ...overrides,
+  };
+}
+
+function newEvent(type: string, overrides: Partial<NewSecurityEvent> = {}): NewSecurityEvent {
+  return { type, userId: null, sessionId: null, ip: '198.51.100.1', userAgent: 'curl/8.5.0', at: T0, detail: null, ...overrides };
+}
+
+/** What a stored session looks like right after insertSession / register. */
+function stored(session: NewSession): SessionRecord {
+  return { ...session, revokedAt: null, revokedReason: null };
+}
+
+/** An event as listed, minus its id: every other key it has is kept (an extra one fails a toStrictEqual). */
+function withoutId(event: SecurityEventRecord): Record<string, unknown> {
+  expect(typeof event.id).toBe('number');
+  return Object.fromEntries(Object.entries(event).filter(([key]) => key !== 'id'));
+}
+
+function sorted(values: readonly string[]): string[] {
+  return [...values].sort();
+}
+
+/** Settles a call; a synchronous throw from an async method is itself a contract violation. */
+async function rejection(call: () => Promise<unknown>): Promise<unknown> {
+  let promise: Promise<unknown>;
+  try {
+    promise = call();
+  } catch (error) {
+    throw new Error(`the method threw synchronously instead of rejecting: ${String(error)}`);
+  }
+  return promise.then(
+    () => {
+      throw new Error('expected the call to reject, but it resolved');
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** Asserts that `call` rejects with StoreUnavailableError (of `kind`, when given), and returns it. */
+export async function expectUnavailable(call: () => Promise<unknown>, kind?: StoreUnavailableError['kind']): Promise<StoreUnavailableError> {
+  const error = await rejection(call);
+  if (!StoreUnavailableError.is(error)) {
+    throw new Error(`expected StoreUnavailableError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+  if (kind !== undefined) expect(error.kind).toBe(kind);
+  return error;
+}
+
+/**
+ * Registers the Store conformance tests for one adapter. `open` makes a fresh database and returns
+ * a store on it; each test calls it once and closes what it opened.
+ */
+export function describeStoreConformance(name: string, open: () => Promise<Store>, options: ConformanceOptions = {}): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    /** Every store a test opened and has not closed itself. */
+    let opened: Store[] = [];
+
+    beforeEach(async () => {
+      opened = [];
+      store = await open();
+      opened.push(store);
+    });
+
+    afterEach(async () => {
+      const toClose = opened;
+      opened = [];
+      await Promise.all(toClose.map((each) => each.close()));
+    });
+
+    /** `count` stores on the current database: the test's own store and count - 1 more connections. */
+    async function storesOnOneDatabase(count: number): Promise<Store[]> {
+      const connect = options.connect;
+      if (!connect) throw new Error('this adapter gave no `connect` option');
+      const more = await Promise.all(Array.from({ length: count - 1 }, () => connect()));
+      opened.push(...more);
+      return [store, ...more];
+    }
+
+    /** Registers a user with a first session and no events. */
+    async function registered(tag: string, sessionOverrides: Partial<NewSession> = {}, now = T0 - DAY): Promise<{ user: UserRecord; session: NewSession; hash: string }> {
+      const data = newUser(tag);
+      const session = newSession(`sess-${tag}`, data.id, sessionOverrides);
+      const user = await store.register(data, session, [], now);
+      if (!user) throw new Error(`could not register ${tag}`);
+      return { user, session, hash: data.passwordHash };
+    }
+
+    /**
+     * How many security-event rows the database holds, through the interface: housekeeping with an
+     * event cutoff in the far future deletes (and counts) them all, and touches nothing else. Call it
+     * last in a test.
+     */
+    async function countAndDropAllEvents(): Promise<number> {
+      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0 });
+      return result.events;
+    }
+
+    async function readRateLimit(key: string): Promise<RateLimitRecord | null> {
+      return store.consumeRateLimit(key, (row): RateLimitOutcome<RateLimitRecord | null> => ({ save: null, result: row }));
+    }
+
+    // The race modes: one store (its own pool or connection), and several stores on one database.
+    const raceModes: { label: string; stores: number }[] = [{ label: 'one store', stores: 1 }];
+    if (options.connect) {
+      const count = options.connections ?? 2;
+      raceModes.push({ label: `${count} stores on one database`, stores: count });
+    }
+
+    async function raceStores(stores: number): Promise<Store[]> {
+      return stores === 1 ? [store] : storesOnOneDatabase(stores);
+    }
+
+    describe('users', () => {
+      it('register returns the user without the password hash; findUserById and findCredentials (by email and by id) find it', async () => {
+        const data = newUser('alice');
+        const session = newSession('sess-alice', data.id);
+        const events = [newEvent('registered', { userId: data.id, sessionId: session.id, at: T0, detail: '{"method":"password"}' })];
+        const user = await store.register(data, session, events, T0);
+
+        const expected: UserRecord = { id: data.id, email: data.email, name: data.name, createdAt: T0 };
+        expect(user).toStrictEqual(expected);
+        expect(Object.keys(user ?? {}).sort()).toEqual(['createdAt', 'email', 'id', 'name']);
+        expect(typeof user?.createdAt).toBe('number');
+
+        expect(await store.findUserById(data.id)).toStrictEqual(expected);
+        const credentials = { ...expected, passwordHash: data.passwordHash };
+        expect(await store.findCredentials({ email: data.email })).toStrictEqual(credentials);
+        expect(await store.findCredentials({ id: data.id })).toStrictEqual(credentials);
+
+        // The first session and the events are written with the user.
+        expect(await store.findSession(session.id)).toStrictEqual(stored(session));
+        const listed = await store.listSecurityEvents(data.id, ['registered'], 10);
+        expect(listed.map(withoutId)).toStrictEqual(events);
+      });
+
+      it('a user without a name keeps name null', async () => {
+        const data = newUser('noname', { name: null });
+        const user = await store.register(data, newSession('sess-noname', data.id), [], T0);
+        expect(user).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0 });
+        expect(await store.findUserById(data.id)).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0 });
+      });
+
+      it('unknown users are null', async () => {
+        await registered('alice');
+        expect(await store.findUserById('user-nobody')).toBeNull();
+        expect(await store.findCredentials({ email: 'nobody@example.com' })).toBeNull();
+        expect(await store.findCredentials({ id: 'user-nobody' })).toBeNull();
+        // An email is not an id and an id is not an email.
+        expect(await store.findCredentials({ id: 'alice@example.com' })).toBeNull();
+        expect(await store.findCredentials({ email: 'user-alice' })).toBeNull();
+      });
+
+      it('register with a taken email returns null and writes nothing: no user, no session, no event', async () => {
+        const first = newUser('taken');
+        const firstSession = newSession('sess-first', first.id);
+        await store.register(first, firstSession, [newEvent('registered', { userId: first.id, sessionId: firstSession.id })], T0);
+
+        const second = newUser('second', { email: first.email, passwordHash: '$2b$04$other-hash' });
+        const secondSession = newSession('sess-second', second.id);
+        const result = await store.register(
+          second,
+          secondSession,
+          [
+            newEvent('registered', { userId: second.id, sessionId: secondSession.id }),
+            // Events naming the existing account or nobody must not be written either.
+            newEvent('attempt', { userId: first.id, sessionId: null }),
+            newEvent('other', { userId: null }),
+          ],
+          T0 + SECOND,
+        );
+        expect(result).toBeNull();
+
+        expect(await store.findUserById(second.id)).toBeNull();
+        expect(await store.findCredentials({ email: first.email })).toStrictEqual({ id: first.id, email: first.email, name: first.name, createdAt: T0, passwordHash: first.passwordHash });
+        expect(await store.findSession(secondSession.id)).toBeNull();
+        expect(await store.listLiveSessions(second.id, T0 + SECOND)).toEqual([]);
+        expect((await store.listLiveSessions(first.id, T0 + SECOND)).map((s) => s.id)).toEqual([firstSession.id]);
+        expect(await store.listSecurityEvents(second.id, ALL_TYPES, 100)).toEqual([]);
+        expect((await store.listSecurityEvents(first.id, ALL_TYPES, 100)).map((e) => e.type)).toEqual(['registered']);
+        if (options.rawSecurityEvents) expect(await options.rawSecurityEvents()).toHaveLength(1);
+        expect(await countAndDropAllEvents()).toBe(1);
+      });
+
+      it('rehashPassword is a compare-and-set on the old hash', async () => {
+        const { user, hash } = await registered('rehash');
+        expect(await store.rehashPassword(user.id, '$2b$04$not-the-stored-hash', '$2b$12$stronger', T0)).toBe(false);
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(hash);
+
+        expect(await store.rehashPassword('user-nobody', hash, '$2b$12$stronger', T0)).toBe(false);
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(hash);
+
+        expect(await store.rehashPassword(user.id, hash, '$2b$12$stronger', T0)).toBe(true);
+        expect(await store.findCredentials({ id: user.id })).toStrictEqual({ ...user, passwordHash: '$2b$12$stronger' });
+        // The old hash no longer matches: a second rehash from it fails and changes nothing.
+        expect(await store.rehashPassword(user.id, hash, '$2b$12$another', T0)).toBe(false);
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe('$2b$12$stronger');
+      });
+
+      it('rehashPassword of one user leaves another user with the same hash alone', async () => {
+        const a = await registered('same-a');
+        const bData = newUser('same-b', { passwordHash: a.hash });
+        await store.register(bData, newSession('sess-same-b', bData.id), [], T0);
+        expect(await store.rehashPassword(a.user.id, a.hash, '$2b$12$new', T0)).toBe(true);
+        expect((await store.findCredentials({ id: bData.id }))?.passwordHash).toBe(a.hash);
+      });
+    });
+
+    describe('sessions', () => {
+      it('insertSession and findSession round-trip every field exactly, times beyond 2^31 as numbers', async () => {
+        const { user } = await registered('owner');
+        const full = newSession('sess-full', user.id, {
+          nonce: 'n0nce-Ü-✓',
+          generation: 7,
+          rotatedAt: T0 + 3 * HOUR + 17,
+          createdAt: T0 + 1,
+          lastUsedAt: T0 + 3 * HOUR + 18,
+          expiresAt: T0 + 7 * DAY + 999,
+          absoluteExpiresAt: T0 + 400 * DAY,
+          userAgent: 'Agent "quoted" \' ✓',
+          ip: '2001:db8::1',
+        });
+        const bare = newSession('sess-bare', user.id, { userAgent: null, ip: null });
+        expect(T0).toBeGreaterThan(2 ** 31);
+        await store.insertSession(full, [newEvent('signed_in', { userId: user.id, sessionId: full.id, at: T0 + 1 })]);
+        await store.insertSession(bare, []);
+
+        const found = await store.findSession(full.id);
+        expect(found).toStrictEqual(stored(full));
+        for (const key of ['generation', 'rotatedAt', 'createdAt', 'lastUsedAt', 'expiresAt', 'absoluteExpiresAt'] as const) {
+          expect(typeof found?.[key], key).toBe('number');
+        }
+        expect(await store.findSession(bare.id)).toStrictEqual(stored(bare));
+        expect(await store.findSession('sess-nobody')).toBeNull();
+
+        const events = await store.listSecurityEvents(user.id, ['signed_in'], 10);
+        expect(events.map(withoutId)).toStrictEqual([newEvent('signed_in', { userId: user.id, sessionId: full.id, at: T0 + 1 })]);
+      });
+
+      it('rotateSession is a compare-and-set on the generation', async () => {
+        const { session } = await registered('rot', { generation: 3 });
+        const before = stored(session);
+
+        expect(await store.rotateSession(session.id, 2, T0 + HOUR, T0 + 8 * DAY, '192.0.2.9')).toBe(false);
+        expect(await store.rotateSession(session.id, 4, T0 + HOUR, T0 + 8 * DAY, '192.0.2.9')).toBe(false);
+        expect(await store.rotateSession('sess-nobody', 3, T0 + HOUR, T0 + 8 * DAY, '192.0.2.9')).toBe(false);
+        expect(await store.findSession(session.id)).toStrictEqual(before);
+
+        expect(await store.rotateSession(session.id, 3, T0 + HOUR, T0 + 8 * DAY, '192.0.2.9')).toBe(true);
+        const once: SessionRecord = { ...before, generation: 4, rotatedAt: T0 + HOUR, lastUsedAt: T0 + HOUR, expiresAt: T0 + 8 * DAY, ip: '192.0.2.9' };
+        expect(await store.findSession(session.id)).toStrictEqual(once);
+
+        // The generation just used is stale now.
+        expect(await store.rotateSession(session.id, 3, T0 + 2 * HOUR, T0 + 9 * DAY, '192.0.2.10')).toBe(false);
+        expect(await store.findSession(session.id)).toStrictEqual(once);
+
+        // An unknown address keeps the last known one.
+        expect(await store.rotateSession(session.id, 4, T0 + 2 * HOUR, T0 + 9 * DAY, null)).toBe(true);
+        expect(await store.findSession(session.id)).toStrictEqual({ ...once, generation: 5, rotatedAt: T0 + 2 * HOUR, lastUsedAt: T0 + 2 * HOUR, expiresAt: T0 + 9 * DAY });
+      });
+
+      it('rotateSession of a revoked session is false and changes nothing', async () => {
+        const { session } = await registered('rotrev');
+        expect(await store.revokeSession(session.id, 'signed_out', T0 + MINUTE, [])).toBe(true);
+        const revoked = await store.findSession(session.id);
+        expect(await store.rotateSession(session.id, 0, T0 + HOUR, T0 + 8 * DAY, '192.0.2.9')).toBe(false);
+        expect(await store.findSession(session.id)).toStrictEqual(revoked);
+      });
+
+      it('revokeSession revokes once: true and events the first time, false and no events after', async () => {
+        const { user, session } = await registered('rev');
+        const events = [newEvent('session_revoked', { userId: user.id, sessionId: session.id, at: T0 + MINUTE, detail: '{"reason":"signed_out"}' })];
+        expect(await store.revokeSession(session.id, 'signed_out', T0 + MINUTE, events)).toBe(true);
+        expect(await store.findSession(session.id)).toStrictEqual({ ...stored(session), revokedAt: T0 + MINUTE, revokedReason: 'signed_out' });
+
+        expect(await store.revokeSession(session.id, 'again', T0 + HOUR, [newEvent('session_revoked', { userId: user.id, sessionId: session.id, at: T0 + HOUR })])).toBe(false);
+        // The first revocation's time and reason stay.
+        expect(await store.findSession(session.id)).toStrictEqual({ ...stored(session), revokedAt: T0 + MINUTE, revokedReason: 'signed_out' });
+        const listed = await store.listSecurityEvents(user.id, ['session_revoked'], 10);
+        expect(listed.map(withoutId)).toStrictEqual(events);
+
+        expect(await store.revokeSession('sess-nobody', 'signed_out', T0, [newEvent('session_revoked', { userId: user.id, at: T0 + 2 * HOUR })])).toBe(false);
+        expect(await store.listSecurityEvents(user.id, ['session_revoked'], 10)).toHaveLength(1);
+        expect(await countAndDropAllEvents()).toBe(1);
+      });
+
+      it('revokeUserSessions keeps keepSessionId, skips revoked ones and other users, one event per revoked session', async () => {
+        const { user, session: keep } = await registered('bulk');
+        const others = ['sess-bulk-2', 'sess-bulk-3', 'sess-bulk-4'].map((id, i) => newSession(id, user.id, { createdAt: T0 + i }));
+        for (const s of others) await store.insertSession(s, []);
+        const old = newSession('sess-bulk-old', user.id);
+        await store.insertSession(old, []);
+        await store.revokeSession(old.id, 'old_reason', T0 - HOUR, []);
+        const stranger = await registered('stranger');
+
+        const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: '192.0.2.1', userAgent: 'ua', at: T0 + MINUTE, detail: '{"reason":"others"}' };
+        const ids = await store.revokeUserSessions(user.id, 'signed_out_others', T0 + MINUTE, keep.id, revokedEvent);
+        expect(sorted(ids)).toEqual(sorted(others.map((s) => s.id)));
+
+        expect(await store.findSession(keep.id)).toStrictEqual(stored(keep));
+        for (const s of others) expect(await store.findSession(s.id)).toStrictEqual({ ...stored(s), revokedAt: T0 + MINUTE, revokedReason: 'signed_out_others' });
+        expect(await store.findSession(old.id)).toStrictEqual({ ...stored(old), revokedAt: T0 - HOUR, revokedReason: 'old_reason' });
+        expect(await store.findSession(stranger.session.id)).toStrictEqual(stored(stranger.session));
+
+        const events = await store.listSecurityEvents(user.id, ['session_revoked'], 100);
+        expect(sorted(events.map((e) => e.sessionId ?? 'null'))).toEqual(sorted(others.map((s) => s.id)));
+        for (const e of events) expect({ ...e, id: 0, sessionId: null }).toStrictEqual({ ...revokedEvent, id: 0, sessionId: null });
+        expect(await store.listSecurityEvents(stranger.user.id, ALL_TYPES, 100)).toEqual([]);
+
+        // Nothing left to revoke: an empty list and no event.
+        expect(await store.revokeUserSessions(user.id, 'again', T0 + HOUR, keep.id, revokedEvent)).toEqual([]);
+        expect(await store.listSecurityEvents(user.id, ['session_revoked'], 100)).toHaveLength(others.length);
+        expect(await countAndDropAllEvents()).toBe(others.length);
+      });
+
+      it('revokeUserSessions with keepSessionId null revokes every unrevoked session', async () => {
+        const { user, session } = await registered('all');
+        const second = newSession('sess-all-2', user.id);
+        await store.insertSession(second, []);
+        const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null };
+        const ids = await store.revokeUserSessions(user.id, 'admin', T0, null, revokedEvent);
+        expect(sorted(ids)).toEqual(sorted([session.id, second.id]));
+        expect(await store.listLiveSessions(user.id, T0)).toEqual([]);
+        expect(await store.listSecurityEvents(user.id, ['session_revoked'], 10)).toHaveLength(2);
+      });
+
+      it('listLiveSessions: only the user\'s live sessions, newest first, ties by id descending', async () => {
+        const now = T0 + 10 * DAY;
+        const { user } = await registered('lister', { createdAt: T0 - 5 * DAY, expiresAt: T0 - 4 * DAY });
+        const live = (id: string, createdAt: number) => newSession(id, user.id, { createdAt, expiresAt: now + DAY, absoluteExpiresAt: now + 20 * DAY });
+        const a = live('sess-a', T0 + DAY);
+        const b = live('sess-b', T0 + 2 * DAY);
+        // Same createdAt: the larger id comes first, whatever the insertion order.
+        const c = live('sess-c', T0 + 3 * DAY);
+        const d = live('sess-d', T0 + 3 * DAY);
+        const e = live('sess-e', T0 + 3 * DAY);
+        const revoked = live('sess-revoked', T0 + 4 * DAY);
+        const idle = newSession('sess-idle', user.id, { createdAt: T0 + 5 * DAY, expiresAt: now - 1, absoluteExpiresAt: now + 20 * DAY });
+        const absolute = newSession('sess-absolute', user.id, { createdAt: T0 + 6 * DAY, expiresAt: now + DAY, absoluteExpiresAt: now - 1 });
+        const stranger = await registered('other-user', { createdAt: T0 + 7 * DAY, expiresAt: now + DAY, absoluteExpiresAt: now + 20 * DAY });
+        for (const s of [d, b, revoked, e, a, idle, c, absolute]) await store.insertSession(s, []);
+        await store.revokeSession(revoked.id, 'signed_out', T0 + 5 * DAY, []);
+
+        const listed = await store.listLiveSessions(user.id, now);
+        expect(listed.map((s) => s.id)).toEqual(['sess-e', 'sess-d', 'sess-c', 'sess-b', 'sess-a']);
+        expect(listed).toStrictEqual([e, d, c, b, a].map(stored));
+        expect((await store.listLiveSessions(stranger.user.id, now)).map((s) => s.id)).toEqual([stranger.session.id]);
+        expect(await store.listLiveSessions('user-nobody', now)).toEqual([]);
+      });
+
+      it('listLiveSessions: a session is live strictly before expiresAt and absoluteExpiresAt', async () => {
+        const { user } = await registered('edge', { expiresAt: T0 + HOUR, absoluteExpiresAt: T0 + DAY });
+        const absoluteEdge = newSession('sess-edge-abs', user.id, { expiresAt: T0 + 2 * DAY, absoluteExpiresAt: T0 + HOUR });
+        await store.insertSession(absoluteEdge, []);
+        expect(sorted((await store.listLiveSessions(user.id, T0 + HOUR - 1)).map((s) => s.id))).toEqual(sorted(['sess-edge', absoluteEdge.id]));
+        expect(await store.listLiveSessions(user.id, T0 + HOUR)).toEqual([]);
+      });
+    });
+
+    describe('changePassword', () => {
+      async function account() {
+        const { user, session: caller, hash } = await registered('pw', { createdAt: T0 - DAY });
+        const o1 = newSession('sess-pw-o1', user.id, { createdAt: T0 - HOUR });
+        const o2 = newSession('sess-pw-o2', user.id, { createdAt: T0 - MINUTE });
+        const old = newSession('sess-pw-old', user.id, { createdAt: T0 - 2 * DAY });
+        for (const s of [o1, o2, old]) await store.insertSession(s, []);
+        await store.revokeSession(old.id, 'old_reason', T0 - HOUR, []);
+        const stranger = await registered('pw-stranger');
+        const confirmation: Confirmation = { userId: user.id, sessionId: caller.id, confirmedHash: hash, now: T0 };
+        const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: '192.0.2.5', userAgent: 'ua-pw', at: T0, detail: '{"reason":"password_changed"}' };
+        const events = [newEvent('password_changed', { userId: user.id, sessionId: caller.id, at: T0, detail: '{"revoked":2}' })];
+        return { user, caller, hash, o1, o2, old, stranger, confirmation, revokedEvent, events };
+      }
+
+      /** Asserts a failed change wrote nothing: hash, sessions and events as before. */
+      async function expectUnchanged(a: Awaited<ReturnType<typeof account>>, hash: string, callerRecord: SessionRecord | null) {
+        expect((await store.findCredentials({ id: a.user.id }))?.passwordHash).toBe(hash);
+        expect(await store.findSession(a.caller.id)).toStrictEqual(callerRecord);
+        expect(await store.findSession(a.o1.id)).toStrictEqual(stored(a.o1));
+        expect(await store.findSession(a.o2.id)).toStrictEqual(stored(a.o2));
+        expect(await store.findSession(a.old.id)).toStrictEqual({ ...stored(a.old), revokedAt: T0 - HOUR, revokedReason: 'old_reason' });
+        expect(await store.findSession(a.stranger.session.id)).toStrictEqual(stored(a.stranger.session));
+        expect(await store.listSecurityEvents(a.user.id, ALL_TYPES, 100)).toEqual([]);
+        expect(await countAndDropAllEvents()).toBe(0);
+      }
+
+      it('ok: replaces the hash, revokes the other live sessions (one event each), keeps the caller\'s, writes the events', async () => {
+        const a = await account();
+        const result = await store.changePassword(a.confirmation, '$2b$12$new-hash', a.revokedEvent, a.events);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(sorted(result.value)).toEqual(sorted([a.o1.id, a.o2.id]));
+
+        expect((await store.findCredentials({ id: a.user.id }))?.passwordHash).toBe('$2b$12$new-hash');
+        expect(await store.findSession(a.caller.id)).toStrictEqual(stored(a.caller));
+        for (const s of [a.o1, a.o2]) {
+          const found = await store.findSession(s.id);
+          expect(found?.revokedAt).toBe(T0);
+          expect(found?.revokedReason).toEqual(expect.any(String));
+          expect({ ...found, revokedAt: null, revokedReason: null }).toStrictEqual(stored(s));
+        }
+        expect(await store.findSession(a.old.id)).toStrictEqual({ ...stored(a.old), revokedAt: T0 - HOUR, revokedReason: 'old_reason' });
+        expect(await store.findSession(a.stranger.session.id)).toStrictEqual(stored(a.stranger.session));
+        expect((await store.listLiveSessions(a.user.id, T0)).map((s) => s.id)).toEqual([a.caller.id]);
+
+        const revokedEvents = await store.listSecurityEvents(a.user.id, ['session_revoked'], 100);
+        expect(sorted(revokedEvents.map((e) => e.sessionId ?? 'null'))).toEqual(sorted([a.o1.id, a.o2.id]));
+        for (const e of revokedEvents) expect({ ...e, id: 0, sessionId: null }).toStrictEqual({ ...a.revokedEvent, id: 0, sessionId: null });
+        const changed = await store.listSecurityEvents(a.user.id, ['password_changed'], 100);
+        expect(changed.map(withoutId)).toStrictEqual(a.events);
+        expect(await countAndDropAllEvents()).toBe(3);
+      });
+
+      it('caller session revoked meanwhile: session_ended, and nothing is written', async () => {
+        const a = await account();
+        await store.revokeSession(a.caller.id, 'signed_out', T0 - SECOND, []);
+        const result = await store.changePassword(a.confirmation, '$2b$12$new-hash', a.revokedEvent, a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        await expectUnchanged(a, a.hash, { ...stored(a.caller), revokedAt: T0 - SECOND, revokedReason: 'signed_out' });
+      });
+
+      it('caller session idle-expired: session_ended, and nothing is written', async () => {
+        const a = await account();
+        const result = await store.changePassword({ ...a.confirmation, now: a.caller.expiresAt }, '$2b$12$new-hash', a.revokedEvent, a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        await expectUnchanged(a, a.hash, stored(a.caller));
+      });
+
+      it('caller session past its absolute expiry: session_ended, and nothing is written', async () => {
+        const { user, hash } = await registered('pw-abs', { expiresAt: T0 + 7 * DAY, absoluteExpiresAt: T0 + HOUR });
+        const other = newSession('sess-pw-abs-2', user.id, { expiresAt: T0 + 7 * DAY, absoluteExpiresAt: T0 + 30 * DAY });
+        await store.insertSession(other, []);
+        const result = await store.changePassword({ userId: user.id, sessionId: 'sess-pw-abs', confirmedHash: hash, now: T0 + 2 * HOUR }, '$2b$12$new', { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null }, [newEvent('password_changed', { userId: user.id })]);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(hash);
+        expect(await store.findSession(other.id)).toStrictEqual(stored(other));
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('unknown caller session: session_ended, and nothing is written', async () => {
+        const a = await account();
+        const result = await store.changePassword({ ...a.confirmation, sessionId: 'sess-nobody' }, '$2b$12$new-hash', a.revokedEvent, a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        await expectUnchanged(a, a.hash, stored(a.caller));
+      });
+
+      it('password changed meanwhile: password_changed, and nothing is written', async () => {
+        const a = await account();
+        expect(await store.rehashPassword(a.user.id, a.hash, '$2b$12$changed-meanwhile', T0 - SECOND)).toBe(true);
+        const result = await store.changePassword(a.confirmation, '$2b$12$new-hash', a.revokedEvent, a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'password_changed' });
+        await expectUnchanged(a, '$2b$12$changed-meanwhile', stored(a.caller));
+      });
+    });
+
+    describe('deleteAccount', () => {
+      async function account() {
+        const { user, session: caller, hash } = await registered('del');
+        const second = newSession('sess-del-2', user.id);
+        await store.insertSession(second, []);
+        const ownEvents = [
+          newEvent('signed_in', { userId: user.id, sessionId: caller.id, ip: '203.0.113.50', userAgent: 'ua-del', at: T0 - HOUR, detail: '{"method":"password"}' }),
+          newEvent('session_revoked', { userId: user.id, sessionId: second.id, ip: '203.0.113.51', userAgent: 'ua-del-2', at: T0 - MINUTE, detail: null }),
+        ];
+        await store.addSecurityEvents(ownEvents);
+        const stranger = await registered('del-stranger');
+        const strangerEvents = [newEvent('signed_in', { userId: stranger.user.id, sessionId: stranger.session.id, at: T0 - HOUR })];
+        await store.addSecurityEvents(strangerEvents);
+        const save = (key: string): RateLimitRecord => ({ key, count: 3, windowStart: T0 - MINUTE, lastAt: T0 - SECOND, limitedAt: null });
+        for (const key of ['account:del@example.com', 'ip:203.0.113.50', 'ip:198.51.100.99', 'account:del-stranger@example.com']) {
+          await store.consumeRateLimit(key, () => ({ save: save(key), result: null }));
+        }
+        const confirmation: Confirmation = { userId: user.id, sessionId: caller.id, confirmedHash: hash, now: T0 };
+        const events = [newEvent('account_deleted', { userId: null, sessionId: null, ip: null, userAgent: null, at: T0, detail: '{"sessions":2}' })];
+        return { user, caller, second, hash, ownEvents, stranger, strangerEvents, confirmation, events, save };
+      }
+
+      it('ok: user, sessions and the given rate-limit keys are gone; the user\'s events stay without personal data; the new events are written', async () => {
+        const a = await account();
+        const rawBefore = options.rawSecurityEvents ? await options.rawSecurityEvents() : null;
+        const result = await store.deleteAccount(a.confirmation, ['account:del@example.com', 'ip:203.0.113.50'], a.events);
+        expect(result).toStrictEqual({ ok: true, value: null });
+
+        expect(await store.findUserById(a.user.id)).toBeNull();
+        expect(await store.findCredentials({ email: a.user.email })).toBeNull();
+        expect(await store.findCredentials({ id: a.user.id })).toBeNull();
+        expect(await store.findSession(a.caller.id)).toBeNull();
+        expect(await store.findSession(a.second.id)).toBeNull();
+        expect(await readRateLimit('account:del@example.com')).toBeNull();
+        expect(await readRateLimit('ip:203.0.113.50')).toBeNull();
+        expect(await readRateLimit('ip:198.51.100.99')).toStrictEqual(a.save('ip:198.51.100.99'));
+        expect(await readRateLimit('account:del-stranger@example.com')).toStrictEqual(a.save('account:del-stranger@example.com'));
+
+        // Someone else is untouched.
+        expect(await store.findUserById(a.stranger.user.id)).toStrictEqual(a.stranger.user);
+        expect(await store.findSession(a.stranger.session.id)).toStrictEqual(stored(a.stranger.session));
+        expect((await store.listSecurityEvents(a.stranger.user.id, ALL_TYPES, 10)).map(withoutId)).toStrictEqual(a.strangerEvents);
+
+        // Nothing names the deleted user any more.
+        expect(await store.listSecurityEvents(a.user.id, ALL_TYPES, 100)).toEqual([]);
+
+        if (options.rawSecurityEvents && rawBefore) {
+          const rawAfter = await options.rawSecurityEvents();
+          const wasOwn = new Set(rawBefore.filter((e) => e.userId === a.user.id).map((e) => e.id));
+          expect(wasOwn.size).toBe(a.ownEvents.length);
+          // The user's events are kept, stripped of who, which session, where and which device.
+          const kept = rawAfter.filter((e) => wasOwn.has(e.id));
+          expect(kept).toStrictEqual(
+            rawBefore.filter((e) => wasOwn.has(e.id)).map((e) => ({ ...e, userId: null, sessionId: null, ip: null, userAgent: null })),
+          );
+          // Everything else kept as it was, plus the new events.
+          expect(rawAfter.filter((e) => !wasOwn.has(e.id) && rawBefore.some((b) => b.id === e.id))).toStrictEqual(rawBefore.filter((e) => !wasOwn.has(e.id)));
+          const added = rawAfter.filter((e) => !rawBefore.some((b) => b.id === e.id));
+          expect(added.map(withoutId)).toStrictEqual(a.events);
+        }
+        expect(await countAndDropAllEvents()).toBe(a.ownEvents.length + a.strangerEvents.length + a.events.length);
+      });
+
+      it('the email is free again after deletion, and the old events do not come back under a new user with the same id', async () => {
+        const a = await account();
+        expect((await store.deleteAccount(a.confirmation, [], a.events)).ok).toBe(true);
+        const again = newUser('del', { passwordHash: '$2b$04$fresh' });
+        expect(await store.register(again, newSession('sess-del-again', again.id), [], T0 + HOUR)).toStrictEqual({ id: again.id, email: again.email, name: again.name, createdAt: T0 + HOUR });
+        expect(await store.listSecurityEvents(again.id, ALL_TYPES, 100)).toEqual([]);
+        // The old sessions stay gone: the new account does not inherit them.
+        expect(await store.findSession(a.second.id)).toBeNull();
+        expect((await store.listLiveSessions(again.id, T0 + HOUR)).map((s) => s.id)).toEqual(['sess-del-again']);
+      });
+
+      async function expectIntact(a: Awaited<ReturnType<typeof account>>, hash: string) {
+        expect(await store.findCredentials({ id: a.user.id })).toStrictEqual({ ...a.user, passwordHash: hash });
+        expect(await store.findSession(a.second.id)).toStrictEqual(stored(a.second));
+        expect(await readRateLimit('account:del@example.com')).toStrictEqual(a.save('account:del@example.com'));
+        expect(await readRateLimit('ip:203.0.113.50')).toStrictEqual(a.save('ip:203.0.113.50'));
+        const own = await store.listSecurityEvents(a.user.id, ALL_TYPES, 100);
+        expect(own.map(withoutId)).toStrictEqual([...a.ownEvents].reverse());
+        expect(await store.listSecurityEvents(a.user.id, ['account_deleted'], 100)).toEqual([]);
+        expect(await countAndDropAllEvents()).toBe(a.ownEvents.length + a.strangerEvents.length);
+      }
+
+      it('caller session revoked meanwhile: session_ended, and nothing is deleted or written', async () => {
+        const a = await account();
+        await store.revokeSession(a.caller.id, 'signed_out', T0 - SECOND, []);
+        const result = await store.deleteAccount(a.confirmation, ['account:del@example.com', 'ip:203.0.113.50'], a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        expect(await store.findSession(a.caller.id)).toStrictEqual({ ...stored(a.caller), revokedAt: T0 - SECOND, revokedReason: 'signed_out' });
+        await expectIntact(a, a.hash);
+      });
+
+      it('caller session expired: session_ended, and nothing is deleted or written', async () => {
+        const a = await account();
+        const result = await store.deleteAccount({ ...a.confirmation, now: a.caller.absoluteExpiresAt + 1 }, ['account:del@example.com', 'ip:203.0.113.50'], a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'session_ended' });
+        expect(await store.findSession(a.caller.id)).toStrictEqual(stored(a.caller));
+        await expectIntact(a, a.hash);
+      });
+
+      it('password changed meanwhile: password_changed, and nothing is deleted or written', async () => {
+        const a = await account();
+        expect(await store.rehashPassword(a.user.id, a.hash, '$2b$12$changed', T0 - SECOND)).toBe(true);
+        const result = await store.deleteAccount(a.confirmation, ['account:del@example.com', 'ip:203.0.113.50'], a.events);
+        expect(result).toStrictEqual({ ok: false, reason: 'password_changed' });
+        expect(await store.findSession(a.caller.id)).toStrictEqual(stored(a.caller));
+        await expectIntact(a, '$2b$12$changed');
+      });
+    });
+
+    describe('security events', () => {
+      it('listSecurityEvents filters by user and type, newest first, ties by id descending, and honours the limit', async () => {
+        const { user } = await registered('ev');
+        const other = await registered('ev-other');
+        const detail = '{"reason":"quoted \\"value\\"","unicode":"Ü✓😀","n":12345678901234}';
+        // Inserted out of time order, and two batches so that ids are not in time order either.
+        await store.addSecurityEvents([
+          newEvent('signed_in', { userId: user.id, at: T0 + 2 * HOUR, detail }),
+          newEvent('signed_in', { userId: user.id, at: T0 }),
+          newEvent('other', { userId: user.id, at: T0 + 5 * HOUR }),
+          newEvent('signed_in', { userId: other.user.id, at: T0 + 9 * HOUR }),
+          newEvent('signed_in', { userId: null, at: T0 + 9 * HOUR }),
+        ]);
+        await store.addSecurityEvents([
+          newEvent('session_revoked', { userId: user.id, sessionId: 'sess-x', at: T0 + HOUR }),
+          // Same instant as the first one: inserted later, so a larger id, so listed first.
+          newEvent('signed_in', { userId: user.id, at: T0 + 2 * HOUR, detail: '{"tie":"second"}', ip: null, userAgent: null }),
+        ]);
+
+        const listed = await store.listSecurityEvents(user.id, ['signed_in', 'session_revoked'], 10);
+        expect(listed.map((e) => [e.type, e.at - T0, e.detail])).toEqual([
+          ['signed_in', 2 * HOUR, '{"tie":"second"}'],
+          ['signed_in', 2 * HOUR, detail],
+          ['session_revoked', HOUR, null],
+          ['signed_in', 0, null],
+        ]);
+        const [first, second] = listed;
+        expect(first?.id).toBeGreaterThan(second?.id ?? Infinity);
+        for (const e of listed) {
+          expect(typeof e.id).toBe('number');
+          expect(typeof e.at).toBe('number');
+          expect(e.userId).toBe(user.id);
+        }
+        expect(listed[1]).toStrictEqual({ ...newEvent('signed_in', { userId: user.id, at: T0 + 2 * HOUR, detail }), id: listed[1]?.id });
+        expect(listed[2]).toStrictEqual({ ...newEvent('session_revoked', { userId: user.id, sessionId: 'sess-x', at: T0 + HOUR }), id: listed[2]?.id });
+
+        expect((await store.listSecurityEvents(user.id, ['signed_in', 'session_revoked'], 2)).map((e) => e.detail)).toEqual(['{"tie":"second"}', detail]);
+        expect((await store.listSecurityEvents(user.id, ['other'], 10)).map((e) => e.at)).toEqual([T0 + 5 * HOUR]);
+        expect(await store.listSecurityEvents(user.id, ['registered'], 10)).toEqual([]);
+        expect((await store.listSecurityEvents(other.user.id, ALL_TYPES, 10)).map((e) => e.at)).toEqual([T0 + 9 * HOUR]);
+      });
+
+      it('addSecurityEvents with no events writes nothing', async () => {
+        await registered('ev-empty');
+        await store.addSecurityEvents([]);
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+    });
+
+    describe('rate limits', () => {
+      it('consumeRateLimit hands decide null for a new key, then the saved row; save null writes nothing; deleteRateLimit removes it', async () => {
+        const seen: (RateLimitRecord | null)[] = [];
+        /** A decide that records what it was handed. */
+        const recording =
+          <T,>(outcome: RateLimitOutcome<T>) =>
+          (row: RateLimitRecord | null): RateLimitOutcome<T> => {
+            seen.push(row);
+            return outcome;
+          };
+        const first: RateLimitRecord = { key: 'ip:203.0.113.9', count: 1, windowStart: T0, lastAt: T0 + 1, limitedAt: null };
+
+        // save: null on a new key writes nothing.
+        expect(await store.consumeRateLimit(first.key, recording({ save: null, result: 'nothing' }))).toBe('nothing');
+        expect(seen.at(-1)).toBeNull();
+        expect(await store.consumeRateLimit(first.key, recording({ save: first, result: 42 }))).toBe(42);
+        expect(seen.at(-1)).toBeNull();
+
+        const second: RateLimitRecord = { key: first.key, count: 2, windowStart: T0, lastAt: T0 + 2 * DAY, limitedAt: T0 + 2 * DAY - 5 };
+        expect(await store.consumeRateLimit(first.key, recording({ save: second, result: { allowed: false } }))).toStrictEqual({ allowed: false });
+        expect(seen.at(-1)).toStrictEqual(first);
+
+        // save: null on an existing key leaves it.
+        await store.consumeRateLimit(first.key, recording({ save: null, result: null }));
+        expect(seen.at(-1)).toStrictEqual(second);
+        expect(await readRateLimit(first.key)).toStrictEqual(second);
+        const read = await readRateLimit(first.key);
+        for (const key of ['count', 'windowStart', 'lastAt', 'limitedAt'] as const) expect(typeof read?.[key], key).toBe('number');
+
+        // Keys are independent.
+        expect(await readRateLimit('account:someone@example.com')).toBeNull();
+
+        await store.deleteRateLimit(first.key);
+        expect(await readRateLimit(first.key)).toBeNull();
+        await store.deleteRateLimit('ip:never-seen');
+      });
+
+      it('consumeRateLimit rejects with decide\'s error and writes nothing', async () => {
+        const row: RateLimitRecord = { key: 'ip:boom', count: 5, windowStart: T0, lastAt: T0, limitedAt: null };
+        await store.consumeRateLimit(row.key, () => ({ save: row, result: null }));
+        const error = await rejection(() =>
+          store.consumeRateLimit(row.key, () => {
+            throw new TypeError('decide failed');
+          }),
+        );
+        expect(error).toBeInstanceOf(TypeError);
+        expect(await readRateLimit(row.key)).toStrictEqual(row);
+      });
+    });
+
+    describe('housekeeping', () => {
+      it('deletes exactly the ended sessions, old events and stale rate-limit rows, returns the counts, keeps the rest', async () => {
+        const cutoff = T0 - DAY;
+        const { user, session: liveSession } = await registered('hk', { createdAt: T0 - 3 * DAY, expiresAt: T0 + DAY, absoluteExpiresAt: T0 + 30 * DAY });
+        const s = (id: string, overrides: Partial<NewSession>) => newSession(id, user.id, { createdAt: T0 - 40 * DAY, expiresAt: T0 + DAY, absoluteExpiresAt: T0 + 30 * DAY, ...overrides });
+        const revokedOld = s('sess-revoked-old', {});
+        const revokedRecent = s('sess-revoked-recent', {});
+        const idleOld = s('sess-idle-old', { expiresAt: cutoff - 1 });
+        const idleRecent = s('sess-idle-recent', { expiresAt: cutoff + HOUR });
+        const absoluteOld = s('sess-absolute-old', { absoluteExpiresAt: cutoff - 1 });
+        const absoluteRecent = s('sess-absolute-recent', { absoluteExpiresAt: cutoff + HOUR });
+        for (const each of [revokedOld, revokedRecent, idleOld, idleRecent, absoluteOld, absoluteRecent]) await store.insertSession(each, []);
+        await store.revokeSession(revokedOld.id, 'signed_out', cutoff - 1, []);
+        await store.revokeSession(revokedRecent.id, 'signed_out', cutoff + 1, []);
+
+        const eventsBefore = T0 - 90 * DAY;
+        await store.addSecurityEvents([
+          newEvent('signed_in', { userId: user.id, at: eventsBefore - DAY }),
+          newEvent('signed_in', { userId: null, at: eventsBefore - 1 }),
+          newEvent('signed_in', { userId: user.id, at: eventsBefore + 1 }),
+          newEvent('signed_in', { userId: user.id, at: T0 }),
+        ]);
+
+        const rateLimitsBefore = T0 - 15 * MINUTE;
+        const row = (key: string, lastAt: number): RateLimitRecord => ({ key, count: 1, windowStart: lastAt - MINUTE, lastAt, limitedAt: null });
+        for (const r of [row('ip:stale-1', rateLimitsBefore - HOUR), row('ip:stale-2', rateLimitsBefore - 1), row('ip:fresh', rateLimitsBefore + 1), row('ip:now', T0)]) {
+          await store.consumeRateLimit(r.key, () => ({ save: r, result: null }));
+        }
+
+        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore });
+        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2 });
+
+        for (const gone of [revokedOld, idleOld, absoluteOld]) expect(await store.findSession(gone.id), gone.id).toBeNull();
+        for (const kept of [liveSession, revokedRecent, idleRecent, absoluteRecent]) expect(await store.findSession(kept.id), kept.id).not.toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['signed_in'], 10)).map((e) => e.at)).toEqual([T0, eventsBefore + 1]);
+        expect(await readRateLimit('ip:stale-1')).toBeNull();
+        expect(await readRateLimit('ip:stale-2')).toBeNull();
+        expect(await readRateLimit('ip:fresh')).toStrictEqual(row('ip:fresh', rateLimitsBefore + 1));
+        expect(await readRateLimit('ip:now')).toStrictEqual(row('ip:now', T0));
+        expect(await store.findUserById(user.id)).toStrictEqual(user);
+
+        // A second pass finds nothing more.
+        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0 });
+      });
+    });
+
+    describe('races', () => {
+      for (const mode of raceModes) {
+        describe(mode.label, () => {
+          it(`${N} parallel rotateSession of one generation: exactly one wins, generation + 1`, async () => {
+            const { session } = await registered('race-rot', { generation: 5 });
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) => stores[i % stores.length]!.rotateSession(session.id, 5, T0 + i + 1, T0 + 8 * DAY + i, `192.0.2.${i + 1}`)),
+            );
+            expect(results.filter(Boolean)).toHaveLength(1);
+            const winner = results.indexOf(true);
+            const found = await store.findSession(session.id);
+            // The row holds the winner's write, whole: not a mix of two rotations.
+            expect(found).toStrictEqual({ ...stored(session), generation: 6, rotatedAt: T0 + winner + 1, lastUsedAt: T0 + winner + 1, expiresAt: T0 + 8 * DAY + winner, ip: `192.0.2.${winner + 1}` });
+          });
+
+          it(`${N} parallel consumeRateLimit counting up to 10: exactly 10 allowed, count exactly 10`, async () => {
+            const stores = await raceStores(mode.stores);
+            const key = 'ip:203.0.113.77';
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                // Closure-free (its argument and literals only): a store in another process gets it as source.
+                stores[i % stores.length]!.consumeRateLimit(key, (row: RateLimitRecord | null): RateLimitOutcome<boolean> => {
+                  const count = row === null ? 0 : row.count;
+                  if (count >= 10) return { save: null, result: false };
+                  return { save: { key: 'ip:203.0.113.77', count: count + 1, windowStart: row === null ? 1768435200000 : row.windowStart, lastAt: 1768435200000 + count, limitedAt: null }, result: true };
+                }),
+              ),
+            );
+            expect(results.filter(Boolean)).toHaveLength(10);
+            expect(await readRateLimit(key)).toStrictEqual({ key, count: 10, windowStart: T0, lastAt: T0 + 9, limitedAt: null });
+          });
+
+          it(`${N} parallel pure increments: count exactly ${N}`, async () => {
+            const stores = await raceStores(mode.stores);
+            const key = 'account:race@example.com';
+            const seen = await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                // Closure-free (its argument and literals only): a store in another process gets it as source.
+                stores[i % stores.length]!.consumeRateLimit(key, (row: RateLimitRecord | null): RateLimitOutcome<number> => {
+                  const count = (row === null ? 0 : row.count) + 1;
+                  return { save: { key: 'account:race@example.com', count, windowStart: 1768435200000, lastAt: 1768435200000 + count, limitedAt: null }, result: count };
+                }),
+              ),
+            );
+            // Each consume saw a different count: 1..N, each once.
+            expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+            expect(await readRateLimit(key)).toStrictEqual({ key, count: N, windowStart: T0, lastAt: T0 + N, limitedAt: null });
+          });
+
+          it(`${N} parallel register with one email: exactly one user, one session, no orphans`, async () => {
+            const stores = await raceStores(mode.stores);
+            const email = 'race@example.com';
+            const attempts = Array.from({ length: N }, (_, i) => {
+              const user = newUser(`race-${i}`, { email });
+              const session = newSession(`sess-race-${i}`, user.id);
+              return { user, session, events: [newEvent('registered', { userId: user.id, sessionId: session.id })] };
+            });
+            const results = await Promise.all(attempts.map((a, i) => stores[i % stores.length]!.register(a.user, a.session, a.events, T0 + i)));
+            const winners = results.filter((r) => r !== null);
+            expect(winners).toHaveLength(1);
+            const w = results.findIndex((r) => r !== null);
+            const winner = attempts[w]!;
+            expect(results[w]).toStrictEqual({ id: winner.user.id, email, name: winner.user.name, createdAt: T0 + w });
+            expect((await store.findCredentials({ email }))?.id).toBe(winner.user.id);
+            expect((await store.listLiveSessions(winner.user.id, T0 + DAY)).map((s) => s.id)).toEqual([winner.session.id]);
+            for (const [i, a] of attempts.entries()) {
+              if (i === w) continue;
+              expect(await store.findUserById(a.user.id)).toBeNull();
+              expect(await store.findSession(a.session.id)).toBeNull();
+              expect(await store.listSecurityEvents(a.user.id, ALL_TYPES, 10)).toEqual([]);
+            }
+            expect(await store.listSecurityEvents(winner.user.id, ALL_TYPES, 10)).toHaveLength(1);
+            expect(await countAndDropAllEvents()).toBe(1);
+          });
+
+          it(`${N} parallel changePassword with one confirmed hash: exactly one ok, the others password_changed, the winner's hash stored`, async () => {
+            const { user, session: caller, hash } = await registered('race-pw');
+            const other = newSession('sess-race-pw-other', user.id);
+            await store.insertSession(other, []);
+            const stores = await raceStores(mode.stores);
+            const confirmation: Confirmation = { userId: user.id, sessionId: caller.id, confirmedHash: hash, now: T0 };
+            const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null };
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                stores[i % stores.length]!.changePassword(confirmation, `$2b$12$new-${i}`, revokedEvent, [newEvent('password_changed', { userId: user.id, detail: `{"i":${i}}` })]),
+              ),
+            );
+            const oks = results.filter((r) => r.ok);
+            expect(oks).toHaveLength(1);
+            expect(results.filter((r) => !r.ok && r.reason === 'password_changed')).toHaveLength(N - 1);
+            const w = results.findIndex((r) => r.ok);
+            expect(results[w]).toStrictEqual({ ok: true, value: [other.id] });
+            expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(`$2b$12$new-${w}`);
+            expect((await store.listLiveSessions(user.id, T0)).map((s) => s.id)).toEqual([caller.id]);
+            // Only the winner's events: one revocation, one password change.
+            expect((await store.listSecurityEvents(user.id, ['session_revoked'], 100)).map((e) => e.sessionId)).toEqual([other.id]);
+            expect((await store.listSecurityEvents(user.id, ['password_changed'], 100)).map((e) => e.detail)).toEqual([`{"i":${w}}`]);
+            expect(await countAndDropAllEvents()).toBe(2);
+          });
+
+          it(`two changePassword racing with one confirmed hash from two stores at once: one ok, one password_changed`, async () => {
+            const { user, session: caller, hash } = await registered('race-pw2');
+            const stores = await raceStores(mode.stores);
+            const confirmation: Confirmation = { userId: user.id, sessionId: caller.id, confirmedHash: hash, now: T0 };
+            const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null };
+            const [a, b] = await Promise.all([
+              stores[0]!.changePassword(confirmation, '$2b$12$first', revokedEvent, []),
+              stores[stores.length - 1]!.changePassword(confirmation, '$2b$12$second', revokedEvent, []),
+            ]);
+            expect([a, b].filter((r) => r.ok)).toHaveLength(1);
+            expect([a, b].filter((r) => !r.ok && r.reason === 'password_changed')).toHaveLength(1);
+            expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(a.ok ? '$2b$12$first' : '$2b$12$second');
+          });
+
+          it(`${N} parallel revokeUserSessions of one user: each session revoked by exactly one call, one event each`, async () => {
+            const { user, session: keep } = await registered('race-bulk');
+            const others = Array.from({ length: 5 }, (_, i) => newSession(`sess-race-bulk-${i}`, user.id, { createdAt: T0 + i }));
+            for (const s of others) await store.insertSession(s, []);
+            const stores = await raceStores(mode.stores);
+            const revokedEvent: RevocationEvent = { type: 'session_revoked', userId: user.id, ip: null, userAgent: null, at: T0, detail: null };
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) => stores[i % stores.length]!.revokeUserSessions(user.id, `reason-${i}`, T0 + i, keep.id, revokedEvent)),
+            );
+            // Every other session was revoked by exactly one of the calls.
+            expect(sorted(results.flat())).toEqual(sorted(others.map((s) => s.id)));
+            for (const s of others) {
+              const w = results.findIndex((ids) => ids.includes(s.id));
+              expect(await store.findSession(s.id)).toStrictEqual({ ...stored(s), revokedAt: T0 + w, revokedReason: `reason-${w}` });
+            }
+            expect(await store.findSession(keep.id)).toStrictEqual(stored(keep));
+            const events = await store.listSecurityEvents(user.id, ['session_revoked'], 100);
+            expect(sorted(events.map((e) => e.sessionId ?? 'null'))).toEqual(sorted(others.map((s) => s.id)));
+          });
+
+          it(`${N} parallel revokeSession of one session: exactly one true, events written once`, async () => {
+            const { user, session } = await registered('race-rev');
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                stores[i % stores.length]!.revokeSession(session.id, `reason-${i}`, T0 + i, [newEvent('session_revoked', { userId: user.id, sessionId: session.id, detail: `{"i":${i}}` })]),
+              ),
+            );
+            expect(results.filter(Boolean)).toHaveLength(1);
+            const w = results.indexOf(true);
+            expect(await store.findSession(session.id)).toStrictEqual({ ...stored(session), revokedAt: T0 + w, revokedReason: `reason-${w}` });
+            expect((await store.listSecurityEvents(user.id, ['session_revoked'], 100)).map((e) => e.detail)).toEqual([`{"i":${w}}`]);
+          });
+        });
+      }
+    });
+
+    describe('closed', () => {
+      it('after close(), methods reject with StoreUnavailableError (closed), not a driver error', async () => {
+        const { user, session } = await registered('closed');
+        await store.close();
+        opened = opened.filter((s) => s !== store);
+        await expectUnavailable(() => store.findUserById(user.id), 'closed');
+        await expectUnavailable(() => store.findCredentials({ email: user.email }), 'closed');
+        await expectUnavailable(() => store.findSession(session.id), 'closed');
+        await expectUnavailable(() => store.rotateSession(session.id, 0, T0, T0 + DAY, null), 'closed');
+        await expectUnavailable(() => store.register(newUser('late'), newSession('sess-late', 'user-late'), [], T0), 'closed');
+        await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
+        await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
+        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0 }), 'closed');
+      });
+    });
+  });
+}

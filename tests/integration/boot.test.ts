@@ -4,13 +4,14 @@
  * however often boot runs; the password hashing really uses cost 10.
  */
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { applyEnv, baseEnv, tempDatabasePath } from '../support/env';
+import { freshDatabaseUrl } from '../support/database';
+import { applyEnv, baseEnv } from '../support/env';
 
 let warn: MockInstance<typeof console.warn>;
 let exit: MockInstance<typeof process.exit>;
 
-beforeAll(() => {
-  applyEnv(baseEnv({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: `file:${tempDatabasePath()}` }));
+beforeAll(async () => {
+  applyEnv(baseEnv({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: await freshDatabaseUrl() }));
   warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
   exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
     throw new Error(`process.exit(${String(code)})`);

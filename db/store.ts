@@ -137,6 +137,9 @@ export interface Store {
   /** `sqlite` or `postgres`, for logs and benchmarks. */
   readonly dialect: 'sqlite' | 'postgres';
 
+  /** Connects and applies pending migrations (also done before the first call of any method). */
+  ready(): Promise<void>;
+
   // Users
   findUserById(id: string): Promise<UserRecord | null>;
   /** The user and password hash for a sign-in or a password check. */

@@ -26,8 +26,7 @@ export async function boot(): Promise<void> {
   // Opens the database and applies pending migrations (a failure here is not fatal: requests
   // answer 503 until the database is reachable, and each one tries again).
   try {
-    const store = await getStore(config.database);
-    if (store.dialect === 'postgres') await store.findUserById('00000000-0000-0000-0000-000000000000');
+    await (await getStore(config.database)).ready();
   } catch (error) {
     console.error(JSON.stringify({ level: 'error', event: 'database_unavailable_at_start', kind: error instanceof Error ? error.name : typeof error, at: new Date().toISOString() }));
   }

@@ -52,6 +52,36 @@ const secret = (name: string, missing: string) =>
     .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `${name} must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
     .refine((v) => !PLACEHOLDER.test(v) && new Set(v).size >= 8, `${name} looks like a placeholder; set a random value (try: openssl rand -hex 32)`);
 
+/** DATABASE_URL: `file:<path>` (or a bare path) for SQLite, `postgres://…` for PostgreSQL. */
+const databaseUrl = z
+  .string()
+  .prefault('file:./data/app.db')
+  .transform((url, ctx): DatabaseTarget => {
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      try {
+        const parsed = new URL(url);
+        if (!parsed.hostname) throw new TypeError('no host');
+      } catch {
+        // Never echo the URL: it carries the database password.
+        ctx.addIssue({ code: 'custom', message: 'DATABASE_URL is not a valid postgres:// URL (postgres://user:password@host:5432/database)' });
+        return z.NEVER;
+      }
+      return { dialect: 'postgres', url };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+      ctx.addIssue({ code: 'custom', message: 'DATABASE_URL must be file:<path> (SQLite) or postgres://… (PostgreSQL)' });
+      return z.NEVER;
+    }
+    return { dialect: 'sqlite', path: url.replace(/^file:/, '') };
+  });
+
+/** The database a DATABASE_URL names (for scripts that need nothing else of the configuration). */
+export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
+  const parsed = databaseUrl.safeParse(value || undefined);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message).join('; '));
+  return parsed.data;
+}
+
 function buildSchema(production: boolean) {
   const missingSecret = (name: string) =>
     production
@@ -59,27 +89,7 @@ function buildSchema(production: boolean) {
       : `${name} is not set; \`npm run dev\` generates one in ./data, or set it in .env.local`;
   return z
     .object({
-      DATABASE_URL: z
-        .string()
-        .prefault('file:./data/app.db')
-        .transform((url, ctx): DatabaseTarget => {
-          if (/^postgres(ql)?:\/\//.test(url)) {
-            try {
-              const parsed = new URL(url);
-              if (!parsed.hostname) throw new TypeError('no host');
-            } catch {
-              // Never echo the URL: it carries the database password.
-              ctx.addIssue({ code: 'custom', message: 'DATABASE_URL is not a valid postgres:// URL (postgres://user:password@host:5432/database)' });
-              return z.NEVER;
-            }
-            return { dialect: 'postgres', url };
-          }
-          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-            ctx.addIssue({ code: 'custom', message: 'DATABASE_URL must be file:<path> (SQLite) or postgres://… (PostgreSQL)' });
-            return z.NEVER;
-          }
-          return { dialect: 'sqlite', path: url.replace(/^file:/, '') };
-        }),
+      DATABASE_URL: databaseUrl,
       ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET', missingSecret('ACCESS_TOKEN_SECRET')),
       REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET', missingSecret('REFRESH_TOKEN_SECRET')),
       ACCESS_TOKEN_EXPIRY: duration('ACCESS_TOKEN_EXPIRY').prefault('15m'),

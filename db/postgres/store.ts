@@ -492,6 +492,8 @@ export function createPostgresStore(url: string): Store {
   return {
     dialect: 'postgres',
 
+    ready: () => run(async () => undefined),
+
     // ---- hot paths: one unnamed statement, one round trip, SQL built once per process ----
 
     async findSession(id) {

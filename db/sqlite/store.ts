@@ -189,6 +189,12 @@ export function createSqliteStore(file: string): Store {
   return {
     dialect: 'sqlite',
 
+    // Opened and migrated when created; only a closed store is not ready.
+    ready: () =>
+      run(() => {
+        if (!client.open) throw new StoreUnavailableError('closed');
+      }),
+
     findUserById: (id) => run(() => statements.findUserById.get({ id }) ?? null),
 
     findCredentials: (where) =>

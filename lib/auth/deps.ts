@@ -21,6 +21,8 @@ export interface AuthDeps {
 export async function getAuthDeps(): Promise<AuthDeps> {
   const config = getConfig();
   const store = await getStore(config.database);
-  startHousekeeping(store, config);
+  // Integration tests drive a frozen clock through weeks of expiry: the timer would delete what
+  // they inspect. They test the timer itself on its own (tests/integration/housekeeping.test.ts).
+  if (process.env.NODE_ENV !== 'test') startHousekeeping(store, config);
   return { store, config, keys: await getAccessTokenKeys(), limits: rateLimiterFor(store) };
 }

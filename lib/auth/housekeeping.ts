@@ -16,7 +16,7 @@ export const SESSION_RETENTION_MS = 24 * 60 * 60_000;
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60_000;
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 /** The first run waits a little, so it never competes with a server's first requests. */
-const FIRST_RUN_AFTER_MS = 30_000;
+export const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
 
 type HousekeepingConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>;
 
@@ -31,9 +31,12 @@ export function runHousekeeping(store: Store, config: HousekeepingConfig, now: n
 
 const running = new WeakSet<Store>();
 
-/** Starts the timer for a Store once per process (later calls do nothing). */
-export function startHousekeeping(store: Store, config: HousekeepingConfig): void {
-  if (running.has(store) || process.env.NODE_ENV === 'test') return;
+/**
+ * Starts the timer for a Store once per process (later calls do nothing). The timers are unref'd:
+ * they never keep a process alive.
+ */
+export function startHousekeeping(store: Store, config: HousekeepingConfig, timing: { firstAfterMs: number; everyMs: number } = { firstAfterMs: FIRST_HOUSEKEEPING_AFTER_MS, everyMs: HOUSEKEEPING_EVERY_MS }): void {
+  if (running.has(store)) return;
   running.add(store);
   const tick = () => {
     runHousekeeping(store, config, Date.now()).then(
@@ -45,6 +48,6 @@ export function startHousekeeping(store: Store, config: HousekeepingConfig): voi
       },
     );
   };
-  setTimeout(tick, FIRST_RUN_AFTER_MS).unref();
-  setInterval(tick, HOUSEKEEPING_EVERY_MS).unref();
+  setTimeout(tick, timing.firstAfterMs).unref();
+  setInterval(tick, timing.everyMs).unref();
 }

@@ -946,6 +946,13 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
         await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
         await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0 }), 'closed');
+        await expectUnavailable(() => store.ready(), 'closed');
+      });
+
+      it('ready() resolves on an open store, and the store works after it', async () => {
+        await store.ready();
+        await store.ready();
+        expect((await registered('ready')).user.email).toContain('ready');
       });
     });
   });

@@ -89,6 +89,7 @@ export class SqliteStoreProcesses {
     const call = <T>(method: Extract<ChildRequest, { op: 'call' }>['method'], ...args: unknown[]) => child.request({ op: 'call', handle, method, args }) as Promise<T>;
     return {
       dialect: 'sqlite',
+      ready: () => call('ready'),
       findUserById: (...args) => call('findUserById', ...args),
       findCredentials: (...args) => call('findCredentials', ...args),
       register: (...args) => call('register', ...args),

@@ -12,7 +12,7 @@ import { parseConfig, readEnv } from '@/lib/config';
 import { startApp, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { DAY, MINUTE, T0 } from '../support/env';
-import { CookieJar, jwtPayload } from '../support/http';
+import { type CookieJar, jwtPayload } from '../support/http';
 import { GOOD_PASSWORD, rateLimitRows, securityEvents } from '../support/security';
 
 let app: TestApp;

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL tables: the same tables, snake_case columns, indexes and foreign keys as the
- * SQLite schema (db/schema.ts), so both adapters store the same rows. Times are integer epoch
+ * SQLite schema (db/sqlite/schema.ts), so both adapters store the same rows. Times are integer epoch
  * milliseconds (bigint, read as JS numbers: every value fits in 2^53), never timestamptz, so the
  * core compares the same numbers on both databases.
  *

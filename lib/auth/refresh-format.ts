@@ -1,6 +1,6 @@
 /**
  * The shape of a refresh token, `<session id>.<generation>.<MAC>`, edge-safe so the middleware can
- * drop garbage cookies without calling the refresh route (lib/auth/refresh.ts does the real check).
+ * drop garbage cookies without calling the refresh route (lib/auth/refresh.ts and refresh-token.ts do the real check).
  */
 export const REFRESH_TOKEN_FORMAT = /^([A-Za-z0-9_-]{22})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{43})$/;
 

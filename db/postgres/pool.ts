@@ -60,6 +60,13 @@ export function createPool(url: string, options: { max?: number } = {}): pg.Pool
   // pool; without a listener that would crash the process. The pool drops that client itself and
   // the next query opens a new one, so there is nothing to do but not crash.
   pool.on('error', () => {});
+  // A client that loses its connection while checked out (between the statements of a
+  // transaction, or just before it is released) emits 'error' on itself, where the pool's listener
+  // is not attached: the same crash. The query in flight is rejected anyway (and translated to
+  // StoreUnavailableError by the store), and the broken client is discarded on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   if (onVercel) attachDatabasePool(pool);
   return pool;
 }

@@ -74,6 +74,7 @@ function stackGroupOf({ file, origin }) {
   if (/^(lib|db|app)\//.test(source)) return 'ours: route handlers, lib/ and db/';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1];
   if (pkg === 'jose' || pkg === 'drizzle-orm' || pkg === 'better-sqlite3' || pkg === 'zod') return `${pkg} (called by us)`;
+  if (pkg === 'pg' || pkg?.startsWith('pg-') || pkg === 'postgres-array' || pkg === 'postgres-date' || pkg === 'pgpass') return 'node-postgres: pg, pg-pool, pg-protocol, pg-types (called by us)';
   return null;
 }
 

@@ -6,7 +6,11 @@ const TARGETS = {
   refreshRps: 1000,
   silentRatio: 1.5,
   stormRatio: 1.5,
+  postgresCpuRatio: 1.5,
 };
+
+const DATABASE_LABELS = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+const ENDPOINTS = { me: '`GET /api/auth/me`', refresh: '`POST /api/auth/refresh`' };
 
 const int = (n) => (n === null || n === undefined ? '–' : n < 100 && n !== Math.round(n) ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
 const cpu = (n) => (n === null || n === undefined ? '–' : n < 10 ? n.toFixed(2) : n.toFixed(0));
@@ -28,6 +32,15 @@ export function evaluateTargets(r) {
         ok: cost <= TARGETS.authCost,
       });
     }
+  }
+  for (const kind of ['me', 'refresh']) {
+    const d = r.databases?.[kind];
+    if (!d?.sqlite || !d.postgres) continue;
+    rows.push({
+      target: `PostgreSQL's app CPU per request ≤ 1.5× SQLite's: ${ENDPOINTS[kind]}`,
+      measured: `${times(d.appCpuRatio)} (${cpu(d.postgres.cpuMsPerRequest)} vs ${cpu(d.sqlite.cpuMsPerRequest)} ms; with the PostgreSQL server's own CPU ${times(d.totalCpuRatio)})`,
+      ok: d.appCpuRatio === null ? null : d.appCpuRatio <= TARGETS.postgresCpuRatio,
+    });
   }
   if (r.refresh) {
     rows.push({ target: 'Refresh ≥ 1,000/s with SQLite (many distinct sessions)', measured: `${int(r.refresh.rps)}/s`, ok: r.refresh.rps >= TARGETS.refreshRps });
@@ -70,6 +83,8 @@ function allProblems(r) {
   if (r.middleware) for (const kind of ['page', 'api']) for (const v of ['open', 'plain', 'auth']) add(`${kind} ${v}`, r.middleware[kind][v]);
   add('/api/auth/me', r.me);
   add('refresh', r.refresh);
+  add('/api/auth/me (PostgreSQL)', r.databases?.me?.postgres);
+  add('refresh (PostgreSQL)', r.databases?.refresh?.postgres);
   if (r.navigation) {
     add('navigation (normal)', r.navigation.normal);
     add('navigation (silent refresh)', r.navigation.silent);
@@ -98,6 +113,10 @@ export function renderTable(r) {
   }
   add('GET /api/auth/me', r.me);
   add('POST /api/auth/refresh', r.refresh);
+  for (const kind of ['me', 'refresh']) {
+    const pg = r.databases?.[kind]?.postgres;
+    if (pg) add(`${kind === 'me' ? 'GET /api/auth/me' : 'POST /api/auth/refresh'}, PostgreSQL (+${cpu(pg.dbCpuMsPerRequest)} ms in postgres)`, pg);
+  }
   if (r.navigation) {
     add('navigation, valid access token', r.navigation.normal);
     add('navigation, silent refresh', r.navigation.silent);
@@ -123,6 +142,89 @@ export function renderTable(r) {
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+const us = (msValue) => (msValue === null || msValue === undefined ? '–' : `${Math.round(msValue * 1000)} µs`);
+
+/** Issue 10: /api/auth/me and refresh on SQLite and on PostgreSQL, from the same run. */
+function databasesSection(r, targets) {
+  const d = r.databases;
+  if (!d || (!d.me && !d.refresh && !d.pieces)) return '';
+  const mach = r.machine;
+  const pgInfo = d.postgres;
+  const kinds = ['me', 'refresh'].filter((kind) => d[kind]);
+  const rows = [];
+  for (const kind of kinds) {
+    for (const name of ['sqlite', 'postgres']) {
+      const s = d[kind][name];
+      if (!s) continue;
+      const db = name === 'sqlite' ? 'in the app process' : cpu(s.dbCpuMsPerRequest);
+      rows.push([ENDPOINTS[kind], DATABASE_LABELS[name], int(s.rps), ms(s.p50), ms(s.p99), `**${cpu(s.cpuMsPerRequest)}**`, db, cpu(name === 'sqlite' ? s.cpuMsPerRequest : s.totalCpuMsPerRequest)]);
+    }
+  }
+  const ratioRows = kinds.filter((kind) => d[kind].sqlite && d[kind].postgres).map((kind) => [ENDPOINTS[kind], `**${times(d[kind].appCpuRatio)}**`, times(d[kind].totalCpuRatio), times(d[kind].rpsRatio), times(d[kind].p50Ratio)]);
+  const splitRows = kinds.filter((kind) => d[kind].postgres?.dbCpuMsPerRequest !== null && d[kind].postgres?.dbCpuMsPerRequest !== undefined).map((kind) => [ENDPOINTS[kind], cpu(d[kind].postgres.dbBackendCpuMsPerRequest), cpu(d[kind].postgres.dbBackgroundCpuMsPerRequest)]);
+  const verdicts = targets.filter((t) => t.target.startsWith("PostgreSQL's app CPU"));
+  const met = verdicts.length > 0 && verdicts.every((t) => t.ok);
+  const verdictText = verdicts.length === 0
+    ? ''
+    : `**Target (PostgreSQL's app CPU per request ≤ 1.5× SQLite's): ${met ? 'met' : 'missed'}.** ${kinds.map((kind) => `${ENDPOINTS[kind]}: ${times(d[kind].appCpuRatio)} (${cpu(d[kind].postgres.cpuMsPerRequest)} ms against ${cpu(d[kind].sqlite.cpuMsPerRequest)} ms)`).join('; ')}. Counting the PostgreSQL server's own CPU as well, a request costs ${kinds.map((kind) => `${times(d[kind].totalCpuRatio)} (${ENDPOINTS[kind]})`).join(' and ')} of SQLite's.`;
+  const p = d.pieces;
+  const pieceLabels = {
+    findSession: '`findSession` (one SELECT by primary key)',
+    findUserById: '`findUserById` (one SELECT by primary key)',
+    rotateSession: '`rotateSession` (one compare-and-set UPDATE)',
+    authenticate: '`authenticate`: all `/api/auth/me` asks of `lib/` (cached token, findSession, findUserById)',
+    renewSession: '`renewSession`: all a refresh asks of `lib/` (MAC check, findSession, rotateSession, new JWT and refresh token)',
+  };
+  const pieceRows = p
+    ? Object.keys(pieceLabels)
+        .filter((name) => Object.values(p).some((db) => db.medians[name] !== undefined))
+        .map((name) => [pieceLabels[name], ...['sqlite', 'postgres'].filter((db) => p[db]).flatMap((db) => [us(p[db].medians[name]), us(p[db].cpuMedians[name])])])
+    : [];
+  const pieceHeader = p ? ['Store call, one at a time', ...['sqlite', 'postgres'].filter((db) => p[db]).flatMap((db) => [`${DATABASE_LABELS[db]} wall`, `${DATABASE_LABELS[db]} CPU`])] : [];
+  const queryCpu = (db, name) => p?.[db]?.cpuMedians[name];
+  const analysis = !met && p?.sqlite && p.postgres && verdicts.length > 0
+    ? `
+
+### Where PostgreSQL's extra CPU goes
+
+Both endpoints make two database calls per request (\`/api/auth/me\`: \`findSession\` and \`findUserById\`;
+refresh: \`findSession\` and \`rotateSession\`). Measured in the app's process, one PostgreSQL call costs
+${us(queryCpu('postgres', 'findSession'))} (\`findSession\`), ${us(queryCpu('postgres', 'findUserById'))} (\`findUserById\`) and ${us(queryCpu('postgres', 'rotateSession'))} (\`rotateSession\`) of CPU,
+against ${us(queryCpu('sqlite', 'findSession'))}, ${us(queryCpu('sqlite', 'findUserById'))} and ${us(queryCpu('sqlite', 'rotateSession'))} in SQLite: node-postgres' pool checkout, the wire protocol
+(a Parse/Bind/Describe/Execute/Sync exchange per unnamed statement, row parsing), the socket
+writes and reads, and the event-loop turns each round trip costs. Per request that is about
+${us((queryCpu('postgres', 'findSession') ?? 0) + (queryCpu('postgres', 'findUserById') ?? 0) - (queryCpu('sqlite', 'findSession') ?? 0) - (queryCpu('sqlite', 'findUserById') ?? 0))} more for \`/api/auth/me\` and ${us((queryCpu('postgres', 'findSession') ?? 0) + (queryCpu('postgres', 'rotateSession') ?? 0) - (queryCpu('sqlite', 'findSession') ?? 0) - (queryCpu('sqlite', 'rotateSession') ?? 0))} for refresh, in plain Node; under
+the server's concurrency the gap in the table above is what counts.${r.postgresProfile ? ` ${r.postgresProfile}` : ''}`
+    : '';
+  return `## SQLite and PostgreSQL side by side
+
+The same two endpoints on two servers started from the same build, one with \`DATABASE_URL\` on a
+SQLite file, one on a fresh PostgreSQL database${pgInfo ? ` (${pgInfo.version.split(' on ')[0]}, ${pgInfo.source === 'embedded' ? 'an embedded server started by the benchmark' : `the server at \`${pgInfo.source}\``}; \`fsync\` ${pgInfo.settings.fsync ?? '?'}, on this machine; \`synchronous_commit\` ${pgInfo.settings.synchronous_commit ?? '?'} for the benchmark's databases, the durability of SQLite's WAL with \`synchronous = NORMAL\`: no fsync per commit)` : ''},
+each seeded the same way (\`bench/seed.mjs\`). Runs alternate between the two servers (median of
+${r.options.runs} runs of ${r.options.duration} s each, ${r.options.connections} connections), so a noisy moment hits both alike.
+Machine: ${mach.cpuModel}, ${mach.cores} cores, load average ${mach.loadAverageAtStart.join(', ')} at the start (see [Machine](#machine)).
+
+SQLite does its work inside the app's process, so it is part of "app CPU". PostgreSQL does its
+part in processes of its own: "database CPU" is theirs, read from /proc over the same runs (the
+postmaster's children serving the benchmark's database, plus the cluster's background processes${pgInfo?.postmasterFound === false ? `; **not measured here**: ${pgInfo.postmasterHow}` : ''}).
+
+${rows.length ? table(['endpoint', 'database', 'req/s', 'p50 ms', 'p99 ms', 'app CPU ms/req', 'database CPU ms/req', 'app + database ms/req'], rows) : ''}
+
+${ratioRows.length ? table(['PostgreSQL / SQLite', 'app CPU per request', '(app + database) / SQLite', 'req/s', 'p50 latency'], ratioRows) : ''}
+
+${verdictText}
+${splitRows.length ? `
+The database CPU, split: ${splitRows.map(([endpoint, backends, background]) => `${endpoint} ${backends} ms in the backends serving the benchmark's database and ${background} ms in the background processes`).join('; ')}.
+` : ''}${pieceRows.length ? `
+Store-level, without Next.js (\`bench/pieces.mjs\`, the same Store calls the routes make, one at a time
+on a database of their own, both databases interleaved; median of ${p[Object.keys(p)[0]].msPerOp.findSession.length} rounds). "CPU" is the calling
+process's (our code and the driver), "wall" includes the round trip to the PostgreSQL server:
+
+${table(pieceHeader, pieceRows)}
+` : ''}${analysis}
+`;
 }
 
 function middlewareSection(r) {
@@ -478,6 +580,7 @@ ${table(['target (medians, this machine)', 'measured', 'verdict'], targets.map((
 
 ![Benchmark chart](benchmarks.svg)
 
+${databasesSection(r, targets)}
 ${middlewareSection(r)}
 ${meSection(r)}
 ${refreshSection(r)}
@@ -537,6 +640,19 @@ export function renderSvg(r) {
   if (r.me) throughput.push({ label: 'GET /api/auth/me', value: r.me.rps, color: '#2563eb' });
   if (r.refresh) throughput.push({ label: 'POST /api/auth/refresh (rotation)', value: r.refresh.rps, color: '#0f766e' });
   if (throughput.length) panels.push(['Throughput, requests/s (median; higher is better)', 'req/s', throughput, { color: '#2563eb' }]);
+
+  const dbBars = [];
+  for (const kind of ['me', 'refresh']) {
+    const d = r.databases?.[kind];
+    if (!d) continue;
+    const label = kind === 'me' ? 'GET /api/auth/me' : 'POST /api/auth/refresh';
+    if (d.sqlite) dbBars.push({ label: `${label}, SQLite: app`, value: d.sqlite.cpuMsPerRequest, text: `${cpu(d.sqlite.cpuMsPerRequest)} ms`, color: '#2563eb' });
+    if (d.postgres) {
+      dbBars.push({ label: `${label}, PostgreSQL: app`, value: d.postgres.cpuMsPerRequest, text: `${cpu(d.postgres.cpuMsPerRequest)} ms${d.appCpuRatio ? ` (${times(d.appCpuRatio)})` : ''}`, color: '#0f766e' });
+      if (d.postgres.dbCpuMsPerRequest !== null) dbBars.push({ label: `${label}, PostgreSQL: its server`, value: d.postgres.dbCpuMsPerRequest, text: `${cpu(d.postgres.dbCpuMsPerRequest)} ms`, color: '#7b8794' });
+    }
+  }
+  if (dbBars.length) panels.push(['CPU per request in ms, SQLite vs PostgreSQL (median; lower is better)', 'ms', dbBars, { color: '#2563eb' }]);
 
   if (r.navigation) {
     panels.push([

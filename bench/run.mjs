@@ -16,6 +16,15 @@
 //     times our own part of those paths without Next.js.
 //  6. Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.svg.
 //
+// Two databases (issue 10): `me`, `refresh` and `pieces` run on SQLite and on PostgreSQL. A second
+// server from the same build runs with DATABASE_URL on a fresh PostgreSQL database (bench/postgres.mjs:
+// BENCH_POSTGRES_URL, else TEST_POSTGRES_URL, else an embedded server started here; the databases are
+// dropped at the end), seeded the same way; runs alternate between the SQLite-backed and the
+// PostgreSQL-backed server, and besides the app server's CPU, the PostgreSQL processes' CPU per
+// request is read from /proc (SQLite works inside the app's process, PostgreSQL outside it).
+// bench/pieces.mjs times the Store-level pieces on both databases, interleaved, in one process.
+// The other scenarios run on SQLite only.
+//
 // Every figure is the median of --runs timed runs (after a warm-up); runs of the variants being
 // compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
 // are killed at the end, on error and on Ctrl-C. Options (after `npm run bench --`):
@@ -24,6 +33,7 @@
 //   refresh, navigation, login, profile)  --report-only (re-render the docs from
 //   bench/.tmp/results.json)  --verbose (log every run and how long it took)
 //   --bcrypt-workers N (BCRYPT_WORKERS of the main server; default: the app's, one per core)
+//   --databases sqlite,postgres (the databases of me, refresh and pieces; default both)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +43,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { clusterCpuMs, provisionPostgres } from './postgres.mjs';
 import { summarizeProfile } from './profile.mjs';
 import { renderMarkdown, renderSvg, renderTable } from './report.mjs';
 
@@ -53,6 +64,7 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'bcrypt-workers': { type: 'string' },
+    databases: { type: 'string', default: 'sqlite,postgres' },
   },
 });
 /** BCRYPT_WORKERS for the main server (unset: the app's default). */
@@ -65,6 +77,14 @@ const CONNECTIONS = positive(argv.connections, 'connections');
 const SCENARIOS = ['verify', 'pieces', 'middleware', 'me', 'refresh', 'navigation', 'login', 'profile'];
 const only = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
 for (const name of only) if (!SCENARIOS.includes(name)) fail(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
+const DATABASE_NAMES = ['sqlite', 'postgres'];
+/** The databases `me`, `refresh` and `pieces` run on (the other scenarios: SQLite). */
+const DATABASES = DATABASE_NAMES.filter((name) => argv.databases.split(',').includes(name));
+for (const name of argv.databases.split(',')) if (!DATABASE_NAMES.includes(name)) fail(`--databases: unknown database ${name} (sqlite, postgres)`);
+if (DATABASES.length === 0) fail('--databases: name at least one of sqlite, postgres');
+/** Scenarios that run on each database of --databases. */
+const DATABASE_SCENARIOS = ['me', 'refresh', 'pieces'];
+const NEEDS_POSTGRES = DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name));
 
 /** Sign-ins kept in flight during the storm: enough to keep every core hashing, and a queue. */
 const LOGIN_CONNECTIONS = 2 * os.availableParallelism();
@@ -110,6 +130,8 @@ const log = (message) => console.log(`[bench ${((Date.now() - started) / 1000).t
 const groups = new Set();
 let loadProcess = null;
 let tempDir = null;
+/** The PostgreSQL server and databases of this run (bench/postgres.mjs), until cleanup. */
+let postgres = null;
 
 function spawnGroup(command, args, env, logFile) {
   const fd = openSync(logFile, 'a');
@@ -171,6 +193,11 @@ function killEverythingNow() {
 async function cleanup() {
   for (const pid of [...groups]) await killGroup(pid);
   if (loadProcess && loadProcess.exitCode === null) loadProcess.disconnect();
+  if (postgres) {
+    const held = postgres;
+    postgres = null;
+    await held.stop().catch((error) => console.error(`bench: stopping PostgreSQL: ${error instanceof Error ? error.message : String(error)}`));
+  }
   killEverythingNow();
 }
 
@@ -209,6 +236,12 @@ function summarizeRuns(runs) {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)),
+    // PostgreSQL only: its processes' CPU per request (backends of our database + background).
+    dbCpuMsPerRequest: median(runs.map((r) => r.dbCpuMsPerRequest)),
+    dbBackendCpuMsPerRequest: median(runs.map((r) => r.dbBackendCpuMsPerRequest)),
+    dbBackgroundCpuMsPerRequest: median(runs.map((r) => r.dbBackgroundCpuMsPerRequest)),
+    // App + database server (for SQLite, the app alone: its database runs inside it).
+    totalCpuMsPerRequest: median(runs.map((r) => (r.cpuMsPerRequest === undefined ? undefined : r.cpuMsPerRequest + (r.dbCpuMsPerRequest ?? 0)))),
     runs,
     problems,
   };
@@ -304,9 +337,10 @@ function baseEnv(extra) {
   return { ...env, NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...extra };
 }
 
-function appEnv(secrets, dbFile, port, extra = {}) {
+/** The app's environment; `database` is a DATABASE_URL (`file:…` or `postgres://…`). */
+function appEnv(secrets, database, port, extra = {}) {
   return baseEnv({
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: database,
     ACCESS_TOKEN_SECRET: secrets.access,
     REFRESH_TOKEN_SECRET: secrets.refresh,
     APP_ORIGIN: `http://127.0.0.1:${port}`,
@@ -419,11 +453,17 @@ let serverGroup = null;
 
 /**
  * Runs jobs side by side in the load process; their results, in order. The first result also
- * gets the server's CPU time per successful request over the run (`cpuMsPerRequest`).
+ * gets the server's CPU time per successful request over the run (`cpuMsPerRequest`) and, with
+ * `target.cluster` (a PostgreSQL database, bench/postgres.mjs), the database server's
+ * (`dbCpuMsPerRequest`, split into our database's backends and the background processes).
+ * `target.group`: the server's process group (default: `serverGroup`).
  */
-async function runJobs(jobs) {
+async function runJobs(jobs, target = {}) {
   const id = nextRunId++;
-  const cpuBefore = serverGroup === null ? null : groupCpuMs(serverGroup);
+  const group = target.group ?? serverGroup;
+  const cluster = target.cluster ?? null;
+  const cpuBefore = group === null ? null : groupCpuMs(group);
+  const dbBefore = cluster ? clusterCpuMs(cluster, CLOCK_TICKS) : null;
   // The load process has its own watchdogs; this one turns anything else into an error, not a hang.
   const limitS = Math.max(...jobs.map((job) => (job.delay ?? 0) + job.duration)) + 60;
   const message = await new Promise((resolve, reject) => {
@@ -445,9 +485,15 @@ async function runJobs(jobs) {
   });
   loadCpu.push(message.cpuShare);
   if (argv.verbose) log(`run ${id}: ${jobs.map((job) => `${job.kind} ${job.method ?? 'GET'} ${job.path} ${job.duration}s`).join(' + ')} took ${message.wallS.toFixed(1)} s`);
-  const cpuAfter = serverGroup === null ? null : groupCpuMs(serverGroup);
+  const cpuAfter = group === null ? null : groupCpuMs(group);
+  const dbAfter = cluster ? clusterCpuMs(cluster, CLOCK_TICKS) : null;
   const [first] = message.results;
   if (first && cpuBefore !== null && cpuAfter !== null && first.ok > 0) first.cpuMsPerRequest = (cpuAfter - cpuBefore) / first.ok;
+  if (first && dbBefore && dbAfter && first.ok > 0) {
+    first.dbBackendCpuMsPerRequest = (dbAfter.backends - dbBefore.backends) / first.ok;
+    first.dbBackgroundCpuMsPerRequest = (dbAfter.background - dbBefore.background) / first.ok;
+    first.dbCpuMsPerRequest = first.dbBackendCpuMsPerRequest + first.dbBackgroundCpuMsPerRequest;
+  }
   return message.results;
 }
 
@@ -468,16 +514,16 @@ const SETTLE_MS = 300;
  * always runs first or always follows the same one (a variant run after a faster one inherits
  * some of its garbage collection).
  */
-async function compare(variants, makeJobs) {
+async function compare(variants, makeJobs, targetOf = () => ({})) {
   const names = Object.keys(variants);
-  for (const name of names) await runJobs(makeJobs(variants[name], WARMUP));
+  for (const name of names) await runJobs(makeJobs(variants[name], WARMUP), targetOf(variants[name]));
   const orders = permutations(names.length);
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < RUNS; round += 1) {
     for (const index of orders[round % orders.length]) {
       const name = names[index];
       await sleep(SETTLE_MS);
-      const [result] = await runJobs(makeJobs(variants[name], DURATION));
+      const [result] = await runJobs(makeJobs(variants[name], DURATION), targetOf(variants[name]));
       runs[name].push(result);
     }
   }
@@ -552,6 +598,42 @@ async function warmServer(origin, seed, seconds) {
   for (let pass = 0; pass < 2; pass += 1) for (const pathname of paths) await runJobs([cannon(origin, { path: pathname, headers, duration: each })]);
 }
 
+/**
+ * The database scenarios' routes on each database's server, in turns, so both servers are equally
+ * warm on exactly the paths compared (the SQLite server has had warmServer's routes on top).
+ */
+async function warmDatabaseServers(servers, kinds) {
+  const each = 3;
+  log(`warming the database paths up: ${kinds.join(', ')} on ${Object.keys(servers).join(' and ')}, ${2 * each * kinds.length * Object.keys(servers).length} s`);
+  for (let pass = 0; pass < 2; pass += 1) {
+    for (const server of Object.values(servers)) {
+      for (const kind of kinds) {
+        await runJobs(
+          [
+            kind === 'me'
+              ? cannon(server.origin, { path: '/api/auth/me', headers: { cookie: `${COOKIES.accessName}=${server.seed.pools.single[0].access}` }, duration: each })
+              : cannon(server.origin, { method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: server.refreshPool, cookies: COOKIES, sendAccess: false, duration: each }),
+          ],
+          { group: server.group },
+        );
+      }
+    }
+  }
+}
+
+/** The PostgreSQL-backed server really wrote to PostgreSQL: the smoke checks' rotations are there. */
+async function checkPostgresServed(url) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select max(generation) as generation from sessions');
+    if (!(Number(rows[0]?.generation) >= 2)) throw new Error('smoke check: the PostgreSQL-backed server did not rotate a session in PostgreSQL');
+  } finally {
+    await client.end();
+  }
+}
+
 async function middlewareScenario(origin, seed) {
   const single = seed.pools.single[0];
   // Every variant carries the same cookies, so requests differ only in their path.
@@ -576,20 +658,33 @@ async function middlewareScenario(origin, seed) {
   return out;
 }
 
-async function meScenario(origin, seed) {
-  const single = seed.pools.single[0];
-  const headers = { cookie: `${COOKIES.accessName}=${single.access}` };
-  log('GET /api/auth/me');
-  const runs = await compare({ me: '/api/auth/me' }, (pathname, duration) => [cannon(origin, { path: pathname, headers, duration })]);
-  return summarizeRuns(runs.me);
-}
-
-async function refreshScenario(origin, seed) {
-  log(`POST /api/auth/refresh, rotating through ${seed.pools.refresh.length} sessions`);
-  const runs = await compare({ refresh: '/api/auth/refresh' }, (pathname, duration) => [
-    cannon(origin, { method: 'POST', path: pathname, headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration }),
-  ]);
-  return { ...summarizeRuns(runs.refresh), sessions: seed.pools.refresh.length, sessionsLeft: runs.refresh.at(-1)?.poolLeft ?? null };
+/**
+ * `/api/auth/me` or refresh on each database's server (`servers`: { sqlite?, postgres? }, each
+ * { origin, seed, group, cluster, refreshPool }), runs alternating between them: per database the
+ * medians, and PostgreSQL against SQLite as ratios of medians.
+ */
+async function databaseScenario(kind, servers) {
+  const names = Object.keys(servers);
+  log(kind === 'me' ? `GET /api/auth/me on ${names.join(' and ')}` : `POST /api/auth/refresh on ${names.join(' and ')}, rotating through ${servers[names[0]].seed.pools.refresh.length} sessions each`);
+  const jobs = (name, duration) => {
+    const server = servers[name];
+    return kind === 'me'
+      ? [cannon(server.origin, { path: '/api/auth/me', headers: { cookie: `${COOKIES.accessName}=${server.seed.pools.single[0].access}` }, duration })]
+      : [cannon(server.origin, { method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: server.refreshPool, cookies: COOKIES, sendAccess: false, duration })];
+  };
+  const runs = await compare(Object.fromEntries(names.map((name) => [name, name])), jobs, (name) => ({ group: servers[name].group, cluster: servers[name].cluster }));
+  const out = {};
+  for (const name of names) {
+    out[name] = summarizeRuns(runs[name]);
+    if (kind === 'refresh') Object.assign(out[name], { sessions: servers[name].seed.pools.refresh.length, sessionsLeft: runs[name].at(-1)?.poolLeft ?? null });
+  }
+  if (runs.sqlite && runs.postgres) {
+    out.rpsRatio = ratioOfMedians(runs.postgres, runs.sqlite, 'rps');
+    out.p50Ratio = ratioOfMedians(runs.postgres, runs.sqlite, 'p50');
+    out.appCpuRatio = ratioOfMedians(runs.postgres, runs.sqlite, 'cpuMsPerRequest');
+    out.totalCpuRatio = out.postgres.totalCpuMsPerRequest === null || !out.sqlite.cpuMsPerRequest ? null : out.postgres.totalCpuMsPerRequest / out.sqlite.cpuMsPerRequest;
+  }
+  return out;
 }
 
 async function navigationScenario(origin, seed) {
@@ -692,22 +787,27 @@ async function verifyScenario() {
 }
 
 async function piecesScenario(secrets, port) {
-  log('our own work on the hot paths, without Next.js (bench/pieces.mjs)');
+  log(`our own work on the hot paths, without Next.js (bench/pieces.mjs), on ${DATABASES.join(' and ')}`);
   const outFile = path.join(WORK, 'pieces.json');
   rmSync(path.join(WORK, 'pieces.log'), { force: true });
   const dbFile = path.join(tempDir, 'pieces.db');
   const rounds = Math.min(RUNS, 3);
   const seconds = Math.min(0.5, DURATION / 4);
+  const urls = DATABASES.map((name) => (name === 'sqlite' ? `file:${dbFile}` : postgres.databases.pieces));
   await runToEnd(
     process.execPath,
-    ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'pieces.mjs'), String(rounds), String(seconds)],
-    appEnv(secrets, dbFile, port),
+    ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'pieces.mjs'), String(rounds), String(seconds), ...urls],
+    appEnv(secrets, `file:${dbFile}`, port),
     path.join(WORK, 'pieces.log'),
     'bench/pieces.mjs',
     outFile,
   );
   const raw = JSON.parse(readFileSync(outFile, 'utf8'));
-  return { ...raw, medians: Object.fromEntries(Object.entries(raw.msPerOp).map(([name, values]) => [name, median(values)])) };
+  const medians = (perOp) => Object.fromEntries(Object.entries(perOp).map(([name, values]) => [name, median(values)]));
+  const databases = Object.fromEntries(
+    Object.entries(raw.databases).map(([name, d]) => [name, { ...d, medians: medians(d.msPerOp), cpuMedians: medians(d.cpuMsPerOp) }]),
+  );
+  return { ...raw, medians: medians(raw.msPerOp), databases };
 }
 
 /**
@@ -770,7 +870,7 @@ async function main() {
   }
   const results = {
     machine: machine(),
-    options: { runs: RUNS, loginRuns: LOGIN_RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only], bcryptWorkers: POOL_WORKERS ?? `default (${os.availableParallelism()})` },
+    options: { runs: RUNS, loginRuns: LOGIN_RUNS, duration: DURATION, loginDuration: LOGIN_DURATION, warmup: WARMUP, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS, scenarios: [...only], bcryptWorkers: POOL_WORKERS ?? `default (${os.availableParallelism()})`, databases: DATABASES },
   };
   const secrets = { access: randomBytes(32).toString('hex'), refresh: randomBytes(32).toString('hex') };
   tempDir = mkdtempSync(path.join(os.tmpdir(), 'next-token-auth-bench-'));
@@ -786,7 +886,18 @@ async function main() {
 
   if (only.has('verify')) results.verify = await verifyScenario();
   const port = await freePort();
-  if (only.has('pieces')) results.pieces = await piecesScenario(secrets, port);
+  const pgPort = await freePort();
+  if (NEEDS_POSTGRES) {
+    postgres = await provisionPostgres(['app', 'pieces'], log);
+    const { source, server, version, settings, postmaster } = postgres;
+    results.databases = { postgres: { source, server, version, settings, postmasterFound: postmaster.pid !== null, postmasterHow: postmaster.how } };
+    log(`PostgreSQL from ${source} (${server}): ${version.split(' on ')[0]}; its processes ${postmaster.pid === null ? `not visible (${postmaster.how}): no database CPU figures` : `found: postmaster ${postmaster.pid}, ${postmaster.how}`}`);
+  }
+  if (only.has('pieces')) {
+    const pieces = await piecesScenario(secrets, port);
+    if (DATABASES.includes('sqlite')) results.pieces = pieces;
+    results.databases = { ...results.databases, pieces: pieces.databases };
+  }
 
   const needsServer = SCENARIOS.filter((name) => name !== 'verify' && name !== 'pieces').some((name) => only.has(name));
   if (needsServer) {
@@ -795,15 +906,17 @@ async function main() {
     await runToEnd(
       process.execPath,
       ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), seedFile, 'single=1', 'smoke=1', 'refresh=1000', 'nav=200'],
-      appEnv(secrets, dbFile, port),
+      appEnv(secrets, `file:${dbFile}`, port),
       path.join(WORK, 'seed.log'),
       'bench/seed.mjs',
     );
     const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
+    /** The servers of the database scenarios (me, refresh), by database. */
+    const servers = {};
 
     log(`server.mjs on port ${port} (bcrypt on worker threads, the default)`);
     const poolEnv = POOL_WORKERS === undefined ? {} : { BCRYPT_WORKERS: POOL_WORKERS };
-    const server = await startServer('pool', appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1', ...poolEnv }), port, '/api/bench/open', 200);
+    const server = await startServer('pool', appEnv(secrets, `file:${dbFile}`, port, { BENCH_ROUTES: '1', ...poolEnv }), port, '/api/bench/open', 200);
     serverGroup = server.child.pid;
     startLoadProcess();
     await smokeChecks(server.origin, seed);
@@ -811,10 +924,44 @@ async function main() {
     // The profile scenario rotates these pools too: hand them over even when their scenarios are skipped.
     await sendPool('refresh', seed.pools.refresh);
     await sendPool('nav', seed.pools.nav);
+    if (DATABASES.includes('sqlite')) servers.sqlite = { origin: server.origin, seed, group: server.child.pid, cluster: null, refreshPool: 'refresh' };
+    const databaseScenarios = ['me', 'refresh'].filter((name) => only.has(name));
+    let pgServer = null;
+    if (NEEDS_POSTGRES && databaseScenarios.length > 0) {
+      // The same build, on a fresh PostgreSQL database, seeded the same way; its own port (the
+      // tokens' issuer and audience are APP_ORIGIN, so each seed is for its own server).
+      const pgUrl = postgres.databases.app;
+      log('seeding the PostgreSQL database through the app code (bench/seed.mjs)');
+      const pgSeedFile = path.join(tempDir, 'seed-postgres.json');
+      await runToEnd(
+        process.execPath,
+        ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), pgSeedFile, 'single=1', 'smoke=1', 'refresh=1000'],
+        appEnv(secrets, pgUrl, pgPort),
+        path.join(WORK, 'seed-postgres.log'),
+        'bench/seed.mjs (PostgreSQL)',
+      );
+      const pgSeed = JSON.parse(readFileSync(pgSeedFile, 'utf8'));
+      log(`server.mjs on port ${pgPort} with DATABASE_URL on PostgreSQL (same build)`);
+      pgServer = await startServer('postgres', appEnv(secrets, pgUrl, pgPort, { BENCH_ROUTES: '1', ...poolEnv }), pgPort, '/api/bench/open', 200);
+      await smokeChecks(pgServer.origin, pgSeed);
+      await checkPostgresServed(pgUrl);
+      log('smoke checks passed on the PostgreSQL-backed server (and its rotations are in PostgreSQL)');
+      await sendPool('refresh-postgres', pgSeed.pools.refresh);
+      servers.postgres = { origin: pgServer.origin, seed: pgSeed, group: pgServer.child.pid, cluster: postgres.clusters.app, refreshPool: 'refresh-postgres' };
+    }
     await warmServer(server.origin, seed, SERVER_WARMUP);
+    if (databaseScenarios.length > 0) await warmDatabaseServers(servers, databaseScenarios);
     if (only.has('middleware')) results.middleware = await middlewareScenario(server.origin, seed);
-    if (only.has('me')) results.me = await meScenario(server.origin, seed);
-    if (only.has('refresh')) results.refresh = await refreshScenario(server.origin, seed);
+    for (const kind of databaseScenarios) {
+      const out = await databaseScenario(kind, servers);
+      results.databases = { ...results.databases, [kind]: out };
+      // The single-database sections read SQLite's figures.
+      if (out.sqlite) results[kind] = out.sqlite;
+    }
+    if (pgServer) {
+      await killGroup(pgServer.child.pid);
+      pgServer = null;
+    }
     if (only.has('navigation')) results.navigation = await navigationScenario(server.origin, seed);
     let probeRate = null;
     if (only.has('login')) {
@@ -828,7 +975,7 @@ async function main() {
     if (only.has('login')) {
       // Same port, so APP_ORIGIN (the access tokens' issuer and audience) stays the same.
       log(`server.mjs on port ${port} with BCRYPT_WORKERS=0 (bcrypt on the event loop), no bench routes`);
-      const serverB = await startServer('in-thread', appEnv(secrets, dbFile, port, { BCRYPT_WORKERS: '0' }), port, '/api/auth/me', 401);
+      const serverB = await startServer('in-thread', appEnv(secrets, `file:${dbFile}`, port, { BCRYPT_WORKERS: '0' }), port, '/api/auth/me', 401);
       serverGroup = serverB.child.pid;
       const single = seed.pools.single[0];
       log('warming the server up: /api/auth/me, 8 s');
@@ -842,7 +989,7 @@ async function main() {
       serverGroup = null;
     }
 
-    if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, dbFile, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION), seed);
+    if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, `file:${dbFile}`, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION), seed);
   }
 
   results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };

@@ -6,7 +6,7 @@
 //
 // Usage: node --conditions=react-server --import tsx bench/seed.mjs <out.json> <pool>=<count> …
 import { writeFileSync } from 'node:fs';
-import { getStore } from '../db/index.ts';
+import { openStore } from './store.mjs';
 import { accessTokenKeys } from '../lib/auth/access-token.ts';
 import { hashPassword } from '../lib/auth/passwords.ts';
 import { issueTokens, newSession } from '../lib/auth/session-tokens.ts';
@@ -19,7 +19,7 @@ if (!out || poolArgs.length === 0) {
 }
 
 const config = getConfig();
-const store = await getStore(config.database);
+const store = await openStore(config.database);
 const keys = await accessTokenKeys(config);
 const email = 'bench@example.test';
 const password = `bench-${crypto.randomUUID()}`;

@@ -333,7 +333,7 @@ function verifySection(r) {
   if (!v) return '';
   const m = v.medians;
   const labels = {
-    oursMiss: 'ours (`lib/auth/tokens.ts`), a token seen for the first time: full verification',
+    oursMiss: 'ours (`lib/auth/access-token.ts`), a token seen for the first time: full verification',
     oursHit: 'ours, a token seen before: the verified-token cache (expiry still checked)',
     jose: 'jose `jwtVerify` alone, same pre-imported CryptoKey',
     jsonwebtokenString: 'jsonwebtoken 9, string secret (the seeds\' way)',
@@ -342,7 +342,7 @@ function verifySection(r) {
   const rows = Object.keys(labels).map((name) => [labels[name], int(m[name]), `${(1e6 / m[name]).toFixed(2)} µs`, times(m[name] / m.jsonwebtokenKeyObject)]);
   return `## 6. Access-token verification in plain Node
 
-\`bench/verify.mjs\` imports the app's real \`lib/auth/tokens.ts\` (through tsx) and verifies HS256
+\`bench/verify.mjs\` imports the app's real \`lib/auth/access-token.ts\` (through tsx) and verifies HS256
 access tokens: ${int(v.distinctTokens)} distinct tokens for the first-sight case (a fresh verifier each pass, so no
 call is a cache hit), one token for the cached case. Async verifiers keep ${v.inFlight} calls in flight, as a
 server does. Median of ${v.rounds} rounds of ${v.seconds} s after a warm-up, all variants interleaved.
@@ -494,8 +494,8 @@ refresh takes ${r.pieces ? `${(r.pieces.medians.renewSession * 1000).toFixed(0)}
 SQLite is not the limit.
 
 Fixed here: the profile showed drizzle building its SQL on every call costing several times the
-query itself; \`findSession\`, \`bumpGeneration\` and \`findUserById\` are now prepared once per
-connection (\`db/sessions.ts\`, \`db/users.ts\`).
+query itself; \`findSession\`, \`rotateSession\` and \`findUserById\` are now prepared once per
+connection (\`db/sqlite/store.ts\`; on PostgreSQL their SQL is built once per process, \`db/postgres/store.ts\`).
 
 What remains, and why:
 - **The framework's share** is not ours to cut inside a route handler. Refresh is stateless apart
@@ -507,7 +507,7 @@ ${refreshInMatcher ? `- **The middleware runs for \`/api/auth/refresh\`** (it se
   matcher (our middleware function is not on the stack in its profile), which saves about ${mw ? `${cpu(plainCpu - openCpu)} ms` : 'a sandbox pass'}
   per refresh on this machine (section 1's plain vs open API rows).`}
 - **Signing with WebCrypto** (${r.pieces ? `${(r.pieces.medians.signAccessToken * 1000).toFixed(0)} µs` : '–'} per token here) is an async job with fixed overhead; on the Node
-  side a \`node:crypto\` HMAC would be several times cheaper, but \`lib/auth/tokens.ts\` is shared
+  side a \`node:crypto\` HMAC would be several times cheaper, but \`lib/auth/access-token.ts\` is shared
   with the Edge middleware, where only WebCrypto exists.`);
   }
   if (r.navigation && missed('A navigation')) {
@@ -542,7 +542,7 @@ around jose (exact header, canonical base64url, payload shape, zod) add ${((1e6 
 token and process: the ${(1e6 / m.oursHit).toFixed(2)} µs cached path serves every later request of the token's life
 (15 minutes by default), which is the path the target is met on. The middleware runs on the Edge
 runtime, where WebCrypto is the only HMAC; a Node-only verifier could use \`node:crypto\` for the
-route handlers' second check, a change to \`lib/auth/tokens.ts\` for its owner.`);
+route handlers' second check, a change to \`lib/auth/access-token.ts\` for its owner.`);
   }
   return notes.length === 0 ? '' : `## What the misses are, and what remains\n\n${notes.join('\n\n')}\n`;
 }

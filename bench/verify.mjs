@@ -1,5 +1,5 @@
 // Access-token verification in plain Node, operations per second (run by bench/run.mjs through
-// tsx, so it measures the app's real lib/auth/tokens.ts, not a copy):
+// tsx, so it measures the app's real lib/auth/access-token.ts, not a copy):
 //   - ours, first sight of each token (distinct tokens, a fresh verifier: every call verifies),
 //   - ours, a token seen before (the verified-token cache: a Map lookup and the clock checks),
 //   - jose's jwtVerify alone with the same pre-imported CryptoKey (what our miss path calls),
@@ -12,7 +12,7 @@
 import { createSecretKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
-import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, CLOCK_TOLERANCE_S, accessTokenKeys, createAccessTokenVerifier, signAccessToken } from '../lib/auth/tokens.ts';
+import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP, CLOCK_TOLERANCE_S, accessTokenKeys, createAccessTokenVerifier, signAccessToken } from '../lib/auth/access-token.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 0.5);

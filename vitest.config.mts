@@ -41,6 +41,9 @@ export default defineConfig({
       project('postgres', ['tests/integration/**/*.test.ts'], { env: { TEST_DATABASE: 'postgres' }, globalSetup: postgresSetup }),
       // These files run the same suite against both adapters themselves.
       project('store', ['tests/store/**/*.test.ts'], { globalSetup: postgresSetup }),
+      // The store conformance suite through a real PgBouncer in transaction mode: CI's (.ci/run),
+      // registered only with TEST_POOLER=1, so `npm test` needs no PgBouncer.
+      ...(process.env.TEST_POOLER === '1' ? [project('pooler', ['tests/pooler/**/*.test.ts'], { globalSetup: postgresSetup })] : []),
     ],
   },
 });

@@ -166,6 +166,8 @@ export interface Store {
   /** Stores a new session (sign-in), with its events. */
   insertSession(session: NewSession, events: readonly NewSecurityEvent[]): Promise<void>;
   findSession(id: string): Promise<SessionRecord | null>;
+  /** The session and the user it belongs to, in one round trip (what every signed-in request checks). */
+  findSessionWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | null>;
   /**
    * Compare-and-set: moves a live session from `generation` to `generation + 1`. False when another
    * request got there first or the session was revoked meanwhile.

@@ -131,6 +131,13 @@ const eventColumns = {
 } satisfies Record<keyof SecurityEventRecord, PgColumn>;
 const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
+/** The user's columns as `user.<field>`, next to a session's in one row. */
+function prefixed(columns: Record<keyof UserRecord, PgColumn>): Record<`user.${keyof UserRecord}`, PgColumn> {
+  return { 'user.id': columns.id, 'user.email': columns.email, 'user.name': columns.name, 'user.createdAt': columns.createdAt };
+}
+
+type SessionWithUserRow = SessionRecord & { [K in keyof UserRecord as `user.${K}`]: UserRecord[K] };
+
 const casing = new CasingCache('snake_case');
 /** A bare column name (`"user_id"`), for INSERT column lists and SET targets. */
 const name = (column: PgColumn) => sql.identifier(casing.getColumnCasing(column));
@@ -207,6 +214,10 @@ function build() {
         .where(and(eq(sessions.id, p('id')), eq(sessions.generation, p('generation')), isNull(sessions.revokedAt))),
     ),
     findUserById: compile<{ id: string }, UserRecord>(sql`select ${selectList(userColumns)} from ${users} where ${users.id} = ${p('id')}`),
+    // The session and its user in one round trip (every signed-in API call and page).
+    findSessionWithUser: compile<{ id: string }, SessionWithUserRow>(
+      sql`select ${selectList(sessionColumns)}, ${selectList(prefixed(userColumns))} from ${sessions} join ${users} on ${users.id} = ${sessions.userId} where ${sessions.id} = ${p('id')}`,
+    ),
 
     // ---- users ----
     credentialsByEmail: compile<{ email: string }, Credentials>(sql`select ${selectList(credentialColumns)} from ${users} where ${users.email} = ${p('email')}`),
@@ -513,6 +524,19 @@ export function createPostgresStore(url: string): Store {
         if (!ready) await migrateOnce();
         const result = await pool.query(statements().rotateSession.bind({ id, generation, now, expiresAt, ip }));
         return result.rowCount === 1;
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+
+    async findSessionWithUser(id) {
+      if (closed) throw new StoreUnavailableError('closed');
+      try {
+        if (!ready) await migrateOnce();
+        const row = (await read<SessionWithUserRow>(statements().findSessionWithUser.bind({ id }))).rows[0];
+        if (!row) return null;
+        const { 'user.id': userId, 'user.email': email, 'user.name': userName, 'user.createdAt': userCreatedAt, ...session } = row;
+        return { session, user: { id: userId, email, name: userName, createdAt: userCreatedAt } };
       } catch (error) {
         throw toStoreError(error);
       }

@@ -115,6 +115,8 @@ function prepare(db: Db) {
   return {
     findSession: db.select().from(sessions).where(eq(sessions.id, sql.placeholder('id'))).prepare(),
     findUserById: db.select(userColumns).from(users).where(eq(users.id, sql.placeholder('id'))).prepare(),
+    // The session and its user in one step (every signed-in API call and page).
+    findSessionWithUser: db.select({ session: sessions, user: userColumns }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, sql.placeholder('id'))).prepare(),
     rotate: db
       .update(sessions)
       .set({
@@ -267,6 +269,8 @@ export function createSqliteStore(file: string): Store {
       ),
 
     findSession: (id) => run((): SessionRecord | null => statements.findSession.get({ id }) ?? null),
+
+    findSessionWithUser: (id) => run(() => statements.findSessionWithUser.get({ id }) ?? null),
 
     rotateSession: (id, generation, now, expiresAt, ip) => run(() => statements.rotate.run({ id, generation, next: generation + 1, now, expiresAt, ip }).changes === 1),
 

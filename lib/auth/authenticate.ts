@@ -6,7 +6,7 @@ import 'server-only';
 import type { SessionRecord, Store, UserRecord } from '@/db/store';
 import { verifyAccessToken, type AccessClaims } from './access-token';
 import { requestAuthCookies } from './cookies';
-import { findLiveSession } from './find-session';
+import { isLive } from './find-session';
 
 export interface Authenticated {
   user: UserRecord;
@@ -37,10 +37,10 @@ export function presentedAccessToken(request: Request, secureCookies: boolean): 
 export async function authenticateToken(store: Store, token: string, now: number): Promise<Authenticated | null> {
   const result = await verifyAccessToken(token, now);
   if (!result.ok) return null;
-  const session = await findLiveSession(store, result.claims.sid, now);
-  if (!session || session.userId !== result.claims.sub) return null;
-  const user = await store.findUserById(session.userId);
-  return user ? { user, session, claims: result.claims } : null;
+  // One round trip: the session and its user together.
+  const found = await store.findSessionWithUser(result.claims.sid);
+  if (!found || !isLive(found.session, now) || found.session.userId !== result.claims.sub) return null;
+  return { user: found.user, session: found.session, claims: result.claims };
 }
 
 /** Authenticates a route handler's request (bearer or cookie); returns the failure's channel instead of throwing. */

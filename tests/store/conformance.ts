@@ -308,6 +308,21 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(events.map(withoutId)).toStrictEqual([newEvent('signed_in', { userId: user.id, sessionId: full.id, at: T0 + 1 })]);
       });
 
+      it('findSessionWithUser returns the session and exactly its user (no hash), in one call; null for an unknown id', async () => {
+        const { user } = await registered('joined');
+        const other = await registered('someone-else');
+        const session = newSession('sess-joined-second', user.id, { generation: 3 });
+        await store.insertSession(session, []);
+        const found = await store.findSessionWithUser(session.id);
+        expect(found).toStrictEqual({ session: stored(session), user });
+        expect(found?.user).not.toHaveProperty('passwordHash');
+        expect((await store.findSessionWithUser(other.session.id))?.user).toStrictEqual(other.user);
+        expect(await store.findSessionWithUser('sess-nobody')).toBeNull();
+        // Revoked sessions are still returned: deciding "live" is the caller's job, as with findSession.
+        await store.revokeSession(session.id, 'logout', T0, []);
+        expect((await store.findSessionWithUser(session.id))?.session.revokedAt).toBe(T0);
+      });
+
       it('rotateSession is a compare-and-set on the generation', async () => {
         const { session } = await registered('rot', { generation: 3 });
         const before = stored(session);

@@ -98,6 +98,7 @@ export class SqliteStoreProcesses {
       deleteAccount: (...args) => call('deleteAccount', ...args),
       insertSession: (...args) => call('insertSession', ...args),
       findSession: (...args) => call('findSession', ...args),
+      findSessionWithUser: (...args) => call('findSessionWithUser', ...args),
       rotateSession: (...args) => call('rotateSession', ...args),
       revokeSession: (...args) => call('revokeSession', ...args),
       revokeUserSessions: (...args) => call('revokeUserSessions', ...args),

@@ -72,6 +72,8 @@ export function evaluateTargets(r) {
       ok: m.oursMiss >= m.jsonwebtokenKeyObject,
     });
   }
+  // Against Better Auth (issue 11), when the run had the peers scenario.
+  rows.push(...evaluatePeerTargets(r));
   return rows;
 }
 
@@ -788,7 +790,7 @@ export function peersSection(r) {
         `\`${c.ours}\` ${range(d.ours.spread.rps, int)}`,
         `\`${c.theirs}\`${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''} ${range(c.theirsSummary.spread.rps, int)}`,
         `**${times(d.rpsRatio)}**`,
-        `${range(d.ours.spread.cpuMsPerRequest, cpu)} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
+        `${range(d.ours.spread.cpuMsPerRequest, cpu)}${typeof d.ours.dbCpuMsPerRequest === 'number' ? ` (+${cpu(d.ours.dbCpuMsPerRequest)} in PostgreSQL)` : ''} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
         c.target === null ? '–' : `≥ ${c.target.toFixed(1)}×`,
         c.target === null ? '–' : verdict(d.met),
       ]);
@@ -826,7 +828,7 @@ export function peersSection(r) {
 Our app and Better Auth ${v.betterAuth ?? '?'} (\`bench/peers/better-auth\`: Next.js ${v.next ?? '?'}, email + password,
 SQLite through better-sqlite3 ${v.betterSqlite3 ?? '?'}, its documented Next.js setup, nothing tuned) measured in one run on
 the same machine, both under the same load (bench/load.mjs, autocannon, ${o.connections} connections), in alternation
-(A B B A within every round, the halves swapped every other round), ${o.rounds} rounds of ${o.duration}-second runs after a
+(A B B A within every round, the halves swapped every other round), ${o.rounds} round${o.rounds === 1 ? '' : 's'} of ${o.duration}-second runs after a
 warm-up of ${o.warmup} s per server. Throughput is the median of ${2 * o.rounds} runs per side with the min–max beside it;
 CPU per request is the server's process group's (/proc). Ours runs on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')}.
 The ratio is ours / theirs in throughput (above 1: ours is faster); CPU is ours vs theirs in ms per request.

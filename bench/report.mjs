@@ -790,7 +790,7 @@ export function peersSection(r) {
         `\`${c.ours}\` ${range(d.ours.spread.rps, int)}`,
         `\`${c.theirs}\`${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''} ${range(c.theirsSummary.spread.rps, int)}`,
         `**${times(d.rpsRatio)}**`,
-        `${range(d.ours.spread.cpuMsPerRequest, cpu)}${typeof d.ours.dbCpuMsPerRequest === 'number' ? ` (+${cpu(d.ours.dbCpuMsPerRequest)} in PostgreSQL)` : ''} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
+        `${range(d.ours.spread.cpuMsPerRequest, cpu)}${typeof d.ours.dbCpuMsPerRequest === 'number' ? ` (${d.ours.dbCpuMsPerRequest < 0 ? '−' : '+'}${cpu(Math.abs(d.ours.dbCpuMsPerRequest))} in PostgreSQL)` : ''} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
         c.target === null ? '–' : `≥ ${c.target.toFixed(1)}×`,
         c.target === null ? '–' : verdict(d.met),
       ]);

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 const config = [
   {
-    ignores: ['.next/**', '.next-*/**', 'bench/.tmp/**', 'coverage/**', 'node_modules/**', 'data/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'db/sqlite/migrations/**', 'db/postgres/migrations/**'],
+    ignores: ['.next/**', '.next-*/**', 'bench/.tmp/**', 'bench/peers/**', 'coverage/**', 'node_modules/**', 'data/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'db/sqlite/migrations/**', 'db/postgres/migrations/**'],
   },
   ...nextCoreWebVitals,
   ...nextTypescript,

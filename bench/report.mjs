@@ -72,6 +72,8 @@ export function evaluateTargets(r) {
       ok: m.oursMiss >= m.jsonwebtokenKeyObject,
     });
   }
+  // Against Better Auth (issue 11), when the run had the peers scenario.
+  rows.push(...evaluatePeerTargets(r));
   return rows;
 }
 
@@ -580,6 +582,7 @@ ${table(['target (medians, this machine)', 'measured', 'verdict'], targets.map((
 
 ![Benchmark chart](benchmarks.svg)
 
+${peersSection(r)}
 ${databasesSection(r, targets)}
 ${middlewareSection(r)}
 ${meSection(r)}
@@ -709,6 +712,199 @@ export function renderSvg(r) {
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="10" y="20" class="heading">npm run bench: what the auth costs</text>
+<text x="10" y="36" class="sub">${escapeXml(subtitle)}</text>
+${body.join('\n')}
+</svg>
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against Better Auth (issue 11): the `peers` scenario
+
+const PEERS_BEGIN = '<!-- peers:begin (written by npm run bench; the peers scenario) -->';
+const PEERS_END = '<!-- peers:end -->';
+const range = (s, format) => (s ? `${format(s.median)} (${format(s.min)}–${format(s.max)})` : '–');
+const dbLabel = (name, all) => (all.length > 1 || name !== 'sqlite' ? ` (ours on ${DATABASE_LABELS[name]})` : '');
+
+/** The peers targets: one row per comparison with a target, and per protected route the tail. */
+export function evaluatePeerTargets(r) {
+  const rows = [];
+  const p = r.peers;
+  if (!p) return rows;
+  for (const c of Object.values(p.comparisons)) {
+    for (const [name, d] of Object.entries(c.byDatabase)) {
+      if (c.target === null) continue;
+      rows.push({
+        target: `${c.label}: ours ≥ ${c.target === 1 ? 'theirs' : `${c.target}× theirs`} (throughput)${dbLabel(name, p.databases)}`,
+        measured: `${times(d.rpsRatio)} (${int(d.ours.rps)} vs ${int(c.theirsSummary.rps)} req/s)`,
+        ok: d.met,
+      });
+    }
+  }
+  for (const c of Object.values(p.comparisons)) {
+    if (!c.latency) continue;
+    for (const [name, d] of Object.entries(c.latency.byDatabase)) {
+      rows.push({
+        target: `${c.label}: our p99 ≤ 3× our p50 at ${c.latency.connections} connections${dbLabel(name, p.databases)}`,
+        measured: `${times(d.p99OverP50)} (p99 ${ms(d.ours.p99)} ms, p50 ${ms(d.ours.p50)} ms)`,
+        ok: d.met,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Console lines for the peers scenario. */
+export function renderPeersTable(r) {
+  const p = r.peers;
+  if (!p) return '';
+  const rows = [['ours vs Better Auth', 'ours req/s', 'theirs req/s', 'ratio', 'CPU ms ours', 'CPU ms theirs']];
+  for (const c of Object.values(p.comparisons)) {
+    for (const [name, d] of Object.entries(c.byDatabase)) {
+      rows.push([`${c.ours} vs ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}${dbLabel(name, p.databases)}`, range(d.ours.spread.rps, int), range(c.theirsSummary.spread.rps, int), times(d.rpsRatio), cpu(d.ours.cpuMsPerRequest), cpu(c.theirsSummary.cpuMsPerRequest)]);
+    }
+  }
+  for (const c of Object.values(p.comparisons)) {
+    if (!c.latency) continue;
+    for (const [name, d] of Object.entries(c.latency.byDatabase)) {
+      rows.push([`${c.ours} vs ${c.theirs} @${c.latency.connections}: p50 / p99 ms${dbLabel(name, p.databases)}`, `${ms(d.ours.p50)} / ${ms(d.ours.p99)}`, `${ms(c.latency.theirs.p50)} / ${ms(c.latency.theirs.p99)}`, times(d.p99OverP50), '', '']);
+    }
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const targets = evaluatePeerTargets(r).map((t) => `${t.ok ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.measured}`);
+  return [...lines, '', ...targets].join('\n');
+}
+
+/** The "Against Better Auth" section of docs/BENCHMARKS.md, between its markers. */
+export function peersSection(r) {
+  const p = r.peers;
+  if (!p) return '';
+  const o = p.options;
+  const throughputRows = [];
+  for (const c of Object.values(p.comparisons)) {
+    for (const [name, d] of Object.entries(c.byDatabase)) {
+      throughputRows.push([
+        `${c.label}${dbLabel(name, p.databases)}`,
+        `\`${c.ours}\` ${range(d.ours.spread.rps, int)}`,
+        `\`${c.theirs}\`${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''} ${range(c.theirsSummary.spread.rps, int)}`,
+        `**${times(d.rpsRatio)}**`,
+        `${range(d.ours.spread.cpuMsPerRequest, cpu)}${typeof d.ours.dbCpuMsPerRequest === 'number' ? ` (${d.ours.dbCpuMsPerRequest < 0 ? '−' : '+'}${cpu(Math.abs(d.ours.dbCpuMsPerRequest))} in PostgreSQL)` : ''} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
+        c.target === null ? '–' : `≥ ${c.target.toFixed(1)}×`,
+        c.target === null ? '–' : verdict(d.met),
+      ]);
+    }
+  }
+  const latencyRows = [];
+  for (const c of Object.values(p.comparisons)) {
+    if (!c.latency) continue;
+    for (const [name, d] of Object.entries(c.latency.byDatabase)) {
+      latencyRows.push([
+        `${c.label}${dbLabel(name, p.databases)}`,
+        `${range(d.ours.spread.p50, ms)} / ${range(d.ours.spread.p99, ms)}`,
+        times(d.p99OverP50),
+        `${range(c.latency.theirs.spread.p50, ms)} / ${range(c.latency.theirs.spread.p99, ms)}`,
+        times(c.latency.theirs.p99OverP50),
+        verdict(d.met),
+      ]);
+    }
+  }
+  const problems = [];
+  for (const c of Object.values(p.comparisons)) {
+    for (const problem of c.theirsSummary.problems) problems.push(`${c.theirs} (Better Auth): ${problem}`);
+    for (const [name, d] of Object.entries(c.byDatabase)) for (const problem of d.ours.problems) problems.push(`${c.ours} (ours, ${name}): ${problem}`);
+    if (c.latency) {
+      for (const problem of c.latency.theirs.problems) problems.push(`${c.theirs} @${c.latency.connections} (Better Auth): ${problem}`);
+      for (const [name, d] of Object.entries(c.latency.byDatabase)) for (const problem of d.ours.problems) problems.push(`${c.ours} @${c.latency.connections} (ours, ${name}): ${problem}`);
+    }
+  }
+  const v = p.versions;
+  const cores = r.machine?.cores ?? null;
+  const noisy = cores !== null && p.loadAverageAtStart[0] > cores;
+  return `${PEERS_BEGIN}
+## Against Better Auth
+
+Our app and Better Auth ${v.betterAuth ?? '?'} (\`bench/peers/better-auth\`: Next.js ${v.next ?? '?'}, email + password,
+SQLite through better-sqlite3 ${v.betterSqlite3 ?? '?'}, its documented Next.js setup, nothing tuned) measured in one run on
+the same machine, both under the same load (bench/load.mjs, autocannon, ${o.connections} connections), in alternation
+(A B B A within every round, the halves swapped every other round), ${o.rounds} round${o.rounds === 1 ? '' : 's'} of ${o.duration}-second runs after a
+warm-up of ${o.warmup} s per server. Throughput is the median of ${2 * o.rounds} runs per side with the min–max beside it;
+CPU per request is the server's process group's (/proc). Ours runs on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')}.
+The ratio is ours / theirs in throughput (above 1: ours is faster); CPU is ours vs theirs in ms per request.
+
+Command: \`${p.command}\` · ran ${Math.round(p.seconds)} s${p.prepared?.buildSeconds ? ` (peer build ${Math.round(p.prepared.buildSeconds)} s)` : ''} · load average (1, 5, 15 min) ${p.loadAverageAtStart.join(', ')} → ${p.loadAverageAtEnd.join(', ')}${cores ? ` on ${cores} cores` : ''} · ${r.machine?.date ?? ''}
+${noisy ? `
+> **Noisy run:** the load average was above the number of cores when the scenario started (other
+> processes competed for the CPU): absolute figures are low; the alternation keeps the ratios fairer.
+` : ''}
+${table(['route', 'ours req/s, median (min–max)', 'theirs req/s, median (min–max)', 'ours / theirs', 'CPU ms/req, ours vs theirs', 'target', 'met?'], throughputRows)}
+
+Latency at ${o.latencyConnections} connections (${2 * o.latencyRounds} runs per side, A B B A), p50 / p99 in ms, median (min–max); the target is our p99 ≤ 3× our p50:
+
+${table(['protected route', 'ours p50 / p99', 'ours p99/p50', 'theirs p50 / p99', 'theirs p99/p50', 'met?'], latencyRows)}
+
+![Against Better Auth](benchmarks-peers.svg)
+
+Routes: ours \`/api/auth/me\` (database session check), \`/api/bench/auth\` (access token only; BENCH_ROUTES=1),
+\`/dashboard\`, \`/bench/open\`, \`/api/bench/open\`; theirs \`/api/protected\` (\`auth.api.getSession\`; a second
+server with \`session.cookieCache\` for the stateless row, its 5-minute cache cookie renewed before every run as a
+browser would), \`/protected\` (a page showing the user's email through \`getSession\`), \`/public\`, \`/api/public\`.
+${problems.length ? `\nProblems seen: ${problems.map((x) => `\n- ${x}`).join('')}\n` : ''}
+${PEERS_END}
+`;
+}
+
+/** Puts the peers section into an existing docs/BENCHMARKS.md (replacing the previous one). */
+export function splicePeersSection(markdown, section) {
+  const begin = markdown.indexOf(PEERS_BEGIN);
+  const end = markdown.indexOf(PEERS_END);
+  if (begin !== -1 && end > begin) return markdown.slice(0, begin) + section.trimEnd() + markdown.slice(end + PEERS_END.length);
+  const method = markdown.indexOf('\n## How it was measured');
+  if (method !== -1) return `${markdown.slice(0, method)}\n${section}${markdown.slice(method)}`;
+  return `${markdown.trimEnd()}\n\n${section}`;
+}
+
+/** docs/benchmarks-peers.svg: ours vs Better Auth, throughput per route and the 50-connection tails. */
+export function renderPeersSvg(r) {
+  const p = r.peers;
+  const width = 900;
+  const panels = [];
+  const bars = [];
+  for (const c of Object.values(p.comparisons)) {
+    for (const [name, d] of Object.entries(c.byDatabase)) {
+      bars.push({ label: `ours ${c.ours}${p.databases.length > 1 ? ` (${DATABASE_LABELS[name]})` : ''}`, value: d.ours.rps, text: `${int(d.ours.rps)} req/s (${times(d.rpsRatio)})`, color: '#2563eb' });
+    }
+    bars.push({ label: `Better Auth ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''}`, value: c.theirsSummary.rps, text: `${int(c.theirsSummary.rps)} req/s`, color: '#9aa5b1' });
+  }
+  panels.push([`Throughput at ${p.options.connections} connections, req/s (median; higher is better)`, 'req/s', bars, {}]);
+  const tails = [];
+  for (const c of Object.values(p.comparisons)) {
+    if (!c.latency) continue;
+    for (const [name, d] of Object.entries(c.latency.byDatabase)) {
+      tails.push({ label: `ours ${c.ours}${p.databases.length > 1 ? ` (${DATABASE_LABELS[name]})` : ''}: p99`, value: d.ours.p99, text: `${ms(d.ours.p99)} ms (p50 ${ms(d.ours.p50)})`, color: '#2563eb' });
+    }
+    tails.push({ label: `Better Auth ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}: p99`, value: c.latency.theirs.p99, text: `${ms(c.latency.theirs.p99)} ms (p50 ${ms(c.latency.theirs.p50)})`, color: '#9aa5b1' });
+  }
+  if (tails.length) panels.push([`p99 latency at ${p.options.latencyConnections} connections, ms (median; lower is better)`, 'ms', tails, {}]);
+  let y = 44;
+  const body = [];
+  for (const [title, unit, panelBars, opts] of panels) {
+    const drawn = panel(title, unit, panelBars, { ...opts, y, width, color: '#2563eb' });
+    body.push(drawn.svg);
+    y += drawn.height;
+  }
+  const subtitle = `Better Auth ${p.versions.betterAuth ?? '?'}, Next.js ${p.versions.next ?? '?'}; ${r.machine.cpuModel}, ${r.machine.cores} cores; ${r.machine.date.slice(0, 10)}; load average ${p.loadAverageAtStart[0]} at start; ${2 * p.options.rounds} runs of ${p.options.duration} s per side`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" viewBox="0 0 ${width} ${y + 10}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">
+<style>
+.title { font-size: 14px; font-weight: 600; fill: #1f2933; }
+.label { font-size: 12px; fill: #323f4b; }
+.value { font-size: 12px; fill: #1f2933; }
+.heading { font-size: 16px; font-weight: 700; fill: #1f2933; }
+.sub { font-size: 11px; fill: #616e7c; }
+</style>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="10" y="20" class="heading">npm run bench: ours against Better Auth (blue: ours; grey: Better Auth)</text>
 <text x="10" y="36" class="sub">${escapeXml(subtitle)}</text>
 ${body.join('\n')}
 </svg>

@@ -25,6 +25,17 @@
 // bench/pieces.mjs times the Store-level pieces on both databases, interleaved, in one process.
 // The other scenarios run on SQLite only.
 //
+// Against Better Auth (issue 11, scenario `peers`): bench/peers/better-auth is a minimal Next.js app
+// on Better Auth (its own package.json and lock; `npm ci` here when its node_modules are missing),
+// built once (dist dir .next-bench) and seeded through Better Auth's own API (its seed.mjs). Our
+// server.mjs and two `next start` of the peer (default config; BETTER_AUTH_COOKIE_CACHE=1) run side
+// by side on their own ports; each pair of routes (ours vs theirs) is measured with the same load,
+// in the order A B B A within every round, after the same warm-up; a second set of runs at 50
+// connections gives p50/p99 of the protected routes. Ours on SQLite, and with an explicit
+// `--databases` naming postgres also on PostgreSQL against the same peer. Its section of
+// docs/BENCHMARKS.md ("Against Better Auth") and its chart docs/benchmarks-peers.svg; with
+// `--only peers` only that section is replaced, the rest of the file stays as it was.
+//
 // Every figure is the median of --runs timed runs (after a warm-up); runs of the variants being
 // compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
 // are killed at the end, on error and on Ctrl-C. Options (after `npm run bench --`):
@@ -33,7 +44,8 @@
 //   refresh, navigation, login, profile)  --report-only (re-render the docs from
 //   bench/.tmp/results.json)  --verbose (log every run and how long it took)
 //   --bcrypt-workers N (BCRYPT_WORKERS of the main server; default: the app's, one per core)
-//   --databases sqlite,postgres (the databases of me, refresh and pieces; default both)
+//   --databases sqlite,postgres (the databases of me, refresh and pieces; default both; peers: sqlite
+//   unless given)  --peer-duration S (10)  --peer-warmup S (60, per server)  --peer-rounds N (4)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,13 +57,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { clusterCpuMs, provisionPostgres } from './postgres.mjs';
 import { summarizeProfile } from './profile.mjs';
-import { renderMarkdown, renderSvg, renderTable } from './report.mjs';
+import { peersSection, renderMarkdown, renderPeersSvg, renderPeersTable, renderSvg, renderTable, splicePeersSection } from './report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = path.join(ROOT, 'bench', '.tmp');
 const DIST_DIR = '.next-bench';
 const NEXT = path.join(ROOT, 'node_modules', '.bin', 'next');
 const RESULTS_FILE = path.join(WORK, 'results.json');
+const PEER_DIR = path.join(ROOT, 'bench', 'peers', 'better-auth');
+const PEER_NEXT = path.join(PEER_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
 
 const { values: argv } = parseArgs({
   options: {
@@ -64,9 +78,13 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'bcrypt-workers': { type: 'string' },
-    databases: { type: 'string', default: 'sqlite,postgres' },
+    databases: { type: 'string' },
+    'peer-duration': { type: 'string', default: '10' },
+    'peer-warmup': { type: 'string', default: '60' },
+    'peer-rounds': { type: 'string', default: '4' },
   },
 });
+const DATABASES_ARG = argv.databases ?? 'sqlite,postgres';
 /** BCRYPT_WORKERS for the main server (unset: the app's default). */
 const POOL_WORKERS = argv['bcrypt-workers'];
 if (POOL_WORKERS !== undefined && !/^\d+$/.test(POOL_WORKERS)) fail('--bcrypt-workers must be a whole number');
@@ -74,17 +92,26 @@ const RUNS = positive(argv.runs, 'runs');
 const DURATION = positive(argv.duration, 'duration');
 const WARMUP = positive(argv.warmup, 'warmup');
 const CONNECTIONS = positive(argv.connections, 'connections');
-const SCENARIOS = ['verify', 'pieces', 'middleware', 'me', 'refresh', 'navigation', 'login', 'profile'];
+const SCENARIOS = ['verify', 'pieces', 'middleware', 'me', 'refresh', 'navigation', 'login', 'profile', 'peers'];
 const only = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
 for (const name of only) if (!SCENARIOS.includes(name)) fail(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
 const DATABASE_NAMES = ['sqlite', 'postgres'];
 /** The databases `me`, `refresh` and `pieces` run on (the other scenarios: SQLite). */
-const DATABASES = DATABASE_NAMES.filter((name) => argv.databases.split(',').includes(name));
-for (const name of argv.databases.split(',')) if (!DATABASE_NAMES.includes(name)) fail(`--databases: unknown database ${name} (sqlite, postgres)`);
+const DATABASES = DATABASE_NAMES.filter((name) => DATABASES_ARG.split(',').includes(name));
+for (const name of DATABASES_ARG.split(',')) if (!DATABASE_NAMES.includes(name)) fail(`--databases: unknown database ${name} (sqlite, postgres)`);
 if (DATABASES.length === 0) fail('--databases: name at least one of sqlite, postgres');
 /** Scenarios that run on each database of --databases. */
 const DATABASE_SCENARIOS = ['me', 'refresh', 'pieces'];
-const NEEDS_POSTGRES = DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name));
+/** The databases of our app in the `peers` scenario: SQLite, unless --databases is given. */
+const PEER_DATABASES = argv.databases === undefined ? ['sqlite'] : DATABASES;
+const PEER_DURATION = positive(argv['peer-duration'], 'peer-duration');
+const PEER_WARMUP = positive(argv['peer-warmup'], 'peer-warmup');
+const PEER_ROUNDS = positive(argv['peer-rounds'], 'peer-rounds');
+/** Rounds of the 50-connection latency runs (half the throughput rounds: each is A B B A too). */
+const PEER_LATENCY_ROUNDS = Math.max(1, Math.ceil(PEER_ROUNDS / 2));
+const PEER_LATENCY_CONNECTIONS = 50;
+const NEEDS_POSTGRES =
+  (DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name))) || (only.has('peers') && PEER_DATABASES.includes('postgres'));
 
 /** Sign-ins kept in flight during the storm: enough to keep every core hashing, and a queue. */
 const LOGIN_CONNECTIONS = 2 * os.availableParallelism();
@@ -133,9 +160,9 @@ let tempDir = null;
 /** The PostgreSQL server and databases of this run (bench/postgres.mjs), until cleanup. */
 let postgres = null;
 
-function spawnGroup(command, args, env, logFile) {
+function spawnGroup(command, args, env, logFile, cwd = ROOT) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   groups.add(child.pid);
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
@@ -278,10 +305,10 @@ function machine() {
  * Runs a command to completion (a process group of its own), or throws with its log's tail.
  * Output goes to `logFile`; with `outFile`, standard output goes there instead.
  */
-async function runToEnd(command, args, env, logFile, what, outFile = null) {
+async function runToEnd(command, args, env, logFile, what, outFile = null, cwd = ROOT) {
   const fd = openSync(logFile, 'a');
   const out = outFile ? openSync(outFile, 'w') : fd;
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', out, fd] });
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', out, fd] });
   closeSync(fd);
   if (outFile) closeSync(out);
   groups.add(child.pid);
@@ -852,14 +879,338 @@ async function profileScenario(env, port, seconds, seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Against Better Auth (issue 11): bench/peers/better-auth beside our app
+
+/** min, median and max of a figure over runs. */
+function spread(runs, field) {
+  const values = runs.map((run) => run[field]).filter((v) => typeof v === 'number' && Number.isFinite(v));
+  return values.length === 0 ? null : { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** summarizeRuns plus min–max of throughput, CPU per request and latency. */
+function summarizeSpread(runs) {
+  return { ...summarizeRuns(runs), spread: { rps: spread(runs, 'rps'), cpuMsPerRequest: spread(runs, 'cpuMsPerRequest'), p50: spread(runs, 'p50'), p99: spread(runs, 'p99') } };
+}
+
+function peerVersions() {
+  const version = (name) => {
+    try {
+      return JSON.parse(readFileSync(path.join(PEER_DIR, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  return { betterAuth: version('better-auth'), next: version('next'), betterSqlite3: version('better-sqlite3') };
+}
+
+/** `npm ci` in the peer's folder when its dependencies are missing; then `next build` there unless reusable. */
+async function preparePeer(env) {
+  const out = { installed: false, buildSeconds: null };
+  if (!existsSync(PEER_NEXT) || !existsSync(path.join(PEER_DIR, 'node_modules', 'better-auth', 'package.json'))) {
+    log('npm ci in bench/peers/better-auth (its dependencies are missing; log in bench/.tmp/peer-install.log)');
+    const t0 = Date.now();
+    await runToEnd('npm', ['ci', '--no-audit', '--no-fund'], { ...process.env }, path.join(WORK, 'peer-install.log'), 'npm ci (bench/peers/better-auth)', null, PEER_DIR);
+    out.installed = true;
+    out.installSeconds = (Date.now() - t0) / 1000;
+  }
+  if (argv['skip-build'] && existsSync(path.join(PEER_DIR, DIST_DIR, 'BUILD_ID'))) {
+    log(`reusing the peer's build in bench/peers/better-auth/${DIST_DIR} (--skip-build)`);
+    return out;
+  }
+  log(`next build of the Better Auth peer (dist dir ${DIST_DIR}; log in bench/.tmp/peer-build.log)`);
+  const logFile = path.join(WORK, 'peer-build.log');
+  rmSync(logFile, { force: true });
+  // next build may rewrite the peer's tsconfig.json (its dist dir's types): put it back.
+  const tsconfigFile = path.join(PEER_DIR, 'tsconfig.json');
+  const tsconfig = readFileSync(tsconfigFile, 'utf8');
+  const t0 = Date.now();
+  try {
+    await runToEnd(process.execPath, [PEER_NEXT, 'build'], env, logFile, 'next build (bench/peers/better-auth)', null, PEER_DIR);
+  } finally {
+    if (readFileSync(tsconfigFile, 'utf8') !== tsconfig) writeFileSync(tsconfigFile, tsconfig);
+  }
+  out.buildSeconds = (Date.now() - t0) / 1000;
+  log(`peer built in ${out.buildSeconds.toFixed(0)} s`);
+  return out;
+}
+
+/** The peer's environment: Better Auth's own variables, its SQLite file, the config variant. */
+function peerEnv(secret, port, databaseFile, cookieCache) {
+  const env = { ...process.env };
+  for (const name of APP_VARIABLES) delete env[name];
+  delete env.BETTER_AUTH_COOKIE_CACHE;
+  return {
+    ...env,
+    NEXT_DIST_DIR: DIST_DIR,
+    NEXT_TELEMETRY_DISABLED: '1',
+    NODE_ENV: 'production',
+    BETTER_AUTH_SECRET: secret,
+    BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
+    PEER_DATABASE_FILE: databaseFile,
+    ...(cookieCache ? { BETTER_AUTH_COOKIE_CACHE: '1' } : {}),
+  };
+}
+
+/** `next start` of the peer in a process group of its own, once `/api/public` answers 200. */
+async function startPeer(name, env, port) {
+  const logFile = path.join(WORK, `peer-${name}.log`);
+  rmSync(logFile, { force: true });
+  const child = spawnGroup(process.execPath, [PEER_NEXT, 'start', '-p', String(port), '-H', '127.0.0.1'], env, logFile, PEER_DIR);
+  const origin = `http://127.0.0.1:${port}`;
+  let exited = null;
+  void child.exited.then((code) => {
+    exited = code;
+  });
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    if (exited !== null) throw new Error(`the peer (${name}) exited (${exited}) before it answered; the end of ${path.relative(ROOT, logFile)}:\n${tail(logFile)}`);
+    try {
+      const response = await fetch(`${origin}/api/public`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return { child, origin, logFile };
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Error(`the peer (${name}) did not answer /api/public within 60 s; see ${path.relative(ROOT, logFile)}`);
+}
+
+/**
+ * The cookie the cookie-cache peer's load sends: the session cookie plus a fresh `session_data`
+ * cache cookie, as a browser holds them (the cache cookie lives 5 minutes; Better Auth sets a new
+ * one on the first request after it lapsed). Taken before every run, outside its measurement.
+ */
+async function freshCacheCookie(origin, sessionCookie) {
+  const response = await fetch(`${origin}/api/protected`, { headers: { cookie: sessionCookie } });
+  await response.arrayBuffer();
+  const data = response.headers.getSetCookie().map((line) => line.split(';', 1)[0]).find((pair) => /(^|\.)session_data=/.test(pair));
+  if (response.status !== 200 || !data) throw new Error(`smoke check: the cookie-cache peer set no session_data cookie (${response.status})`);
+  return `${sessionCookie}; ${data}`;
+}
+
+/**
+ * Ours against Better Auth. `ours`: { sqlite?, postgres? } each { origin, group, cluster, cookie };
+ * `peer`: { plain: { origin, group, cookie }, cache: { origin, group, sessionCookie } }.
+ */
+async function peersComparison(ours, peer) {
+  const oursNames = Object.keys(ours);
+  /** Pairs of routes: ours (on each database when `perDatabase`) against theirs. */
+  const pairs = {
+    apiDb: { label: 'protected API, database session check', ours: '/api/auth/me', theirs: '/api/protected', peer: 'plain', perDatabase: true, target: 1.5 },
+    apiStateless: { label: 'protected API, stateless check (theirs: cookie cache)', ours: '/api/bench/auth', theirs: '/api/protected', peer: 'cache', perDatabase: false, target: null },
+    page: { label: 'protected page showing the user', ours: '/dashboard', theirs: '/protected', peer: 'plain', perDatabase: true, target: 1.2 },
+    emptyPage: { label: 'empty dynamic page', ours: '/bench/open', theirs: '/public', peer: 'plain', perDatabase: false, target: 1 },
+    emptyApi: { label: 'empty API route', ours: '/api/bench/open', theirs: '/api/public', peer: 'plain', perDatabase: false, target: 1 },
+  };
+  const latencyPairs = ['apiDb', 'apiStateless', 'page'];
+  /** Variant name → { origin, group, cluster, cookie() }. */
+  const variantsOf = (pair) => {
+    const out = {};
+    for (const name of pair.perDatabase ? oursNames : [ours.sqlite ? 'sqlite' : oursNames[0]]) {
+      const server = ours[name];
+      out[`ours-${name}`] = { origin: server.origin, path: pair.ours, group: server.group, cluster: server.cluster, cookie: async () => server.cookie };
+    }
+    const p = peer[pair.peer];
+    out.theirs = { origin: p.origin, path: pair.theirs, group: p.group, cluster: null, cookie: pair.peer === 'cache' ? () => freshCacheCookie(p.origin, p.sessionCookie) : async () => p.cookie };
+    return out;
+  };
+  const runVariant = async (variant, connections, duration) => {
+    const cookie = await variant.cookie();
+    await sleep(SETTLE_MS);
+    const [result] = await runJobs([cannon(variant.origin, { path: variant.path, headers: { cookie }, connections, duration })], { group: variant.group, cluster: variant.cluster });
+    return result;
+  };
+
+  // Warm-up: every server gets PEER_WARMUP seconds of load on the routes it is measured on, in turns.
+  const warm = [
+    ...oursNames.map((name) => ({ name: `ours (${name})`, server: ours[name], paths: name === (ours.sqlite ? 'sqlite' : oursNames[0]) ? Object.values(pairs).map((p) => p.ours) : Object.values(pairs).filter((p) => p.perDatabase).map((p) => p.ours) })),
+    { name: 'Better Auth', server: { ...peer.plain, cookieFn: async () => peer.plain.cookie }, paths: Object.values(pairs).filter((p) => p.peer === 'plain').map((p) => p.theirs) },
+    { name: 'Better Auth (cookie cache)', server: { ...peer.cache, cookieFn: () => freshCacheCookie(peer.cache.origin, peer.cache.sessionCookie) }, paths: ['/api/protected'] },
+  ];
+  log(`warming up ${warm.map((w) => w.name).join(', ')}: ${PEER_WARMUP} s each, in turns`);
+  for (let pass = 0; pass < 2; pass += 1) {
+    for (const w of warm) {
+      const each = Math.max(1, Math.round(PEER_WARMUP / (2 * w.paths.length)));
+      for (const pathname of w.paths) {
+        // In pieces of at most 30 s, so the cookie-cache peer's cache cookie stays fresh.
+        for (let left = each; left > 0; left -= 30) {
+          const cookie = w.server.cookieFn ? await w.server.cookieFn() : w.server.cookie;
+          await runJobs([cannon(w.server.origin, { path: pathname, headers: { cookie }, duration: Math.min(30, left) })], { group: w.server.group, cluster: w.server.cluster ?? null });
+        }
+      }
+    }
+  }
+
+  const raw = { throughput: {}, latency: {} };
+  for (const key of Object.keys(pairs)) raw.throughput[key] = Object.fromEntries(Object.keys(variantsOf(pairs[key])).map((name) => [name, []]));
+  for (const key of latencyPairs) raw.latency[key] = Object.fromEntries(Object.keys(variantsOf(pairs[key])).map((name) => [name, []]));
+  const totalRounds = Math.max(PEER_ROUNDS, PEER_LATENCY_ROUNDS);
+  for (let round = 0; round < totalRounds; round += 1) {
+    const jobs = [];
+    if (round < PEER_ROUNDS) for (const key of Object.keys(pairs)) jobs.push(['throughput', key, CONNECTIONS]);
+    if (round < PEER_LATENCY_ROUNDS) for (const key of latencyPairs) jobs.push(['latency', key, PEER_LATENCY_CONNECTIONS]);
+    log(`round ${round + 1} of ${totalRounds}: ${jobs.map(([kind, key]) => `${key}${kind === 'latency' ? '@50' : ''}`).join(', ')} (A B B A, ${PEER_DURATION} s each)`);
+    for (const [kind, key, connections] of jobs) {
+      const variants = variantsOf(pairs[key]);
+      const names = Object.keys(variants);
+      // A B B A (with PostgreSQL: A B C C B A), the halves swapped every other round.
+      const forward = round % 2 === 0 ? names : [...names].reverse();
+      for (const name of [...forward, ...[...forward].reverse()]) raw[kind][key][name].push(await runVariant(variants[name], connections, PEER_DURATION));
+    }
+  }
+
+  const comparisons = {};
+  for (const [key, pair] of Object.entries(pairs)) {
+    const runs = raw.throughput[key];
+    const entry = { label: pair.label, ours: pair.ours, theirs: pair.theirs, peerConfig: pair.peer === 'cache' ? 'cookie cache' : 'default', target: pair.target, byDatabase: {} };
+    entry.theirsSummary = summarizeSpread(runs.theirs);
+    for (const name of oursNames) {
+      if (!runs[`ours-${name}`]) continue;
+      const oursRuns = runs[`ours-${name}`];
+      entry.byDatabase[name] = {
+        ours: summarizeSpread(oursRuns),
+        rpsRatio: ratioOfMedians(oursRuns, runs.theirs, 'rps'),
+        // Theirs over ours: above 1 means we spend less CPU per request.
+        cpuRatio: ratioOfMedians(runs.theirs, oursRuns, 'cpuMsPerRequest'),
+        met: pair.target === null ? null : ratioOfMedians(oursRuns, runs.theirs, 'rps') >= pair.target,
+      };
+    }
+    if (latencyPairs.includes(key)) {
+      const lat = raw.latency[key];
+      entry.latency = { connections: PEER_LATENCY_CONNECTIONS, theirs: summarizeSpread(lat.theirs), byDatabase: {} };
+      for (const name of oursNames) {
+        if (!lat[`ours-${name}`]) continue;
+        const s = summarizeSpread(lat[`ours-${name}`]);
+        const tailRatio = s.p50 ? s.p99 / s.p50 : null;
+        entry.latency.byDatabase[name] = { ours: s, p99OverP50: tailRatio, met: tailRatio === null ? null : tailRatio <= 3 };
+      }
+      entry.latency.theirs.p99OverP50 = entry.latency.theirs.p50 ? entry.latency.theirs.p99 / entry.latency.theirs.p50 : null;
+    }
+    comparisons[key] = entry;
+  }
+  return comparisons;
+}
+
+/** The whole `peers` scenario: peer build, seeds, servers, smoke checks, the comparison. */
+async function peersScenario(secrets) {
+  const t0 = Date.now();
+  const loadAverageAtStart = os.loadavg().map((n) => Number(n.toFixed(2)));
+  const peerSecret = randomBytes(32).toString('hex');
+  const [oursPort, oursPgPort, plainPort, cachePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const prepared = await preparePeer(peerEnv(peerSecret, plainPort, path.join(tempDir, 'peer-build.db'), false));
+
+  // Better Auth's side: two fresh SQLite files, each seeded through Better Auth's own API.
+  const peerSeed = async (name, port, cookieCache) => {
+    const file = path.join(tempDir, `peer-${name}.db`);
+    const env = peerEnv(peerSecret, port, file, cookieCache);
+    const outFile = path.join(tempDir, `peer-seed-${name}.json`);
+    await runToEnd(process.execPath, [path.join(PEER_DIR, 'seed.mjs')], env, path.join(WORK, 'peer-seed.log'), `bench/peers/better-auth/seed.mjs (${name})`, outFile, PEER_DIR);
+    return { env, seed: JSON.parse(readFileSync(outFile, 'utf8')) };
+  };
+  log('seeding the peer through Better Auth (signUpEmail, signInEmail): default config and cookie cache');
+  const plainSeed = await peerSeed('plain', plainPort, false);
+  const cacheSeed = await peerSeed('cache', cachePort, true);
+
+  // Ours: a fresh database per database kind, seeded through the app's code; access tokens that
+  // outlive the scenario (no silent refresh in the middle of a run).
+  const oursEnvExtra = { BENCH_ROUTES: '1', ACCESS_TOKEN_EXPIRY: '2h' };
+  const databases = {};
+  for (const name of PEER_DATABASES) {
+    const port = name === 'sqlite' ? oursPort : oursPgPort;
+    const url = name === 'sqlite' ? `file:${path.join(tempDir, 'peers-ours.db')}` : postgres.databases.peers;
+    const seedFile = path.join(tempDir, `peers-seed-${name}.json`);
+    log(`seeding our ${name} database through the app code (bench/seed.mjs)`);
+    await runToEnd(
+      process.execPath,
+      ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), seedFile, 'single=1'],
+      appEnv(secrets, url, port, oursEnvExtra),
+      path.join(WORK, `peers-seed-${name}.log`),
+      `bench/seed.mjs (peers, ${name})`,
+    );
+    const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
+    databases[name] = { port, url, seed };
+  }
+
+  const ours = {};
+  for (const [name, d] of Object.entries(databases)) {
+    log(`server.mjs on port ${d.port} (ours, ${name})`);
+    const server = await startServer(`peers-${name}`, appEnv(secrets, d.url, d.port, oursEnvExtra), d.port, '/api/bench/open', 200);
+    const single = d.seed.pools.single[0];
+    ours[name] = {
+      origin: server.origin,
+      group: server.child.pid,
+      cluster: name === 'postgres' ? postgres.clusters.peers : null,
+      cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}`,
+    };
+  }
+  log(`the peer: next start on ports ${plainPort} (default config) and ${cachePort} (cookie cache)`);
+  const plain = await startPeer('plain', plainSeed.env, plainPort);
+  const cache = await startPeer('cache', cacheSeed.env, cachePort);
+  const peer = {
+    plain: { origin: plain.origin, group: plain.child.pid, cookie: plainSeed.seed.cookie },
+    // The session cookie alone: each run takes a fresh cache cookie (freshCacheCookie).
+    cache: { origin: cache.origin, group: cache.child.pid, sessionCookie: cacheSeed.seed.cookie.split('; ').filter((pair) => /(^|\.)session_token=/.test(pair)).join('; ') },
+  };
+
+  // Smoke checks: each route answers what it is measured for, with and without a session.
+  for (const [name, o] of Object.entries(ours)) {
+    const headers = { cookie: o.cookie };
+    await expectStatus(o.origin, '/api/auth/me', {}, 401, `ours (${name}) /api/auth/me without a session`);
+    await expectStatus(o.origin, '/api/auth/me', { headers }, 200, `ours (${name}) /api/auth/me`);
+    await expectStatus(o.origin, '/dashboard', { headers }, 200, `ours (${name}) /dashboard`);
+    await expectStatus(o.origin, '/api/bench/auth', { headers }, 200, `ours (${name}) /api/bench/auth`);
+    await expectStatus(o.origin, '/bench/open', { headers }, 200, `ours (${name}) /bench/open`);
+    await expectStatus(o.origin, '/api/bench/open', { headers }, 200, `ours (${name}) /api/bench/open`);
+  }
+  for (const [name, p] of Object.entries({ plain: peer.plain, cache: { origin: peer.cache.origin, cookie: peer.cache.sessionCookie } })) {
+    await expectStatus(p.origin, '/api/protected', {}, 401, `Better Auth (${name}) /api/protected without a session`);
+    await expectStatus(p.origin, '/protected', {}, 307, `Better Auth (${name}) /protected without a session`);
+    const response = await fetch(`${p.origin}/api/protected`, { headers: { cookie: p.cookie } });
+    const body = await response.json();
+    const expected = (name === 'plain' ? plainSeed : cacheSeed).seed.userId;
+    if (response.status !== 200 || body?.user?.id !== expected) throw new Error(`smoke check: Better Auth (${name}) /api/protected answered ${response.status} ${JSON.stringify(body)}`);
+    const page = await fetch(`${p.origin}/protected`, { headers: { cookie: p.cookie } });
+    if (page.status !== 200 || !(await page.text()).includes((name === 'plain' ? plainSeed : cacheSeed).seed.email)) throw new Error(`smoke check: Better Auth (${name}) /protected did not show the user`);
+    await expectStatus(p.origin, '/public', {}, 200, `Better Auth (${name}) /public`);
+  }
+  await freshCacheCookie(peer.cache.origin, peer.cache.sessionCookie);
+  log('smoke checks passed (ours and the peer)');
+
+  const comparisons = await peersComparison(ours, peer);
+  for (const server of [...Object.values(ours), peer.plain, peer.cache]) await killGroup(server.group);
+  return {
+    versions: peerVersions(),
+    prepared,
+    databases: PEER_DATABASES,
+    options: { duration: PEER_DURATION, warmup: PEER_WARMUP, rounds: PEER_ROUNDS, latencyRounds: PEER_LATENCY_ROUNDS, connections: CONNECTIONS, latencyConnections: PEER_LATENCY_CONNECTIONS },
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg().map((n) => Number(n.toFixed(2))),
+    seconds: (Date.now() - t0) / 1000,
+    comparisons,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function writeDocs(results) {
   const docs = path.join(ROOT, 'docs');
   mkdirSync(docs, { recursive: true });
-  writeFileSync(path.join(docs, 'BENCHMARKS.md'), renderMarkdown(results));
+  const markdownFile = path.join(docs, 'BENCHMARKS.md');
+  if (results.peers) {
+    writeFileSync(path.join(docs, 'benchmarks-peers.svg'), renderPeersSvg(results));
+    console.log(`\n${renderPeersTable(results)}\n`);
+  }
+  // `--only peers`: only the "Against Better Auth" section changes; the rest stays from its last run.
+  if (results.options.scenarios.every((name) => name === 'peers') && existsSync(markdownFile)) {
+    writeFileSync(markdownFile, splicePeersSection(readFileSync(markdownFile, 'utf8'), peersSection(results)));
+    log('wrote the "Against Better Auth" section of docs/BENCHMARKS.md and docs/benchmarks-peers.svg');
+    return;
+  }
+  writeFileSync(markdownFile, renderMarkdown(results));
   writeFileSync(path.join(docs, 'benchmarks.svg'), renderSvg(results));
   console.log(`\n${renderTable(results)}\n`);
-  log('wrote docs/BENCHMARKS.md and docs/benchmarks.svg');
+  log(`wrote docs/BENCHMARKS.md and docs/benchmarks.svg${results.peers ? ' and docs/benchmarks-peers.svg' : ''}`);
 }
 
 async function main() {
@@ -888,7 +1239,11 @@ async function main() {
   const port = await freePort();
   const pgPort = await freePort();
   if (NEEDS_POSTGRES) {
-    postgres = await provisionPostgres(['app', 'pieces'], log);
+    const names = [
+      ...(DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name)) ? ['app', 'pieces'] : []),
+      ...(only.has('peers') && PEER_DATABASES.includes('postgres') ? ['peers'] : []),
+    ];
+    postgres = await provisionPostgres(names, log);
     const { source, server, version, settings, postmaster } = postgres;
     results.databases = { postgres: { source, server, version, settings, postmasterFound: postmaster.pid !== null, postmasterHow: postmaster.how } };
     log(`PostgreSQL from ${source} (${server}): ${version.split(' on ')[0]}; its processes ${postmaster.pid === null ? `not visible (${postmaster.how}): no database CPU figures` : `found: postmaster ${postmaster.pid}, ${postmaster.how}`}`);
@@ -899,7 +1254,7 @@ async function main() {
     results.databases = { ...results.databases, pieces: pieces.databases };
   }
 
-  const needsServer = SCENARIOS.filter((name) => name !== 'verify' && name !== 'pieces').some((name) => only.has(name));
+  const needsServer = SCENARIOS.filter((name) => name !== 'verify' && name !== 'pieces' && name !== 'peers').some((name) => only.has(name));
   if (needsServer) {
     log('seeding the database through the app code (bench/seed.mjs)');
     const seedFile = path.join(tempDir, 'seed.json');
@@ -990,6 +1345,11 @@ async function main() {
     }
 
     if (only.has('profile')) results.profile = await profileScenario(appEnv(secrets, `file:${dbFile}`, port, { BENCH_ROUTES: '1' }), port, Math.max(3, DURATION), seed);
+  }
+
+  if (only.has('peers')) {
+    if (!loadProcess) startLoadProcess();
+    results.peers = await peersScenario(secrets);
   }
 
   results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };

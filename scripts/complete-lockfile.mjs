@@ -6,9 +6,15 @@
 // A lock made on a normal machine lists them; this script restores those entries (version from
 // the parent's pin, os/cpu/libc from the package name) so `npm ci` works here and on laptops,
 // where npm fetches the variant it needs by version. Run it after `npm install` changes the lock.
+//
+// Usage: `node scripts/complete-lockfile.mjs [lockfile]`: the root package-lock.json by default;
+// any other lock by path (e.g. bench/peers/better-auth/package-lock.json, the benchmark's peer).
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const file = new URL('../package-lock.json', import.meta.url);
+const file = process.argv[2] ? pathToFileURL(path.resolve(process.argv[2])) : new URL('../package-lock.json', import.meta.url);
+const label = process.argv[2] ?? 'package-lock.json';
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const packages = lock.packages;
 
@@ -40,4 +46,4 @@ for (const [path, pkg] of Object.entries(packages)) {
 
 lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`package-lock.json: added ${added} optional platform entries`);
+console.log(`${label}: added ${added} optional platform entries`);

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPostgresStore } from '@/db/postgres/store';
 import { type RateLimitRecord, type SecurityEventRecord, type Store } from '@/db/store';
-import { describeStoreConformance, T0 } from '../store/conformance';
+import { describeStoreConformance, eventRow, T0 } from '../store/conformance';
 import { createTestDatabase, databaseName, dropTestDatabase } from '../support/postgres';
 import { DEFAULT_POOL_SIZE, findPgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer';
 
@@ -200,17 +200,6 @@ describe('PgBouncer: the pooler the suite runs through', () => {
       await Promise.all(stores.map((store) => store.close()));
     }
   });
-});
-
-const eventRow = z.object({
-  id: z.number().int(),
-  type: z.string(),
-  userId: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  at: z.number().int(),
-  detail: z.string().nullable(),
 });
 
 /** Reads security_events around the adapter and around PgBouncer: directly on the server. */

@@ -9,6 +9,7 @@
  * opened) afterwards.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   StoreUnavailableError,
   type Confirmation,
@@ -41,6 +42,19 @@ export interface ConformanceOptions {
 
 /** 2026-01-15T00:00:00Z: epoch milliseconds well beyond 2^31, so a 32-bit column would break. */
 export const T0 = Date.UTC(2026, 0, 15);
+
+/** A row of security_events read around the adapter (`rawSecurityEvents`), checked field by field. */
+export const eventRow = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  userId: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  at: z.number().int(),
+  detail: z.string().nullable(),
+});
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createPostgresStore } from '@/db/postgres/store';
 import { type SecurityEventRecord } from '@/db/store';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres';
-import { describeStoreConformance, expectUnavailable } from './conformance';
+import { describeStoreConformance, eventRow, expectUnavailable } from './conformance';
 
 // Fail loudly at once, before any test is registered, when there is no server to test on.
 if (!process.env.TEST_POSTGRES_URL) throw new Error('TEST_POSTGRES_URL is not set: run this file through the `store` Vitest project, whose global setup starts PostgreSQL');
@@ -22,17 +22,6 @@ let extraStores = 0;
 afterAll(async () => {
   await Promise.all(created.map((url) => dropTestDatabase(url)));
 }, 120_000);
-
-const eventRow = z.object({
-  id: z.number().int(),
-  type: z.string(),
-  userId: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  at: z.number().int(),
-  detail: z.string().nullable(),
-});
 
 /** Reads security_events around the adapter, on a connection of its own. */
 async function rawSecurityEvents(): Promise<SecurityEventRecord[]> {

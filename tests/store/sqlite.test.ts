@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSqliteStore } from '@/db/sqlite/store';
 import { StoreUnavailableError, type SecurityEventRecord, type Store } from '@/db/store';
-import { describeStoreConformance } from './conformance';
+import { describeStoreConformance, eventRow } from './conformance';
 import { SqliteStoreProcesses } from './sqlite-processes';
 
 const root = mkdtempSync(path.join(tmpdir(), 'store-conformance-sqlite-'));
@@ -28,17 +28,6 @@ afterAll(() => {
 /** The database file the last `open()` created. */
 let current = '';
 let files = 0;
-
-const eventRow = z.object({
-  id: z.number().int(),
-  type: z.string(),
-  userId: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  at: z.number().int(),
-  detail: z.string().nullable(),
-});
 
 /** Reads security_events around the adapter, on a connection of its own. */
 function rawSecurityEvents(): SecurityEventRecord[] {

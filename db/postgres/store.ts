@@ -507,50 +507,25 @@ export function createPostgresStore(url: string): Store {
 
     // ---- hot paths: one unnamed statement, one round trip, SQL built once per process ----
 
-    async findSession(id) {
-      if (closed) throw new StoreUnavailableError('closed');
-      try {
-        if (!ready) await migrateOnce();
-        const result = await read<SessionRecord>(statements().findSession.bind({ id }));
-        return result.rows[0] ?? null;
-      } catch (error) {
-        throw toStoreError(error);
-      }
+    findSession(id) {
+      return run(async () => (await read<SessionRecord>(statements().findSession.bind({ id }))).rows[0] ?? null);
     },
 
-    async rotateSession(id, generation, now, expiresAt, ip) {
-      if (closed) throw new StoreUnavailableError('closed');
-      try {
-        if (!ready) await migrateOnce();
-        const result = await pool.query(statements().rotateSession.bind({ id, generation, now, expiresAt, ip }));
-        return result.rowCount === 1;
-      } catch (error) {
-        throw toStoreError(error);
-      }
+    rotateSession(id, generation, now, expiresAt, ip) {
+      return run(async () => (await pool.query(statements().rotateSession.bind({ id, generation, now, expiresAt, ip }))).rowCount === 1);
     },
 
-    async findSessionWithUser(id) {
-      if (closed) throw new StoreUnavailableError('closed');
-      try {
-        if (!ready) await migrateOnce();
+    findSessionWithUser(id) {
+      return run(async () => {
         const row = (await read<SessionWithUserRow>(statements().findSessionWithUser.bind({ id }))).rows[0];
         if (!row) return null;
         const { 'user.id': userId, 'user.email': email, 'user.name': userName, 'user.createdAt': userCreatedAt, ...session } = row;
         return { session, user: { id: userId, email, name: userName, createdAt: userCreatedAt } };
-      } catch (error) {
-        throw toStoreError(error);
-      }
+      });
     },
 
-    async findUserById(id) {
-      if (closed) throw new StoreUnavailableError('closed');
-      try {
-        if (!ready) await migrateOnce();
-        const result = await read<UserRecord>(statements().findUserById.bind({ id }));
-        return result.rows[0] ?? null;
-      } catch (error) {
-        throw toStoreError(error);
-      }
+    findUserById(id) {
+      return run(async () => (await read<UserRecord>(statements().findUserById.bind({ id }))).rows[0] ?? null);
     },
 
     // ---- users ----

@@ -16,13 +16,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPostgresStore } from '@/db/postgres/store';
 import { type RateLimitRecord, type SecurityEventRecord, type Store } from '@/db/store';
 import { describeStoreConformance, eventRow, T0 } from '../store/conformance';
-import { createTestDatabase, databaseName, dropTestDatabase } from '../support/postgres';
+import { createTestDatabase, databaseName, dropTestDatabase, withClient } from '../support/postgres';
 import { DEFAULT_POOL_SIZE, findPgBouncer, startPgBouncer, type PgBouncer } from './pgbouncer';
 
 if (!process.env.TEST_POSTGRES_URL) throw new Error('TEST_POSTGRES_URL is not set: run this file through the `pooler` Vitest project (TEST_POOLER=1), whose global setup provides PostgreSQL');
@@ -65,16 +65,6 @@ function withApplicationName(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('application_name', name);
   return parsed.toString();
-}
-
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
 }
 
 const pidAndMarker = z.object({ pid: z.number().int(), marker: z.string().nullable() });

@@ -3,12 +3,11 @@
  * at TEST_POSTGRES_URL, and the races on one store's pool and on two stores (two pools) sharing
  * that database. Without TEST_POSTGRES_URL this file fails: it never skips.
  */
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPostgresStore } from '@/db/postgres/store';
 import { type SecurityEventRecord } from '@/db/store';
-import { createTestDatabase, dropTestDatabase } from '../support/postgres';
+import { createTestDatabase, dropTestDatabase, withClient } from '../support/postgres';
 import { describeStoreConformance, eventRow, expectUnavailable } from './conformance';
 
 // Fail loudly at once, before any test is registered, when there is no server to test on.
@@ -25,15 +24,11 @@ afterAll(async () => {
 
 /** Reads security_events around the adapter, on a connection of its own. */
 async function rawSecurityEvents(): Promise<SecurityEventRecord[]> {
-  const client = new pg.Client({ connectionString: current, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
+  return withClient(current, async (client) => {
     // float8 is read as a JS number (int8 would be a string); every value here fits in 2^53.
     const { rows } = await client.query('SELECT id::float8 AS "id", type, user_id AS "userId", session_id AS "sessionId", ip, user_agent AS "userAgent", at::float8 AS "at", detail FROM security_events ORDER BY id');
     return z.array(eventRow).parse(rows);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 describeStoreConformance(

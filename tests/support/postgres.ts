@@ -19,14 +19,15 @@ function parseServerUrl(value: string, variable: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${variable} is not a URL: ${JSON.stringify(value)}`);
+    // Never echo the value: it carries a password.
+    throw new Error(`${variable} is not a URL`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`${variable} must be a postgres:// URL, not ${url.protocol}//…`);
   return url;
 }
 
-/** Runs `sql` on a short-lived connection to `url`, then closes it whatever happened. */
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a short-lived connection to `url`, then closes it whatever happened. */
+export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -370,7 +370,7 @@ function methodSection(r) {
   const cpu = r.loadGeneratorCpu;
   return `## How it was measured
 
-- **One run, one machine, one build.** \`npm run bench\` builds once (\`next build\`, dist dir
+- **One run, one machine, one build.** \`npm run bench -- --all\` builds once (\`next build\`, dist dir
   \`.next-bench\`), seeds a temporary SQLite database and starts \`next start\` in its own process
   group with \`NODE_ENV=production\`, random 64-hex secrets, \`COOKIE_SECURE=false\`,
   \`APP_ORIGIN\` on its port, \`BCRYPT_COST=12\`, rate limits raised to 1,000,000/min, and
@@ -805,7 +805,7 @@ export function renderPeersTable(r) {
   const ph = p.phases ?? {};
   const wall = `wall time: ${[
     ['whole run', r.totalSeconds],
-    ['builds side by side', r.buildsWallSeconds],
+    ['builds side by side', r.buildSeconds !== undefined || ph.peerBuildSeconds ? r.buildsWallSeconds : undefined],
     ['ours', r.buildSeconds],
     ['peer', ph.peerBuildSeconds],
     ['peer npm ci', ph.peerInstallSeconds],

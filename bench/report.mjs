@@ -867,7 +867,7 @@ export function peersSection(r) {
   const runsPerSide = 2 * o.rounds;
   const builds = r.buildSeconds === undefined && !ph.peerBuildSeconds
     ? 'builds reused (--skip-build)'
-    : `builds ${secs(r.buildsWallSeconds)} side by side (ours ${r.buildSeconds === undefined ? 'reused' : secs(r.buildSeconds)}, the peer ${ph.peerBuildSeconds ? secs(ph.peerBuildSeconds) : 'reused'}${ph.peerInstallSeconds ? `, after its \`npm ci\` of ${secs(ph.peerInstallSeconds)}` : ''})`;
+    : `builds ${secs(r.buildsWallSeconds)} side by side (ours ${r.buildSeconds === undefined ? 'reused' : secs(r.buildSeconds)}, the peer ${ph.peerBuildSeconds ? secs(ph.peerBuildSeconds) : 'reused'}${ph.peerInstallSeconds ? `, after its \`npm ci\` of ${secs(ph.peerInstallSeconds)}${p.prepared?.sqliteAddon ? `; its better-sqlite3 addon ${p.prepared.sqliteAddon}` : ''}` : ''})`;
   const wall = `Wall time: ${secs(r.totalSeconds)} in all: ${builds}, seeds ${secs(ph.seedSeconds)}, server starts ${secs(ph.startSeconds)}, warm-up ${secs(ph.warmupSeconds)}, measurement ${secs(ph.measureSeconds)}.`;
   return `${PEERS_BEGIN}
 ## Against Better Auth

@@ -64,7 +64,7 @@
 //   --peer-connections N (50)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -943,7 +943,25 @@ async function preparePeer(env) {
   if (!existsSync(PEER_NEXT) || !existsSync(path.join(PEER_DIR, 'node_modules', 'better-auth', 'package.json'))) {
     log('npm ci in bench/peers/better-auth (its dependencies are missing; log in bench/.tmp/peer-install.log)');
     const t0 = Date.now();
-    await runToEnd('npm', ['ci', '--no-audit', '--no-fund'], { ...process.env }, path.join(WORK, 'peer-install.log'), 'npm ci (bench/peers/better-auth)', null, PEER_DIR);
+    const logFile = path.join(WORK, 'peer-install.log');
+    // better-sqlite3 is the peer's only package with an install script (prebuild-install, else
+    // node-gyp compiling SQLite: minutes on 2 cores where no prebuilt binary can be downloaded).
+    // Ours is the same package: when the versions match, its addon, built for this very Node, is
+    // copied; otherwise the peer's own install script runs.
+    await runToEnd('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { ...process.env }, logFile, 'npm ci (bench/peers/better-auth)', null, PEER_DIR);
+    const oursSqlite = path.join(ROOT, 'node_modules', 'better-sqlite3');
+    const theirsSqlite = path.join(PEER_DIR, 'node_modules', 'better-sqlite3');
+    const addon = path.join('build', 'Release', 'better_sqlite3.node');
+    const versionOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+    if (existsSync(path.join(oursSqlite, addon)) && versionOf(oursSqlite) === versionOf(theirsSqlite)) {
+      mkdirSync(path.dirname(path.join(theirsSqlite, addon)), { recursive: true });
+      copyFileSync(path.join(oursSqlite, addon), path.join(theirsSqlite, addon));
+      out.sqliteAddon = `copied from our node_modules (better-sqlite3 ${versionOf(oursSqlite)}, the same version)`;
+    } else {
+      await runToEnd('npm', ['rebuild', 'better-sqlite3'], { ...process.env }, logFile, 'npm rebuild better-sqlite3 (bench/peers/better-auth)', null, PEER_DIR);
+      out.sqliteAddon = 'built by its install script';
+    }
+    log(`the peer's better-sqlite3 addon: ${out.sqliteAddon}`);
     out.installed = true;
     out.installSeconds = (Date.now() - t0) / 1000;
   }
@@ -1050,10 +1068,10 @@ function peersEstimate(building) {
   const variants = peerVariantCount(PEER_DATABASES.length);
   const runs = variants * 2 * PEER_ROUNDS;
   const measureSeconds = runs * (PEER_DURATION + PEER_RUN_OVERHEAD_S);
-  // Both builds side by side (on a loaded 2-core machine: ours ~140 s, the peer's ~50 s), and
-  // the peer's `npm ci` when its node_modules are missing (~130 s there: better-sqlite3 compiled).
+  // Both builds side by side (on a loaded 2-core machine: ours ~135 s, the peer's ~70 s after its
+  // `npm ci`, which runs beside our build when its node_modules are missing).
   const installing = !existsSync(PEER_NEXT);
-  const buildSeconds = (building ? 180 : 0) + (installing ? 130 : 0);
+  const buildSeconds = building ? (installing ? 200 : 150) : 0;
   const setupSeconds = 40;
   return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + measureSeconds };
 }
@@ -1314,7 +1332,7 @@ function writeDocs(results) {
     writeFileSync(path.join(docs, 'benchmarks-peers.svg'), renderPeersSvg(results));
     console.log(`\n${renderPeersTable(results)}\n`);
   }
-  // `--only peers`: only the "Against Better Auth" section changes; the rest stays from its last run.
+  // The default run (peers only): only the "Against Better Auth" section changes; the rest stays from its last --all run.
   if (results.options.scenarios.every((name) => name === 'peers') && existsSync(markdownFile)) {
     writeFileSync(markdownFile, splicePeersSection(readFileSync(markdownFile, 'utf8'), peersSection(results)));
     log('wrote the "Against Better Auth" section of docs/BENCHMARKS.md and docs/benchmarks-peers.svg');

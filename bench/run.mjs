@@ -1057,7 +1057,7 @@ const PEER_PAIRS = {
 /** The p99 ≤ 3× p50 target on every protected route. */
 const PEER_TAIL_TARGET = 3;
 /** Seconds a run costs beyond its duration (pause, cookie, autocannon's start and end), for the estimate. */
-const PEER_RUN_OVERHEAD_S = 0.8;
+const PEER_RUN_OVERHEAD_S = 0.5;
 /** Sessions per database for the refresh pair (each returns to the pool after its rotation). */
 const PEER_REFRESH_SESSIONS = 1000;
 /** Our servers in the peers scenario: one per database. */
@@ -1068,11 +1068,11 @@ function peersEstimate(building) {
   const variants = peerVariantCount(PEER_DATABASES.length);
   const runs = variants * 2 * PEER_ROUNDS;
   const measureSeconds = runs * (PEER_DURATION + PEER_RUN_OVERHEAD_S);
-  // Both builds side by side (on a loaded 2-core machine: ours ~135 s, the peer's ~70 s after its
-  // `npm ci`, which runs beside our build when its node_modules are missing).
-  const installing = !existsSync(PEER_NEXT);
-  const buildSeconds = building ? (installing ? 200 : 150) : 0;
-  const setupSeconds = 40;
+  // Both builds side by side, the peer's `npm ci` (when its node_modules are missing) beside ours:
+  // about 70 s in all on a 2-core machine with a load average of 7 from other work, npm's cache warm.
+  const buildSeconds = building ? 100 : 0;
+  // Seeds and starts of the four servers, smoke checks.
+  const setupSeconds = 30;
   return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + measureSeconds };
 }
 

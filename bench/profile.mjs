@@ -1,6 +1,6 @@
 // Summarizes a V8 CPU profile (`node --cpu-prof`) of the benchmark server: where its CPU time
 // went, by package and by our own files, with bundled chunks mapped back through their source
-// maps. `npm run bench` records one (its `profile` scenario); by hand:
+// maps. `npm run bench -- --all` (or `--only profile`) records one (its `profile` scenario); by hand:
 //   node bench/profile.mjs <file.cpuprofile> [from ms] [to ms]
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';

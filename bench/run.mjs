@@ -1,19 +1,27 @@
-// `npm run bench`: what the auth costs, measured on this machine in one run (issue 6).
+// `npm run bench`: what the auth costs, measured on this machine in one run (issues 6, 10, 11).
 //
+// `npm run bench` with no options runs the side-by-side comparison against Better Auth (scenario
+// `peers`, below) on SQLite and on PostgreSQL, and replaces only its section of docs/BENCHMARKS.md
+// ("Against Better Auth", between its markers) and docs/benchmarks-peers.svg. `--all` runs every
+// scenario and writes the whole of docs/BENCHMARKS.md and docs/benchmarks.svg as well; `--only a,b`
+// picks scenarios (`--only peers` is the default run).
+//
+// The other scenarios (`--all`):
 //  1. Builds the app once (`next build`, dist dir .next-bench) and seeds a temporary SQLite
 //     database through the app's own code (bench/seed.mjs).
 //  2. Times access-token verification in plain Node (bench/verify.mjs), before any server runs.
 //  3. Starts `npm start` (server.mjs) in its own process group (NODE_ENV=production, random secrets,
 //     BCRYPT_COST=12, rate limits raised, BENCH_ROUTES=1) and drives it from a separate load
-//     process (bench/load.mjs, autocannon): the same page and API route outside the middleware,
-//     behind it without auth, and protected; /api/auth/me; refresh rotating through many
-//     sessions; a navigation with and without a silent refresh; sign-ins at cost 12 with a
-//     protected route's p99 measured alongside.
+//     process (bench/load.mjs, autocannon): the same page outside the middleware matcher, behind
+//     it without auth, and protected; the same API route open and protected by the route's own
+//     stateless token check (API routes are outside the middleware matcher); /api/auth/me;
+//     refresh rotating through many sessions; a navigation with and without a silent refresh;
+//     sign-ins at cost 12 with a protected route's p99 measured alongside.
 //  4. Starts a second server with BCRYPT_WORKERS=0 (bcrypt back on the event loop) and repeats
 //     the sign-in measurement, so the bcrypt worker pool is shown before and after.
 //  5. Profiles a third server (`node --cpu-prof`) under the refresh and silent-refresh loads and
-//     splits its CPU time into ours and the framework's (bench/profile.mjs); bench/pieces.mjs
-//     times our own part of those paths without Next.js.
+//     the open and protected API route, and splits its CPU time into ours and the framework's
+//     (bench/profile.mjs); bench/pieces.mjs times our own part of those paths without Next.js.
 //  6. Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.svg.
 //
 // Two databases (issue 10): `me`, `refresh` and `pieces` run on SQLite and on PostgreSQL. A second
@@ -25,30 +33,38 @@
 // bench/pieces.mjs times the Store-level pieces on both databases, interleaved, in one process.
 // The other scenarios run on SQLite only.
 //
-// Against Better Auth (issue 11, scenario `peers`): bench/peers/better-auth is a minimal Next.js app
-// on Better Auth (its own package.json and lock; `npm ci` here when its node_modules are missing),
-// built once (dist dir .next-bench) and seeded through Better Auth's own API (its seed.mjs). Our
-// server.mjs and two `next start` of the peer (default config; BETTER_AUTH_COOKIE_CACHE=1) run side
-// by side on their own ports; each pair of routes (ours vs theirs) is measured with the same load,
-// in the order A B B A within every round, after the same warm-up; a second set of runs at 50
-// connections gives p50/p99 of the protected routes. Ours on SQLite, and with an explicit
-// `--databases` naming postgres also on PostgreSQL against the same peer. Its section of
-// docs/BENCHMARKS.md ("Against Better Auth") and its chart docs/benchmarks-peers.svg; with
-// `--only peers` only that section is replaced, the rest of the file stays as it was.
+// Against Better Auth (issue 11, scenario `peers`, the default run): bench/peers/better-auth is a
+// minimal Next.js app on Better Auth (its own package.json and lock; `npm ci` here when its
+// node_modules are missing), built (dist dir .next-bench; reused only with --skip-build) and seeded
+// through Better Auth's own API (its seed.mjs). Our server.mjs on SQLite and on PostgreSQL (same
+// build, each database seeded through the app's code) and two `next start` of the peer (default
+// config; BETTER_AUTH_COOKIE_CACHE=1) run side by side on their own ports. Every server first gets
+// --peer-warmup seconds of load, all servers at once (each cycling through the routes it is
+// measured on). Then --peer-rounds rounds: in each, every pair of routes (ours on each database vs
+// theirs; refresh: ours on each database vs our own empty POST) is measured at --peer-connections
+// (50) connections, in the order A B B A (A B C C B A with three variants), the halves swapped
+// every other round. From the same runs: throughput (median, min–max), p50/p99 and CPU per
+// request (the server's process group, and PostgreSQL's processes, from /proc). Every target of
+// issue 11 is printed with its ratio and whether it is met, and the wall time of every phase is
+// recorded. The default (2 rounds of 10 s, 60 s warm-up) fits in 15 minutes on a 2-core machine,
+// both builds included; the scenario prints its estimate before it starts.
 //
-// Every figure is the median of --runs timed runs (after a warm-up); runs of the variants being
+// Every figure is the median of its timed runs (after a warm-up); runs of the variants being
 // compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
 // are killed at the end, on error and on Ctrl-C. Options (after `npm run bench --`):
-//   --runs N (5)  --duration S (3, seconds per run)  --warmup S (1.5)  --connections N (8)
-//   --skip-build (reuse .next-bench)  --only a,b (scenarios: verify, pieces, middleware, me,
-//   refresh, navigation, login, profile)  --report-only (re-render the docs from
-//   bench/.tmp/results.json)  --verbose (log every run and how long it took)
-//   --bcrypt-workers N (BCRYPT_WORKERS of the main server; default: the app's, one per core)
-//   --databases sqlite,postgres (the databases of me, refresh and pieces; default both; peers: sqlite
-//   unless given)  --peer-duration S (10)  --peer-warmup S (60, per server)  --peer-rounds N (4)
+//   --all (every scenario; default: peers only)  --only a,b (scenarios: verify, pieces, middleware,
+//   me, refresh, navigation, login, profile, peers)  --skip-build (reuse .next-bench and the peer's
+//   build)  --report-only (re-render the docs from bench/.tmp/results.json)  --verbose (log every
+//   run and how long it took)  --databases sqlite,postgres (default both: the databases of me,
+//   refresh, pieces and peers)
+//   Scenarios other than peers: --runs N (5)  --duration S (3, seconds per run)  --warmup S (1.5)
+//   --connections N (8)  --bcrypt-workers N (BCRYPT_WORKERS of the main server; default: the
+//   app's, one per core)
+//   peers: --peer-duration S (10)  --peer-warmup S (60, all servers at once)  --peer-rounds N (2)
+//   --peer-connections N (50)
 import { randomBytes } from 'node:crypto';
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +97,9 @@ const { values: argv } = parseArgs({
     databases: { type: 'string' },
     'peer-duration': { type: 'string', default: '10' },
     'peer-warmup': { type: 'string', default: '60' },
-    'peer-rounds': { type: 'string', default: '4' },
+    'peer-rounds': { type: 'string', default: '2' },
+    'peer-connections': { type: 'string', default: '50' },
+    all: { type: 'boolean', default: false },
   },
 });
 const DATABASES_ARG = argv.databases ?? 'sqlite,postgres';
@@ -93,23 +111,23 @@ const DURATION = positive(argv.duration, 'duration');
 const WARMUP = positive(argv.warmup, 'warmup');
 const CONNECTIONS = positive(argv.connections, 'connections');
 const SCENARIOS = ['verify', 'pieces', 'middleware', 'me', 'refresh', 'navigation', 'login', 'profile', 'peers'];
-const only = new Set(argv.only ? argv.only.split(',') : SCENARIOS);
+if (argv.all && argv.only) fail('--all and --only exclude each other');
+/** Default: the side-by-side comparison alone (issue 11); --all: every scenario. */
+const only = new Set(argv.only ? argv.only.split(',') : argv.all ? SCENARIOS : ['peers']);
 for (const name of only) if (!SCENARIOS.includes(name)) fail(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
 const DATABASE_NAMES = ['sqlite', 'postgres'];
-/** The databases `me`, `refresh` and `pieces` run on (the other scenarios: SQLite). */
+/** The databases `me`, `refresh`, `pieces` and `peers` run on (the other scenarios: SQLite). */
 const DATABASES = DATABASE_NAMES.filter((name) => DATABASES_ARG.split(',').includes(name));
 for (const name of DATABASES_ARG.split(',')) if (!DATABASE_NAMES.includes(name)) fail(`--databases: unknown database ${name} (sqlite, postgres)`);
 if (DATABASES.length === 0) fail('--databases: name at least one of sqlite, postgres');
 /** Scenarios that run on each database of --databases. */
 const DATABASE_SCENARIOS = ['me', 'refresh', 'pieces'];
-/** The databases of our app in the `peers` scenario: SQLite, unless --databases is given. */
-const PEER_DATABASES = argv.databases === undefined ? ['sqlite'] : DATABASES;
+/** The databases of our app in the `peers` scenario. */
+const PEER_DATABASES = DATABASES;
 const PEER_DURATION = positive(argv['peer-duration'], 'peer-duration');
 const PEER_WARMUP = positive(argv['peer-warmup'], 'peer-warmup');
 const PEER_ROUNDS = positive(argv['peer-rounds'], 'peer-rounds');
-/** Rounds of the 50-connection latency runs (half the throughput rounds: each is A B B A too). */
-const PEER_LATENCY_ROUNDS = Math.max(1, Math.ceil(PEER_ROUNDS / 2));
-const PEER_LATENCY_CONNECTIONS = 50;
+const PEER_CONNECTIONS = positive(argv['peer-connections'], 'peer-connections');
 const NEEDS_POSTGRES =
   (DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name))) || (only.has('peers') && PEER_DATABASES.includes('postgres'));
 
@@ -421,8 +439,11 @@ async function startServer(name, env, port, readyPath, readyStatus, profileDir =
   rmSync(logFile, { force: true });
   // server.mjs is `npm start` (Next's handler behind a small Node server; one process).
   const args = [path.join(ROOT, 'server.mjs'), '-p', String(port), '-H', '127.0.0.1'];
+  // server.mjs has no SIGTERM handler, and --cpu-prof writes its profile only on a normal exit:
+  // the profiled server exits on SIGTERM through process.exit.
+  const exitOnTerm = `data:text/javascript,${encodeURIComponent("process.once('SIGTERM', () => process.exit(0));")}`;
   const child = profileDir
-    ? spawnGroup(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...args], env, logFile)
+    ? spawnGroup(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', exitOnTerm, ...args], env, logFile)
     : spawnGroup(process.execPath, args, env, logFile);
   child.startedAt = Date.now();
   const origin = `http://127.0.0.1:${port}`;
@@ -583,11 +604,20 @@ function setCookieValue(response, name) {
   return null;
 }
 
+/**
+ * API routes are outside the middleware matcher: their CSP is next.config.js's static one
+ * (`default-src 'none'`), never the middleware's per-request nonce.
+ */
+async function checkStaticApiCsp(origin) {
+  const open = await expectStatus(origin, '/api/bench/open', {}, 200, 'the open bench API');
+  const csp = open.headers.get('content-security-policy') ?? '';
+  if (!csp.startsWith("default-src 'none'") || csp.includes('nonce-')) throw new Error(`smoke check: /api/bench/open has not the static API CSP from next.config.js (went through the middleware?): ${JSON.stringify(csp)}`);
+}
+
 async function smokeChecks(origin, seed) {
   const single = seed.pools.single[0];
   const cookie = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
-  const open = await expectStatus(origin, '/api/bench/open', {}, 200, 'the open bench API');
-  if (open.headers.has('content-security-policy')) throw new Error('smoke check: /api/bench/open went through the middleware');
+  await checkStaticApiCsp(origin);
   const plain = await expectStatus(origin, '/bench/plain', {}, 200, 'the plain bench page');
   if (!plain.headers.has('content-security-policy')) throw new Error('smoke check: /bench/plain did not go through the middleware');
   await expectStatus(origin, '/api/bench/auth', {}, 401, 'the protected bench API without a token');
@@ -618,7 +648,7 @@ async function smokeChecks(origin, seed) {
 async function warmServer(origin, seed, seconds) {
   const single = seed.pools.single[0];
   const headers = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
-  const paths = ['/bench/open', '/bench/plain', '/bench/auth', '/api/bench/open', '/api/bench/plain', '/api/bench/auth', '/api/auth/me'];
+  const paths = ['/bench/open', '/bench/plain', '/bench/auth', '/api/bench/open', '/api/bench/auth', '/api/auth/me'];
   // autocannon ends runs on whole seconds.
   const each = Math.max(1, Math.round(seconds / (2 * paths.length)));
   log(`warming the server up: ${paths.length} routes, ${seconds} s`);
@@ -648,14 +678,14 @@ async function warmDatabaseServers(servers, kinds) {
   }
 }
 
-/** The PostgreSQL-backed server really wrote to PostgreSQL: the smoke checks' rotations are there. */
-async function checkPostgresServed(url) {
+/** The PostgreSQL-backed server really wrote to PostgreSQL: the smoke checks' `rotations` (from generation 0) are there. */
+async function checkPostgresServed(url, rotations = 2) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query('select max(generation) as generation from sessions');
-    if (!(Number(rows[0]?.generation) >= 2)) throw new Error('smoke check: the PostgreSQL-backed server did not rotate a session in PostgreSQL');
+    if (!(Number(rows[0]?.generation) >= rotations)) throw new Error('smoke check: the PostgreSQL-backed server did not rotate a session in PostgreSQL');
   } finally {
     await client.end();
   }
@@ -666,21 +696,24 @@ async function middlewareScenario(origin, seed) {
   // Every variant carries the same cookies, so requests differ only in their path.
   const headers = { cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}` };
   const out = {};
-  for (const [kind, prefix] of [['page', '/bench'], ['api', '/api/bench']]) {
-    const variants = { open: `${prefix}/open`, plain: `${prefix}/plain`, auth: `${prefix}/auth` };
+  // Pages: outside the matcher, matched without auth (CSP nonce, headers), protected. API routes
+  // are all outside the matcher now: open, and protected by the route's own stateless check.
+  for (const [kind, prefix, names] of [['page', '/bench', ['open', 'plain', 'auth']], ['api', '/api/bench', ['open', 'auth']]]) {
+    const variants = Object.fromEntries(names.map((name) => [name, `${prefix}/${name}`]));
     log(`middleware, ${kind}: ${Object.values(variants).join(', ')}`);
     const runs = await compare(variants, (pathname, duration) => [cannon(origin, { path: pathname, headers, duration })]);
-    out[kind] = {
-      open: summarizeRuns(runs.open),
-      plain: summarizeRuns(runs.plain),
-      auth: summarizeRuns(runs.auth),
-      plainVsOpen: ratioOfMedians(runs.plain, runs.open, 'rps'),
-      authVsPlain: ratioOfMedians(runs.auth, runs.plain, 'rps'),
-      authVsOpen: ratioOfMedians(runs.auth, runs.open, 'rps'),
-      // The same comparison in server CPU time per request (robust to other load on the machine).
-      plainVsOpenCpu: ratioOfMedians(runs.plain, runs.open, 'cpuMsPerRequest'),
-      authVsPlainCpu: ratioOfMedians(runs.auth, runs.plain, 'cpuMsPerRequest'),
-    };
+    out[kind] = Object.fromEntries(names.map((name) => [name, summarizeRuns(runs[name])]));
+    out[kind].authVsOpen = ratioOfMedians(runs.auth, runs.open, 'rps');
+    // The same comparison in server CPU time per request (robust to other load on the machine).
+    out[kind].authVsOpenCpu = ratioOfMedians(runs.auth, runs.open, 'cpuMsPerRequest');
+    if (runs.plain) {
+      Object.assign(out[kind], {
+        plainVsOpen: ratioOfMedians(runs.plain, runs.open, 'rps'),
+        authVsPlain: ratioOfMedians(runs.auth, runs.plain, 'rps'),
+        plainVsOpenCpu: ratioOfMedians(runs.plain, runs.open, 'cpuMsPerRequest'),
+        authVsPlainCpu: ratioOfMedians(runs.auth, runs.plain, 'cpuMsPerRequest'),
+      });
+    }
   }
   return out;
 }
@@ -846,7 +879,7 @@ async function profileScenario(env, port, seconds, seed) {
   const profileDir = path.join(WORK, 'profile');
   rmSync(profileDir, { recursive: true, force: true });
   mkdirSync(profileDir, { recursive: true });
-  log(`server.mjs under --cpu-prof on port ${port}: refresh, silent-refresh navigations, the API route behind the middleware without and with auth, ${seconds} s each`);
+  log(`server.mjs under --cpu-prof on port ${port}: refresh, silent-refresh navigations, the API route open and with the route's own token check, ${seconds} s each`);
   const server = await startServer('profile', env, port, '/api/bench/open', 200, profileDir);
   serverGroup = server.child.pid;
   const windows = {};
@@ -855,8 +888,9 @@ async function profileScenario(env, port, seconds, seed) {
   const loads = {
     refresh: cannon(server.origin, { method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: 'refresh', cookies: COOKIES, sendAccess: false, duration: seconds }),
     navigation: cannon(server.origin, { path: '/bench/auth', connections: NAV_CONNECTIONS, pool: 'nav', cookies: COOKIES, sendAccess: false, duration: seconds }),
-    // The middleware with and without the auth check, for its share of the CPU in each.
-    apiPlain: cannon(server.origin, { path: '/api/bench/plain', headers: cookie, duration: seconds }),
+    // The same API route open and protected by the route's own stateless check (no middleware
+    // for either): the check's share of the CPU.
+    apiOpen: cannon(server.origin, { path: '/api/bench/open', headers: cookie, duration: seconds }),
     apiAuth: cannon(server.origin, { path: '/api/bench/auth', headers: cookie, duration: seconds }),
   };
   // Warm the fresh server up first, so the windows show steady state rather than V8 tiering up.
@@ -905,11 +939,29 @@ function peerVersions() {
 
 /** `npm ci` in the peer's folder when its dependencies are missing; then `next build` there unless reusable. */
 async function preparePeer(env) {
-  const out = { installed: false, buildSeconds: null };
+  const out = { installed: false, installSeconds: null, buildSeconds: null };
   if (!existsSync(PEER_NEXT) || !existsSync(path.join(PEER_DIR, 'node_modules', 'better-auth', 'package.json'))) {
     log('npm ci in bench/peers/better-auth (its dependencies are missing; log in bench/.tmp/peer-install.log)');
     const t0 = Date.now();
-    await runToEnd('npm', ['ci', '--no-audit', '--no-fund'], { ...process.env }, path.join(WORK, 'peer-install.log'), 'npm ci (bench/peers/better-auth)', null, PEER_DIR);
+    const logFile = path.join(WORK, 'peer-install.log');
+    // better-sqlite3 is the peer's only package with an install script (prebuild-install, else
+    // node-gyp compiling SQLite: minutes on 2 cores where no prebuilt binary can be downloaded).
+    // Ours is the same package: when the versions match, its addon, built for this very Node, is
+    // copied; otherwise the peer's own install script runs.
+    await runToEnd('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { ...process.env }, logFile, 'npm ci (bench/peers/better-auth)', null, PEER_DIR);
+    const oursSqlite = path.join(ROOT, 'node_modules', 'better-sqlite3');
+    const theirsSqlite = path.join(PEER_DIR, 'node_modules', 'better-sqlite3');
+    const addon = path.join('build', 'Release', 'better_sqlite3.node');
+    const versionOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+    if (existsSync(path.join(oursSqlite, addon)) && versionOf(oursSqlite) === versionOf(theirsSqlite)) {
+      mkdirSync(path.dirname(path.join(theirsSqlite, addon)), { recursive: true });
+      copyFileSync(path.join(oursSqlite, addon), path.join(theirsSqlite, addon));
+      out.sqliteAddon = `copied from our node_modules (better-sqlite3 ${versionOf(oursSqlite)}, the same version)`;
+    } else {
+      await runToEnd('npm', ['rebuild', 'better-sqlite3'], { ...process.env }, logFile, 'npm rebuild better-sqlite3 (bench/peers/better-auth)', null, PEER_DIR);
+      out.sqliteAddon = 'built by its install script';
+    }
+    log(`the peer's better-sqlite3 addon: ${out.sqliteAddon}`);
     out.installed = true;
     out.installSeconds = (Date.now() - t0) / 1000;
   }
@@ -989,179 +1041,254 @@ async function freshCacheCookie(origin, sessionCookie) {
 }
 
 /**
- * Ours against Better Auth. `ours`: { sqlite?, postgres? } each { origin, group, cluster, cookie };
- * `peer`: { plain: { origin, group, cookie }, cache: { origin, group, sessionCookie } }.
+ * The pairs of routes compared: ours (on each database when `perDatabase`) against theirs.
+ * `peer`: the peer server (`plain`: default config, `cache`: cookie cache) or `self` (theirs is
+ * our own route on our SQLite server: refresh against our empty POST). `protected`: the p99 ≤ 3×
+ * p50 target applies.
+ */
+const PEER_PAIRS = {
+  apiDb: { label: 'protected API, database session check', ours: '/api/auth/me', theirs: '/api/protected', theirsName: 'Better Auth', peer: 'plain', perDatabase: true, target: 1.5, protected: true },
+  apiStateless: { label: 'protected API, stateless check (theirs: cookie cache)', ours: '/api/bench/auth', theirs: '/api/protected', theirsName: 'Better Auth (cookie cache)', peer: 'cache', perDatabase: true, target: null, protected: true },
+  page: { label: 'protected page showing the user', ours: '/dashboard', theirs: '/protected', theirsName: 'Better Auth', peer: 'plain', perDatabase: true, target: 1.2, protected: true },
+  emptyPage: { label: 'empty dynamic page', ours: '/bench/open', theirs: '/public', theirsName: 'Better Auth', peer: 'plain', perDatabase: false, target: 1, protected: false },
+  emptyApi: { label: 'empty API route', ours: '/api/bench/open', theirs: '/api/public', theirsName: 'Better Auth', peer: 'plain', perDatabase: false, target: 1, protected: false },
+  refresh: { label: 'refresh (rotation) against our own empty POST', ours: 'POST /api/auth/refresh', theirs: 'POST /api/bench/open', theirsName: 'our empty POST', peer: 'self', perDatabase: true, target: 0.8, protected: false },
+};
+/** The p99 ≤ 3× p50 target on every protected route. */
+const PEER_TAIL_TARGET = 3;
+/** Seconds a run costs beyond its duration (pause, cookie, autocannon's start and end), for the estimate. */
+const PEER_RUN_OVERHEAD_S = 0.5;
+/** Sessions per database for the refresh pair (each returns to the pool after its rotation). */
+const PEER_REFRESH_SESSIONS = 1000;
+/** Our servers in the peers scenario: one per database. */
+const peerVariantCount = (databases) => Object.values(PEER_PAIRS).reduce((sum, pair) => sum + (pair.perDatabase ? databases : 1) + 1, 0);
+
+/** What the `peers` scenario will take, before it starts (builds measured on a 2-core machine). */
+function peersEstimate(building) {
+  const variants = peerVariantCount(PEER_DATABASES.length);
+  const runs = variants * 2 * PEER_ROUNDS;
+  const measureSeconds = runs * (PEER_DURATION + PEER_RUN_OVERHEAD_S);
+  // Both builds side by side, the peer's `npm ci` (when its node_modules are missing) beside ours:
+  // about 70 s in all on a 2-core machine with a load average of 7 from other work, npm's cache warm.
+  const buildSeconds = building ? 100 : 0;
+  // Seeds and starts of the four servers, smoke checks.
+  const setupSeconds = 30;
+  return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + measureSeconds };
+}
+
+/**
+ * Ours against Better Auth. `ours`: { sqlite?, postgres? } each { origin, group, cluster, cookie,
+ * refreshCookie, refreshPool }; `peer`: { plain: { origin, group, cookie }, cache: { origin, group,
+ * sessionCookie } }. Returns { comparisons, phases }.
  */
 async function peersComparison(ours, peer) {
   const oursNames = Object.keys(ours);
-  /** Pairs of routes: ours (on each database when `perDatabase`) against theirs. */
-  const pairs = {
-    apiDb: { label: 'protected API, database session check', ours: '/api/auth/me', theirs: '/api/protected', peer: 'plain', perDatabase: true, target: 1.5 },
-    apiStateless: { label: 'protected API, stateless check (theirs: cookie cache)', ours: '/api/bench/auth', theirs: '/api/protected', peer: 'cache', perDatabase: false, target: null },
-    page: { label: 'protected page showing the user', ours: '/dashboard', theirs: '/protected', peer: 'plain', perDatabase: true, target: 1.2 },
-    emptyPage: { label: 'empty dynamic page', ours: '/bench/open', theirs: '/public', peer: 'plain', perDatabase: false, target: 1 },
-    emptyApi: { label: 'empty API route', ours: '/api/bench/open', theirs: '/api/public', peer: 'plain', perDatabase: false, target: 1 },
-  };
-  const latencyPairs = ['apiDb', 'apiStateless', 'page'];
-  /** Variant name → { origin, group, cluster, cookie() }. */
+  const main = ours.sqlite ? 'sqlite' : oursNames[0];
+  /** Variant name → { server (a key for the warm-up), origin, group, cluster, spec() }: spec() is the load's request. */
   const variantsOf = (pair) => {
     const out = {};
-    for (const name of pair.perDatabase ? oursNames : [ours.sqlite ? 'sqlite' : oursNames[0]]) {
+    for (const name of pair.perDatabase ? oursNames : [main]) {
       const server = ours[name];
-      out[`ours-${name}`] = { origin: server.origin, path: pair.ours, group: server.group, cluster: server.cluster, cookie: async () => server.cookie };
+      const spec =
+        pair.ours === 'POST /api/auth/refresh'
+          ? async () => ({ method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: server.refreshPool, cookies: COOKIES, sendAccess: false })
+          : async () => ({ path: pair.ours, headers: { cookie: server.cookie } });
+      out[`ours-${name}`] = { server: `ours-${name}`, origin: server.origin, group: server.group, cluster: server.cluster, spec };
     }
-    const p = peer[pair.peer];
-    out.theirs = { origin: p.origin, path: pair.theirs, group: p.group, cluster: null, cookie: pair.peer === 'cache' ? () => freshCacheCookie(p.origin, p.sessionCookie) : async () => p.cookie };
+    if (pair.peer === 'self') {
+      const server = ours[main];
+      // The empty POST carries the refresh cookie alone, as the refresh requests do.
+      out.theirs = { server: `ours-${main}`, origin: server.origin, group: server.group, cluster: server.cluster, spec: async () => ({ method: 'POST', path: '/api/bench/open', headers: { 'content-length': '0', cookie: server.refreshCookie } }) };
+    } else {
+      const p = peer[pair.peer];
+      const cookie = pair.peer === 'cache' ? () => freshCacheCookie(p.origin, p.sessionCookie) : async () => p.cookie;
+      out.theirs = { server: `peer-${pair.peer}`, origin: p.origin, group: p.group, cluster: null, spec: async () => ({ path: pair.theirs, headers: { cookie: await cookie() } }) };
+    }
     return out;
   };
-  const runVariant = async (variant, connections, duration) => {
-    const cookie = await variant.cookie();
+  const runVariant = async (variant, duration) => {
+    const spec = await variant.spec();
     await sleep(SETTLE_MS);
-    const [result] = await runJobs([cannon(variant.origin, { path: variant.path, headers: { cookie }, connections, duration })], { group: variant.group, cluster: variant.cluster });
+    const [result] = await runJobs([cannon(variant.origin, { ...spec, connections: PEER_CONNECTIONS, duration })], { group: variant.group, cluster: variant.cluster });
     return result;
   };
 
-  // Warm-up: every server gets PEER_WARMUP seconds of load on the routes it is measured on, in turns.
-  const warm = [
-    ...oursNames.map((name) => ({ name: `ours (${name})`, server: ours[name], paths: name === (ours.sqlite ? 'sqlite' : oursNames[0]) ? Object.values(pairs).map((p) => p.ours) : Object.values(pairs).filter((p) => p.perDatabase).map((p) => p.ours) })),
-    { name: 'Better Auth', server: { ...peer.plain, cookieFn: async () => peer.plain.cookie }, paths: Object.values(pairs).filter((p) => p.peer === 'plain').map((p) => p.theirs) },
-    { name: 'Better Auth (cookie cache)', server: { ...peer.cache, cookieFn: () => freshCacheCookie(peer.cache.origin, peer.cache.sessionCookie) }, paths: ['/api/protected'] },
-  ];
-  log(`warming up ${warm.map((w) => w.name).join(', ')}: ${PEER_WARMUP} s each, in turns`);
-  for (let pass = 0; pass < 2; pass += 1) {
-    for (const w of warm) {
-      const each = Math.max(1, Math.round(PEER_WARMUP / (2 * w.paths.length)));
-      for (const pathname of w.paths) {
-        // In pieces of at most 30 s, so the cookie-cache peer's cache cookie stays fresh.
-        for (let left = each; left > 0; left -= 30) {
-          const cookie = w.server.cookieFn ? await w.server.cookieFn() : w.server.cookie;
-          await runJobs([cannon(w.server.origin, { path: pathname, headers: { cookie }, duration: Math.min(30, left) })], { group: w.server.group, cluster: w.server.cluster ?? null });
-        }
+  // Warm-up: every server gets PEER_WARMUP seconds of load, all servers at once, each cycling
+  // through the routes it is measured on (in chunks of at most 30 s, so the cookie-cache peer's
+  // cache cookie is fresh in each).
+  const routesOf = new Map();
+  for (const pair of Object.values(PEER_PAIRS)) for (const variant of Object.values(variantsOf(pair))) routesOf.set(variant.server, [...(routesOf.get(variant.server) ?? []), variant]);
+  const warmupStarted = Date.now();
+  log(`warming up ${routesOf.size} servers at once for ${PEER_WARMUP} s (${[...routesOf].map(([server, routes]) => `${server}: ${routes.length} routes`).join(', ')}; ${PEER_CONNECTIONS} connections each)`);
+  for (let left = PEER_WARMUP; left > 0; ) {
+    const chunk = Math.min(30, left);
+    left -= chunk;
+    const jobs = [];
+    for (const routes of routesOf.values()) {
+      // autocannon ends runs on whole seconds: each route a whole number of seconds, in turns.
+      const each = Math.max(1, Math.floor(chunk / routes.length));
+      let delay = 0;
+      for (const variant of routes) {
+        if (delay >= chunk) break;
+        jobs.push(cannon(variant.origin, { ...(await variant.spec()), connections: PEER_CONNECTIONS, duration: Math.min(each, chunk - delay), delay }));
+        delay += each;
+      }
+    }
+    await runJobs(jobs, { group: null });
+  }
+  const warmupSeconds = (Date.now() - warmupStarted) / 1000;
+
+  const raw = Object.fromEntries(Object.entries(PEER_PAIRS).map(([key, pair]) => [key, Object.fromEntries(Object.keys(variantsOf(pair)).map((name) => [name, []]))]));
+  const measureStarted = Date.now();
+  const runsInAll = Object.values(raw).reduce((sum, variants) => sum + Object.keys(variants).length, 0) * 2 * PEER_ROUNDS;
+  let runsDone = 0;
+  for (let round = 0; round < PEER_ROUNDS; round += 1) {
+    const left = ((Date.now() - measureStarted) / Math.max(1, runsDone)) * (runsInAll - runsDone) / 1000;
+    log(`round ${round + 1} of ${PEER_ROUNDS}: ${Object.keys(PEER_PAIRS).join(', ')} at ${PEER_CONNECTIONS} connections (A B B A, ${PEER_DURATION} s each)${runsDone ? `; about ${Math.round(left)} s left` : ''}`);
+    for (const [key, pair] of Object.entries(PEER_PAIRS)) {
+      const variants = variantsOf(pair);
+      const names = Object.keys(variants);
+      // A B B A (with two databases: A B C C B A), the halves swapped every other round.
+      const forward = round % 2 === 0 ? names : [...names].reverse();
+      for (const name of [...forward, ...[...forward].reverse()]) {
+        raw[key][name].push(await runVariant(variants[name], PEER_DURATION));
+        runsDone += 1;
       }
     }
   }
+  const measureSeconds = (Date.now() - measureStarted) / 1000;
 
-  const raw = { throughput: {}, latency: {} };
-  for (const key of Object.keys(pairs)) raw.throughput[key] = Object.fromEntries(Object.keys(variantsOf(pairs[key])).map((name) => [name, []]));
-  for (const key of latencyPairs) raw.latency[key] = Object.fromEntries(Object.keys(variantsOf(pairs[key])).map((name) => [name, []]));
-  const totalRounds = Math.max(PEER_ROUNDS, PEER_LATENCY_ROUNDS);
-  for (let round = 0; round < totalRounds; round += 1) {
-    const jobs = [];
-    if (round < PEER_ROUNDS) for (const key of Object.keys(pairs)) jobs.push(['throughput', key, CONNECTIONS]);
-    if (round < PEER_LATENCY_ROUNDS) for (const key of latencyPairs) jobs.push(['latency', key, PEER_LATENCY_CONNECTIONS]);
-    log(`round ${round + 1} of ${totalRounds}: ${jobs.map(([kind, key]) => `${key}${kind === 'latency' ? '@50' : ''}`).join(', ')} (A B B A, ${PEER_DURATION} s each)`);
-    for (const [kind, key, connections] of jobs) {
-      const variants = variantsOf(pairs[key]);
-      const names = Object.keys(variants);
-      // A B B A (with PostgreSQL: A B C C B A), the halves swapped every other round.
-      const forward = round % 2 === 0 ? names : [...names].reverse();
-      for (const name of [...forward, ...[...forward].reverse()]) raw[kind][key][name].push(await runVariant(variants[name], connections, PEER_DURATION));
-    }
-  }
-
+  const tail = (s) => (s.p50 ? s.p99 / s.p50 : null);
   const comparisons = {};
-  for (const [key, pair] of Object.entries(pairs)) {
-    const runs = raw.throughput[key];
-    const entry = { label: pair.label, ours: pair.ours, theirs: pair.theirs, peerConfig: pair.peer === 'cache' ? 'cookie cache' : 'default', target: pair.target, byDatabase: {} };
+  for (const [key, pair] of Object.entries(PEER_PAIRS)) {
+    const runs = raw[key];
+    const entry = {
+      label: pair.label,
+      ours: pair.ours,
+      theirs: pair.theirs,
+      theirsName: pair.theirsName,
+      peerConfig: pair.peer === 'cache' ? 'cookie cache' : pair.peer === 'self' ? 'ours' : 'default',
+      target: pair.target,
+      protected: pair.protected,
+      connections: PEER_CONNECTIONS,
+      byDatabase: {},
+    };
     entry.theirsSummary = summarizeSpread(runs.theirs);
+    entry.theirsSummary.p99OverP50 = tail(entry.theirsSummary);
     for (const name of oursNames) {
-      if (!runs[`ours-${name}`]) continue;
       const oursRuns = runs[`ours-${name}`];
+      if (!oursRuns) continue;
+      const s = summarizeSpread(oursRuns);
+      const rpsRatio = ratioOfMedians(oursRuns, runs.theirs, 'rps');
+      const p99OverP50 = tail(s);
       entry.byDatabase[name] = {
-        ours: summarizeSpread(oursRuns),
-        rpsRatio: ratioOfMedians(oursRuns, runs.theirs, 'rps'),
+        ours: s,
+        rpsRatio,
         // Theirs over ours: above 1 means we spend less CPU per request.
         cpuRatio: ratioOfMedians(runs.theirs, oursRuns, 'cpuMsPerRequest'),
-        met: pair.target === null ? null : ratioOfMedians(oursRuns, runs.theirs, 'rps') >= pair.target,
+        met: pair.target === null || rpsRatio === null ? null : rpsRatio >= pair.target,
+        p99OverP50,
+        tailMet: !pair.protected || p99OverP50 === null ? null : p99OverP50 <= PEER_TAIL_TARGET,
       };
-    }
-    if (latencyPairs.includes(key)) {
-      const lat = raw.latency[key];
-      entry.latency = { connections: PEER_LATENCY_CONNECTIONS, theirs: summarizeSpread(lat.theirs), byDatabase: {} };
-      for (const name of oursNames) {
-        if (!lat[`ours-${name}`]) continue;
-        const s = summarizeSpread(lat[`ours-${name}`]);
-        const tailRatio = s.p50 ? s.p99 / s.p50 : null;
-        entry.latency.byDatabase[name] = { ours: s, p99OverP50: tailRatio, met: tailRatio === null ? null : tailRatio <= 3 };
-      }
-      entry.latency.theirs.p99OverP50 = entry.latency.theirs.p50 ? entry.latency.theirs.p99 / entry.latency.theirs.p50 : null;
+      if (pair.ours === 'POST /api/auth/refresh') entry.byDatabase[name].sessionsLeft = oursRuns.at(-1)?.poolLeft ?? null;
     }
     comparisons[key] = entry;
   }
-  return comparisons;
+  return { comparisons, phases: { warmupSeconds, measureSeconds } };
 }
 
-/** The whole `peers` scenario: peer build, seeds, servers, smoke checks, the comparison. */
-async function peersScenario(secrets) {
+/** The whole `peers` scenario: peer build (or its promise), seeds, servers, smoke checks, the comparison. */
+async function peersScenario(secrets, peerSetup) {
   const t0 = Date.now();
   const loadAverageAtStart = os.loadavg().map((n) => Number(n.toFixed(2)));
-  const peerSecret = randomBytes(32).toString('hex');
-  const [oursPort, oursPgPort, plainPort, cachePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const prepared = await preparePeer(peerEnv(peerSecret, plainPort, path.join(tempDir, 'peer-build.db'), false));
+  const { peerSecret, plainPort, prepared: preparing } = peerSetup;
+  const estimate = peersEstimate(false);
+  log(`peers: ${estimate.variants} variants × ${2 * PEER_ROUNDS} runs of ${PEER_DURATION} s at ${PEER_CONNECTIONS} connections ≈ ${Math.round(estimate.measureSeconds)} s, after ${PEER_WARMUP} s of warm-up; ours on ${PEER_DATABASES.join(' and ')}`);
+  const prepared = await preparing;
+  const phases = { peerInstallSeconds: prepared.installSeconds ?? null, peerBuildSeconds: prepared.buildSeconds };
+  const [oursPort, oursPgPort, cachePort] = [await freePort(), await freePort(), await freePort()];
 
-  // Better Auth's side: two fresh SQLite files, each seeded through Better Auth's own API.
+  // Seeds, side by side. Better Auth's side: two fresh SQLite files, each seeded through Better
+  // Auth's own API. Ours: a fresh database per database kind, seeded through the app's code, with
+  // access tokens that outlive the scenario (no silent refresh in the middle of a run) and a pool
+  // of sessions for refresh.
+  let phaseStarted = Date.now();
+  log(`seeding, side by side: the peer through Better Auth (signUpEmail, signInEmail; default config and cookie cache), ours through the app code (bench/seed.mjs) on ${PEER_DATABASES.join(' and ')}`);
   const peerSeed = async (name, port, cookieCache) => {
     const file = path.join(tempDir, `peer-${name}.db`);
     const env = peerEnv(peerSecret, port, file, cookieCache);
     const outFile = path.join(tempDir, `peer-seed-${name}.json`);
-    await runToEnd(process.execPath, [path.join(PEER_DIR, 'seed.mjs')], env, path.join(WORK, 'peer-seed.log'), `bench/peers/better-auth/seed.mjs (${name})`, outFile, PEER_DIR);
+    await runToEnd(process.execPath, [path.join(PEER_DIR, 'seed.mjs')], env, path.join(WORK, `peer-seed-${name}.log`), `bench/peers/better-auth/seed.mjs (${name})`, outFile, PEER_DIR);
     return { env, seed: JSON.parse(readFileSync(outFile, 'utf8')) };
   };
-  log('seeding the peer through Better Auth (signUpEmail, signInEmail): default config and cookie cache');
-  const plainSeed = await peerSeed('plain', plainPort, false);
-  const cacheSeed = await peerSeed('cache', cachePort, true);
-
-  // Ours: a fresh database per database kind, seeded through the app's code; access tokens that
-  // outlive the scenario (no silent refresh in the middle of a run).
   const oursEnvExtra = { BENCH_ROUTES: '1', ACCESS_TOKEN_EXPIRY: '2h' };
-  const databases = {};
-  for (const name of PEER_DATABASES) {
+  const oursSeed = async (name) => {
     const port = name === 'sqlite' ? oursPort : oursPgPort;
     const url = name === 'sqlite' ? `file:${path.join(tempDir, 'peers-ours.db')}` : postgres.databases.peers;
     const seedFile = path.join(tempDir, `peers-seed-${name}.json`);
-    log(`seeding our ${name} database through the app code (bench/seed.mjs)`);
     await runToEnd(
       process.execPath,
-      ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), seedFile, 'single=1'],
+      ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'seed.mjs'), seedFile, 'single=1', 'smoke=1', `refresh=${PEER_REFRESH_SESSIONS}`],
       appEnv(secrets, url, port, oursEnvExtra),
       path.join(WORK, `peers-seed-${name}.log`),
       `bench/seed.mjs (peers, ${name})`,
     );
-    const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
-    databases[name] = { port, url, seed };
-  }
+    return [name, { port, url, seed: JSON.parse(readFileSync(seedFile, 'utf8')) }];
+  };
+  const [plainSeed, cacheSeed, ...seeded] = await Promise.all([peerSeed('plain', plainPort, false), peerSeed('cache', cachePort, true), ...PEER_DATABASES.map(oursSeed)]);
+  const databases = Object.fromEntries(seeded);
+  phases.seedSeconds = (Date.now() - phaseStarted) / 1000;
 
+  phaseStarted = Date.now();
+  log(`starting, side by side: server.mjs (ours) on ${PEER_DATABASES.map((name) => `${name} port ${databases[name].port}`).join(', ')}; the peer's next start on ports ${plainPort} (default config) and ${cachePort} (cookie cache)`);
+  const [plain, cache, ...started] = await Promise.all([
+    startPeer('plain', plainSeed.env, plainPort),
+    startPeer('cache', cacheSeed.env, cachePort),
+    ...Object.entries(databases).map(async ([name, d]) => [name, await startServer(`peers-${name}`, appEnv(secrets, d.url, d.port, oursEnvExtra), d.port, '/api/bench/open', 200)]),
+  ]);
   const ours = {};
-  for (const [name, d] of Object.entries(databases)) {
-    log(`server.mjs on port ${d.port} (ours, ${name})`);
-    const server = await startServer(`peers-${name}`, appEnv(secrets, d.url, d.port, oursEnvExtra), d.port, '/api/bench/open', 200);
-    const single = d.seed.pools.single[0];
+  for (const [name, server] of started) {
+    const { seed } = databases[name];
+    const single = seed.pools.single[0];
+    const refreshPool = `peers-refresh-${name}`;
+    await sendPool(refreshPool, seed.pools.refresh);
     ours[name] = {
       origin: server.origin,
       group: server.child.pid,
       cluster: name === 'postgres' ? postgres.clusters.peers : null,
       cookie: `${COOKIES.accessName}=${single.access}; ${COOKIES.refreshName}=${single.refresh}`,
+      refreshCookie: `${COOKIES.refreshName}=${single.refresh}`,
+      refreshPool,
+      sessions: seed.pools.refresh.length,
     };
   }
-  log(`the peer: next start on ports ${plainPort} (default config) and ${cachePort} (cookie cache)`);
-  const plain = await startPeer('plain', plainSeed.env, plainPort);
-  const cache = await startPeer('cache', cacheSeed.env, cachePort);
   const peer = {
     plain: { origin: plain.origin, group: plain.child.pid, cookie: plainSeed.seed.cookie },
     // The session cookie alone: each run takes a fresh cache cookie (freshCacheCookie).
     cache: { origin: cache.origin, group: cache.child.pid, sessionCookie: cacheSeed.seed.cookie.split('; ').filter((pair) => /(^|\.)session_token=/.test(pair)).join('; ') },
   };
+  phases.startSeconds = (Date.now() - phaseStarted) / 1000;
 
   // Smoke checks: each route answers what it is measured for, with and without a session.
   for (const [name, o] of Object.entries(ours)) {
     const headers = { cookie: o.cookie };
     await expectStatus(o.origin, '/api/auth/me', {}, 401, `ours (${name}) /api/auth/me without a session`);
+    await expectStatus(o.origin, '/api/bench/auth', {}, 401, `ours (${name}) /api/bench/auth without a token`);
+    await expectStatus(o.origin, '/dashboard', {}, 303, `ours (${name}) /dashboard without a session`);
     await expectStatus(o.origin, '/api/auth/me', { headers }, 200, `ours (${name}) /api/auth/me`);
     await expectStatus(o.origin, '/dashboard', { headers }, 200, `ours (${name}) /dashboard`);
     await expectStatus(o.origin, '/api/bench/auth', { headers }, 200, `ours (${name}) /api/bench/auth`);
     await expectStatus(o.origin, '/bench/open', { headers }, 200, `ours (${name}) /bench/open`);
     await expectStatus(o.origin, '/api/bench/open', { headers }, 200, `ours (${name}) /api/bench/open`);
+    await expectStatus(o.origin, '/api/bench/open', { method: 'POST', headers: { cookie: o.refreshCookie } }, 200, `ours (${name}) POST /api/bench/open`);
+    await checkStaticApiCsp(o.origin);
+    // A refresh with a session of its own (neither the pool's nor the other routes'): it rotates the refresh cookie.
+    const spare = databases[name].seed.pools.smoke[0];
+    const refreshed = await expectStatus(o.origin, '/api/auth/refresh', { method: 'POST', headers: { cookie: `${COOKIES.refreshName}=${spare.refresh}` } }, 200, `ours (${name}) refresh`);
+    const rotated = setCookieValue(refreshed, COOKIES.refreshName);
+    if (!rotated || rotated === spare.refresh) throw new Error(`smoke check: ours (${name}) refresh did not rotate the refresh cookie`);
   }
+  if (ours.postgres) await checkPostgresServed(databases.postgres.url, 1);
   for (const [name, p] of Object.entries({ plain: peer.plain, cache: { origin: peer.cache.origin, cookie: peer.cache.sessionCookie } })) {
     await expectStatus(p.origin, '/api/protected', {}, 401, `Better Auth (${name}) /api/protected without a session`);
     await expectStatus(p.origin, '/protected', {}, 307, `Better Auth (${name}) /protected without a session`);
@@ -1172,21 +1299,25 @@ async function peersScenario(secrets) {
     const page = await fetch(`${p.origin}/protected`, { headers: { cookie: p.cookie } });
     if (page.status !== 200 || !(await page.text()).includes((name === 'plain' ? plainSeed : cacheSeed).seed.email)) throw new Error(`smoke check: Better Auth (${name}) /protected did not show the user`);
     await expectStatus(p.origin, '/public', {}, 200, `Better Auth (${name}) /public`);
+    await expectStatus(p.origin, '/api/public', {}, 200, `Better Auth (${name}) /api/public`);
   }
   await freshCacheCookie(peer.cache.origin, peer.cache.sessionCookie);
   log('smoke checks passed (ours and the peer)');
 
-  const comparisons = await peersComparison(ours, peer);
+  const { comparisons, phases: measured } = await peersComparison(ours, peer);
+  Object.assign(phases, measured);
   for (const server of [...Object.values(ours), peer.plain, peer.cache]) await killGroup(server.group);
   return {
     versions: peerVersions(),
     prepared,
     databases: PEER_DATABASES,
-    options: { duration: PEER_DURATION, warmup: PEER_WARMUP, rounds: PEER_ROUNDS, latencyRounds: PEER_LATENCY_ROUNDS, connections: CONNECTIONS, latencyConnections: PEER_LATENCY_CONNECTIONS },
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    options: { duration: PEER_DURATION, warmup: PEER_WARMUP, rounds: PEER_ROUNDS, connections: PEER_CONNECTIONS, tailTarget: PEER_TAIL_TARGET, refreshSessions: PEER_REFRESH_SESSIONS },
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     loadAverageAtStart,
     loadAverageAtEnd: os.loadavg().map((n) => Number(n.toFixed(2))),
+    // From the scenario's start (after our build; the peer's install and build included when they ran then).
     seconds: (Date.now() - t0) / 1000,
+    phases,
     comparisons,
   };
 }
@@ -1201,7 +1332,7 @@ function writeDocs(results) {
     writeFileSync(path.join(docs, 'benchmarks-peers.svg'), renderPeersSvg(results));
     console.log(`\n${renderPeersTable(results)}\n`);
   }
-  // `--only peers`: only the "Against Better Auth" section changes; the rest stays from its last run.
+  // The default run (peers only): only the "Against Better Auth" section changes; the rest stays from its last --all run.
   if (results.options.scenarios.every((name) => name === 'peers') && existsSync(markdownFile)) {
     writeFileSync(markdownFile, splicePeersSection(readFileSync(markdownFile, 'utf8'), peersSection(results)));
     log('wrote the "Against Better Auth" section of docs/BENCHMARKS.md and docs/benchmarks-peers.svg');
@@ -1227,6 +1358,25 @@ async function main() {
   tempDir = mkdtempSync(path.join(os.tmpdir(), 'next-token-auth-bench-'));
   const dbFile = path.join(tempDir, 'bench.db');
 
+  if (only.has('peers')) {
+    const estimate = peersEstimate(!argv['skip-build']);
+    log(
+      `peers will take about ${Math.round(estimate.totalSeconds / 60)} min: ${estimate.buildSeconds ? `builds ~${estimate.buildSeconds} s, ` : ''}seeds and starts ~${estimate.setupSeconds} s, ` +
+        `warm-up ${estimate.warmupSeconds} s, ${estimate.runs} runs ≈ ${Math.round(estimate.measureSeconds)} s`,
+    );
+  }
+  // The peer's install and build run beside ours (both are partly single-threaded); nothing is
+  // measured before both are done.
+  const buildsStarted = Date.now();
+  let peerSetup = null;
+  if (only.has('peers')) {
+    const peerSecret = randomBytes(32).toString('hex');
+    const plainPort = await freePort();
+    const prepared = preparePeer(peerEnv(peerSecret, plainPort, path.join(tempDir, 'peer-build.db'), false));
+    // Awaited below; until then a failure must not count as unhandled.
+    prepared.catch(() => {});
+    peerSetup = { peerSecret, plainPort, prepared };
+  }
   if (argv['skip-build'] && existsSync(path.join(ROOT, DIST_DIR, 'BUILD_ID'))) {
     log(`reusing the build in ${DIST_DIR} (--skip-build)`);
   } else {
@@ -1234,6 +1384,8 @@ async function main() {
     results.buildSeconds = await build(baseEnv({ ACCESS_TOKEN_SECRET: secrets.access, REFRESH_TOKEN_SECRET: secrets.refresh }));
     log(`built in ${results.buildSeconds.toFixed(0)} s`);
   }
+  if (peerSetup) await peerSetup.prepared;
+  results.buildsWallSeconds = (Date.now() - buildsStarted) / 1000;
 
   if (only.has('verify')) results.verify = await verifyScenario();
   const port = await freePort();
@@ -1336,7 +1488,7 @@ async function main() {
       log('warming the server up: /api/auth/me, 8 s');
       await runJobs([cannon(serverB.origin, { path: '/api/auth/me', headers: { cookie: `${COOKIES.accessName}=${single.access}` }, duration: 8 })]);
       // Without BENCH_ROUTES the bench routes do not exist.
-      await expectStatus(serverB.origin, '/api/bench/plain', {}, 404, 'a bench route without BENCH_ROUTES');
+      await expectStatus(serverB.origin, '/api/bench/open', {}, 404, 'a bench route without BENCH_ROUTES');
       await expectStatus(serverB.origin, '/bench/plain', {}, 404, 'a bench page without BENCH_ROUTES');
       log('sign-ins again, bcrypt on the event loop');
       results.login.inThread = await loginScenario(serverB.origin, seed, probeRate);
@@ -1349,7 +1501,7 @@ async function main() {
 
   if (only.has('peers')) {
     if (!loadProcess) startLoadProcess();
-    results.peers = await peersScenario(secrets);
+    results.peers = await peersScenario(secrets, peerSetup);
   }
 
   results.loadGeneratorCpu = { median: median(loadCpu), max: loadCpu.length ? Math.max(...loadCpu) : null };

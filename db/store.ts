@@ -183,10 +183,11 @@ export interface Store {
   /** The user and password hash for a sign-in or a password check. */
   findCredentials(where: { email: string } | { id: string }): Promise<Credentials | null>;
   /**
-   * Creates a user, their first session and the given events in one atomic write. Returns null
-   * (and writes nothing) when the email is taken.
+   * Creates a user, their first session (none when registration does not sign in, see
+   * REQUIRE_EMAIL_VERIFICATION) and the given events in one atomic write. Returns null (and writes
+   * nothing) when the email is taken.
    */
-  register(user: NewUser, session: NewSession, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
+  register(user: NewUser, session: NewSession | null, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
   /** Replaces a hash with a stronger one of the same password, only if it is still `oldHash`. */
   rehashPassword(userId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   /**

@@ -620,7 +620,8 @@ export function createPostgresStore(url: string): Store {
           const created = inserted.rows[0];
           // Email taken: nothing else is written (the transaction commits an empty change).
           if (!created) return null;
-          await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) }, client);
+          if (session) await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) }, client);
+          else if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
           return created;
         }),
       );

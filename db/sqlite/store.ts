@@ -232,7 +232,7 @@ export function createSqliteStore(file: string): Store {
         return db.select({ ...userColumns, passwordHash: users.passwordHash }).from(users).where(condition).get() ?? null;
       }),
 
-    register: (user: NewUser, session: NewSession, events, now) =>
+    register: (user: NewUser, session: NewSession | null, events, now) =>
       run(() =>
         atomic((): UserRecord | null => {
           const created = db
@@ -242,7 +242,7 @@ export function createSqliteStore(file: string): Store {
             .returning(userColumns)
             .all()[0];
           if (!created) return null;
-          db.insert(sessions).values(session).run();
+          if (session) db.insert(sessions).values(session).run();
           insertEvents(events);
           return created;
         }),

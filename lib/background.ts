@@ -10,7 +10,10 @@
 import 'server-only';
 import { waitUntil } from '@vercel/functions';
 
-const pending = new Set<Promise<void>>();
+// One set per process, also when a bundle (or a test's fresh module graph) holds two copies of this module.
+const PENDING = Symbol.for('next-token-auth.background-tasks');
+const pending: Set<Promise<void>> = ((globalThis as Record<symbol, unknown>)[PENDING] as Set<Promise<void>> | undefined) ?? new Set<Promise<void>>();
+(globalThis as Record<symbol, unknown>)[PENDING] = pending;
 
 /** Starts `task` without awaiting it. */
 export function afterResponse(task: () => Promise<void>): void {

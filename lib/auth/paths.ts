@@ -5,7 +5,12 @@
 export const PROTECTED_PAGES = ['/dashboard', '/account', '/bench/auth'] as const;
 /** Pages for signed-out visitors: a signed-in user (after a silent refresh if need be) is sent on. */
 export const GUEST_PAGES = ['/login', '/register'] as const;
-export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password', '/api/bench/auth'] as const;
+export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password', '/api/auth/email/verification', '/api/bench/auth'] as const;
+/**
+ * Routes under a protected prefix that signed-out visitors must reach: a forgotten password and a
+ * mailed link are used precisely when one is not signed in. Each checks what it needs itself.
+ */
+export const PUBLIC_APIS = ['/api/auth/password/forgot', '/api/auth/password/reset', '/api/auth/email/verify'] as const;
 
 /**
  * The path as routing will see it, for deciding what is protected: percent-decoded, lower-cased,
@@ -31,6 +36,7 @@ export type Protection = 'page' | 'api' | 'guest' | null;
 /** Whether a request path is a protected page, a protected API, a guest page, or public. */
 export function protectionOf(pathname: string): Protection {
   const path = normalizePath(pathname);
+  if (PUBLIC_APIS.includes(path as (typeof PUBLIC_APIS)[number])) return null;
   if (within(path, PROTECTED_APIS)) return 'api';
   if (within(path, PROTECTED_PAGES)) return 'page';
   if (GUEST_PAGES.includes(path as (typeof GUEST_PAGES)[number])) return 'guest';

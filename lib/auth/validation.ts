@@ -47,6 +47,7 @@ const linkTokenSchema = z.string({ message: 'The link is missing its token.' }).
 export const forgotPasswordSchema = z.object({ email: emailSchema });
 export const resetPasswordSchema = z.object({ token: linkTokenSchema, newPassword: passwordSchema });
 export const verifyEmailSchema = z.object({ token: linkTokenSchema });
+export const resendVerificationSchema = z.strictObject({});
 
 export type RegisterInput = z.output<typeof registerSchema>;
 export type LoginInput = z.output<typeof loginSchema>;

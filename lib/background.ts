@@ -17,7 +17,9 @@ const pending: Set<Promise<void>> = ((globalThis as Record<symbol, unknown>)[PEN
 
 /** Starts `task` without awaiting it. */
 export function afterResponse(task: () => Promise<void>): void {
-  const promise = Promise.resolve()
+  // setImmediate, not a microtask: the task starts once the current request's handler has
+  // returned its response, so none of its work (better-sqlite3 runs synchronously) happens before.
+  const promise = new Promise<void>((resolve) => setImmediate(resolve))
     .then(task)
     .catch((error: unknown) => {
       console.error(JSON.stringify({ level: 'error', event: 'background_task_failed', kind: error instanceof Error ? error.name : typeof error, at: new Date().toISOString() }));

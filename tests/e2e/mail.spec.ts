@@ -83,7 +83,7 @@ test('register → verification mail → link → verified; the resend button se
   await other.close();
 
   await page.goto('/account');
-  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Account', exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Resend verification email' })).toHaveCount(0);
   await expect(page.getByText('Email address verified')).toBeVisible();
 

@@ -10,7 +10,7 @@
 import 'server-only';
 import type { UserRecord } from '@/db/store';
 import { registrationAttemptMail } from '@/lib/mail/messages';
-import { sendAfterResponse } from '@/lib/mail/outbox';
+import { deliverOrRecord } from '@/lib/mail/outbox';
 import { afterResponse } from '@/lib/background';
 import type { AuthDeps } from './deps';
 import { deviceKey } from './devices';
@@ -47,7 +47,7 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput, client:
   const user = await store.register({ id: userId, email: input.email, name: input.name, passwordHash }, session, [event], now);
   if (!user) {
     if (!config.requireEmailVerification) throw new AuthError('email_taken', { fields: { email: ['An account with this email already exists.'] } });
-    await warnOwnerOfTakenAddress(deps, input.email, client, now);
+    afterResponse(() => warnOwnerOfTakenAddress(deps, input.email, client, now));
     // The same answer as for a new account: an id nobody has, the address and name as given.
     return { user: { id: userId, email: input.email, name: input.name, createdAt: now, emailVerifiedAt: null }, tokens: null };
   }
@@ -58,7 +58,10 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput, client:
   return { user, tokens: session ? await issueTokens(session, 0, config, keys, now) : null };
 }
 
-/** Tells the owner of a taken address that someone tried to register it (at most a few mails per window). */
+/**
+ * Tells the owner of a taken address that someone tried to register it (at most a few mails per
+ * window). Runs after the response, so a taken address costs the request no more than a new one.
+ */
 async function warnOwnerOfTakenAddress({ store, config, limits }: AuthDeps, email: string, client: ClientContext, now: number): Promise<void> {
   try {
     await limits.consumeMailbox(store, email, client, 'register', now);
@@ -67,5 +70,5 @@ async function warnOwnerOfTakenAddress({ store, config, limits }: AuthDeps, emai
     throw error;
   }
   const origin = config.appOrigin;
-  sendAfterResponse({ store, config, userId: null, client }, registrationAttemptMail(email, new URL('/login', origin).toString(), new URL('/forgot-password', origin).toString()));
+  await deliverOrRecord({ store, config, userId: null, client }, registrationAttemptMail(email, new URL('/login', origin).toString(), new URL('/forgot-password', origin).toString()));
 }

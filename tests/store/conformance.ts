@@ -227,6 +227,16 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.findUserById(data.id)).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0, emailVerifiedAt: null });
       });
 
+      it('register without a session (REQUIRE_EMAIL_VERIFICATION) writes the user and the events, and no session', async () => {
+        const data = newUser('nosession');
+        const events = [newEvent('registered', { userId: data.id })];
+        const user = await store.register(data, null, events, T0);
+        expect(user).toStrictEqual({ id: data.id, email: data.email, name: data.name, createdAt: T0, emailVerifiedAt: null });
+        expect(await store.listLiveSessions(data.id, T0)).toEqual([]);
+        expect((await store.listSecurityEvents(data.id, ['registered'], 10)).map(withoutId)).toStrictEqual(events);
+        expect(await store.register(newUser('nosession-2', { email: data.email }), null, [newEvent('registered')], T0)).toBeNull();
+      });
+
       it('unknown users are null', async () => {
         await registered('alice');
         expect(await store.findUserById('user-nobody')).toBeNull();

@@ -1,7 +1,9 @@
 /**
  * End-to-end tests against a production build (`next build` once, then `next start`), with a fresh
  * SQLite file per run (or, with E2E_DATABASE_URL set, that PostgreSQL database, which must be new
- * and empty) and 6-second access tokens, so silent refresh is exercised for real.
+ * and empty) and 6-second access tokens, so silent refresh is exercised for real. Mail goes over
+ * real SMTP to the suite's mail sink (tests/e2e/mail-sink.ts, a web server of its own on
+ * E2E_PORT + 1000 for SMTP and + 1001 for the specs' HTTP reads; see tests/e2e/ports.ts).
  *
  * This file is loaded by the runner and again by every worker: values that must agree across them
  * (port, origin) are plain constants; the secrets and the database path only reach the web server,

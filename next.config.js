@@ -45,7 +45,7 @@ function devHostAddresses() {
   return [...hosts];
 }
 
-/** Headers for every response, assets included; the CSP (per-request nonce) is set in middleware.ts. */
+/** Headers for every response, assets included; a page's CSP (per-request nonce) is set in middleware.ts. */
 const SECURITY_HEADERS = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
   { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
@@ -54,6 +54,11 @@ const SECURITY_HEADERS = [
   { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
 ];
 const HSTS = { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' };
+/**
+ * API routes answer JSON (or nothing) and are outside the middleware's matcher, so their CSP is
+ * static: nothing may load, run or frame a response that a browser is tricked into rendering.
+ */
+const API_HEADERS = [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" }];
 
 /** @param {string} phase @returns {import('next').NextConfig} */
 module.exports = (phase) => {
@@ -77,7 +82,10 @@ module.exports = (phase) => {
       // HSTS only in production builds: on http://localhost it would be ignored anyway, and a
       // development origin must stay reachable over plain http.
       const headers = phase === PHASE_DEVELOPMENT_SERVER ? SECURITY_HEADERS : [...SECURITY_HEADERS, HSTS];
-      return [{ source: '/:path*', headers }];
+      return [
+        { source: '/:path*', headers },
+        { source: '/api/:path*', headers: API_HEADERS },
+      ];
     },
   };
 };

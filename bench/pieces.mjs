@@ -12,7 +12,8 @@
 // Usage: node --conditions=react-server --import tsx bench/pieces.mjs <rounds> <seconds> [database-url …]
 //        (JSON on stdout; without URLs, DATABASE_URL's database alone)
 import { openStore } from './store.mjs';
-import { accessTokenKeys, signAccessToken } from '../lib/auth/access-token.ts';
+import { accessTokenKeys } from '../lib/auth/access-token.ts';
+import { signAccessToken } from '../lib/auth/sign-access-token.ts';
 import { authenticate } from '../lib/auth/authenticate.ts';
 import { cookieNames } from '../lib/auth/cookies.ts';
 import { rateLimiterFor } from '../lib/auth/rate-limit.ts';

@@ -4,7 +4,7 @@
  * Edge-safe: the middleware imports this module, so it uses only jose, zod and Web Crypto.
  * Every function takes `now` (ms) so tests can freeze the clock.
  */
-import { SignJWT, base64url, errors, jwtVerify } from 'jose';
+import { base64url, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { getConfig, type Config } from '../config';
 import { toSeconds } from '../duration';
@@ -23,12 +23,15 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * byte for byte rejects `alg:none`, other algorithms, `jwk`/`jku`/`x5u`/`x5c`, `kid` and `crit`
  * before any cryptography runs (checklist A1–A3): nothing is trusted from a header.
  */
-const EXPECTED_HEADER = base64url.encode(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP }));
+export const ACCESS_TOKEN_HEADER = base64url.encode(JSON.stringify({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP }));
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 export interface AccessTokenKeys {
+  /** For jose's verification (Web Crypto, edge-safe). */
   key: CryptoKey;
+  /** The secret's bytes, for signing in Node (lib/auth/sign-access-token.ts). */
+  secret: Uint8Array;
   issuer: string;
   audience: string;
   ttlMs: number;
@@ -63,6 +66,7 @@ export async function importAccessKey(secret: string): Promise<CryptoKey> {
 export async function accessTokenKeys(config: Pick<Config, 'accessTokenSecret' | 'appOrigin' | 'accessTokenTtlMs'>): Promise<AccessTokenKeys> {
   return {
     key: await importAccessKey(config.accessTokenSecret),
+    secret: new TextEncoder().encode(config.accessTokenSecret),
     issuer: config.appOrigin,
     audience: config.appOrigin,
     ttlMs: config.accessTokenTtlMs,
@@ -75,30 +79,6 @@ let defaultKeys: Promise<AccessTokenKeys> | undefined;
 export function getAccessTokenKeys(): Promise<AccessTokenKeys> {
   defaultKeys ??= accessTokenKeys(getConfig());
   return defaultKeys;
-}
-
-/**
- * Signs an access token for a user's session; returns it with its expiry (ms). `notAfter` (ms)
- * caps the expiry, so a token never outlives its session's absolute lifetime.
- */
-export async function signAccessToken(
-  subject: { userId: string; sessionId: string },
-  keys: AccessTokenKeys,
-  now: number,
-  notAfter = Number.POSITIVE_INFINITY,
-): Promise<{ token: string; expiresAt: number }> {
-  const iat = toSeconds(now);
-  const exp = Math.min(iat + toSeconds(keys.ttlMs), Math.max(iat + 1, toSeconds(notAfter)));
-  const token = await new SignJWT({ sid: subject.sessionId })
-    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
-    .setSubject(subject.userId)
-    .setIssuer(keys.issuer)
-    .setAudience(keys.audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(crypto.randomUUID())
-    .sign(keys.key);
-  return { token, expiresAt: exp * 1000 };
 }
 
 /** Decodes a base64url segment, or null unless it is the canonical encoding of its bytes (checklist A7). */
@@ -121,7 +101,7 @@ function isWellFormed(token: string): boolean {
   const parts = token.split('.');
   if (parts.length !== 3) return false;
   const [header, payload, signature] = parts as [string, string, string];
-  if (header !== EXPECTED_HEADER) return false;
+  if (header !== ACCESS_TOKEN_HEADER) return false;
   if (!SEGMENT.test(payload) || !SEGMENT.test(signature) || signature.length !== 43) return false;
   const payloadBytes = decodeCanonical(payload);
   if (payloadBytes === null || decodeCanonical(signature) === null) return false;

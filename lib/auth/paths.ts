@@ -1,16 +1,12 @@
 /**
- * Which paths need a signed-in user. Edge-safe (the middleware imports it).
+ * Which pages need a signed-in user. Edge-safe (the middleware imports it). API routes are not
+ * listed: they are outside the middleware's matcher and each protected one authenticates itself
+ * (lib/auth/guard.ts).
  */
-// `/bench/auth` and `/api/bench/auth` exist only for `npm run bench` (404 unless BENCH_ROUTES is set).
+// `/bench/auth` exists only for `npm run bench` (404 unless BENCH_ROUTES is set).
 export const PROTECTED_PAGES = ['/dashboard', '/account', '/bench/auth'] as const;
 /** Pages for signed-out visitors: a signed-in user (after a silent refresh if need be) is sent on. */
 export const GUEST_PAGES = ['/login', '/register'] as const;
-export const PROTECTED_APIS = ['/api/auth/me', '/api/auth/sessions', '/api/auth/password', '/api/auth/email/verification', '/api/bench/auth'] as const;
-/**
- * Routes under a protected prefix that signed-out visitors must reach: a forgotten password and a
- * mailed link are used precisely when one is not signed in. Each checks what it needs itself.
- */
-export const PUBLIC_APIS = ['/api/auth/password/forgot', '/api/auth/password/reset', '/api/auth/email/verify'] as const;
 
 /**
  * The path as routing will see it, for deciding what is protected: percent-decoded, lower-cased,
@@ -31,13 +27,11 @@ export function normalizePath(pathname: string): string {
 
 const within = (path: string, bases: readonly string[]) => bases.some((base) => path === base || path.startsWith(`${base}/`));
 
-export type Protection = 'page' | 'api' | 'guest' | null;
+export type Protection = 'page' | 'guest' | null;
 
-/** Whether a request path is a protected page, a protected API, a guest page, or public. */
+/** Whether a request path is a protected page, a guest page, or public. */
 export function protectionOf(pathname: string): Protection {
   const path = normalizePath(pathname);
-  if (PUBLIC_APIS.includes(path as (typeof PUBLIC_APIS)[number])) return null;
-  if (within(path, PROTECTED_APIS)) return 'api';
   if (within(path, PROTECTED_PAGES)) return 'page';
   if (GUEST_PAGES.includes(path as (typeof GUEST_PAGES)[number])) return 'guest';
   return null;

@@ -4,8 +4,9 @@
 import 'server-only';
 import type { NewSession, SessionRecord } from '@/db/store';
 import type { Config } from '@/lib/config';
-import { signAccessToken, type AccessTokenKeys } from './access-token';
+import type { AccessTokenKeys } from './access-token';
 import type { ClientContext } from './events';
+import { signAccessToken } from './sign-access-token';
 import { mintRefreshToken, newSessionSecrets } from './refresh-token';
 
 export type SessionConfig = Pick<Config, 'refreshTokenSecret' | 'refreshTokenTtlMs' | 'sessionMaxAgeMs' | 'refreshReuseIntervalMs'>;
@@ -23,7 +24,7 @@ type IssuableSession = Pick<SessionRecord, 'id' | 'userId' | 'nonce' | 'expiresA
 
 /** Mints the pair for a session at a generation. The access token never outlives the session. */
 export async function issueTokens(session: IssuableSession, generation: number, config: SessionConfig, keys: AccessTokenKeys, now: number): Promise<IssuedTokens> {
-  const access = await signAccessToken({ userId: session.userId, sessionId: session.id }, keys, now, session.absoluteExpiresAt);
+  const access = signAccessToken({ userId: session.userId, sessionId: session.id }, keys, now, session.absoluteExpiresAt);
   return {
     sessionId: session.id,
     accessToken: access.token,

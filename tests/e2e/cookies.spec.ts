@@ -68,7 +68,6 @@ test.describe('a response clears only the auth cookies its request carried', () 
       const headers = { cookie: `refresh_token=${value}` };
       const answers: Array<[string, APIResponse, number]> = [
         ['GET /dashboard', await request.get('/dashboard', { headers, maxRedirects: 0 }), 303],
-        ['GET /api/auth/me', await request.get('/api/auth/me', { headers }), 401],
         ['POST /api/auth/refresh', await request.post('/api/auth/refresh', { headers }), 401],
         ['POST /api/auth/logout', await request.post('/api/auth/logout', { headers }), 204],
       ];
@@ -79,6 +78,12 @@ test.describe('a response clears only the auth cookies its request carried', () 
         expect([...lines.keys()], `${where}: cookies cleared`).toEqual(['refresh_token']);
         expectCleared(lines.get('refresh_token'), 'refresh_token', where);
       }
+      // A protected API route judges only the access token: it answers 401 with the challenge and
+      // leaves the refresh cookie to the refresh route the client calls next.
+      const me = await request.get('/api/auth/me', { headers });
+      expect(me.status(), `GET /api/auth/me (refresh cookie ${value.slice(0, 10)})`).toBe(401);
+      expect(me.headers()['www-authenticate']).toBe('Bearer');
+      expect([...setCookieLines(me).keys()], 'GET /api/auth/me: no cookie cleared').toEqual([]);
     }
   });
 

@@ -161,9 +161,12 @@ test.describe('static security headers (K48)', () => {
     const assetResponse = responses.find(([where]) => where.endsWith('(static asset)'))?.[1] ?? home;
     expect(assetResponse.status()).toBe(200);
     expect(assetResponse.headers()['content-type']).toMatch(/javascript/);
-    // Auth API responses are never cached (K49).
+    // Auth API responses are never cached (K49), and, outside the middleware, carry the static
+    // API policy from next.config.js: nothing may load, run or frame them.
     for (const [where, response] of responses) {
-      if (where.includes('/api/auth/')) expect(response.headers()['cache-control'], where).toBe('no-store');
+      if (!where.includes('/api/auth/')) continue;
+      expect(response.headers()['cache-control'], where).toBe('no-store');
+      expect(response.headers()['content-security-policy'], `${where}: CSP`).toMatch(/^default-src 'none'; frame-ancestors 'none'/);
     }
   });
 });

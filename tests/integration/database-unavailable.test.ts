@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, type Store } from '@/db/store';
-import { accessTokenKeys, signAccessToken } from '@/lib/auth/access-token';
+import { accessTokenKeys } from '@/lib/auth/access-token';
+import { signAccessToken } from '@/lib/auth/sign-access-token';
 import { parseConfig, readEnv } from '@/lib/config';
 import type { RouteName } from '../support/app';
 import { freezeClock, restoreClock } from '../support/clock';
@@ -31,7 +32,7 @@ let scratch: string;
 /** A well-formed refresh token and a validly signed access token for a session that may not exist. */
 async function tokens(): Promise<{ access: string; refresh: string }> {
   const keys = await accessTokenKeys(parseConfig(readEnv()));
-  const { token } = await signAccessToken({ userId: 'user-1', sessionId: 'S'.repeat(22) }, keys, Date.now());
+  const { token } = signAccessToken({ userId: 'user-1', sessionId: 'S'.repeat(22) }, keys, Date.now());
   return { access: token, refresh: `${'S'.repeat(22)}.0.${'A'.repeat(43)}` };
 }
 

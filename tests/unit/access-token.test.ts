@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SignJWT } from 'jose';
+import { SignJWT, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mintRefreshToken, newSessionSecrets } from '@/lib/auth/refresh-token';
 import {
@@ -9,9 +9,9 @@ import {
   accessTokenKeys,
   createAccessTokenVerifier,
   importAccessKey,
-  signAccessToken,
   type AccessTokenKeys,
 } from '@/lib/auth/access-token';
+import { signAccessToken } from '@/lib/auth/sign-access-token';
 import { ACCESS_SECRET, MINUTE, REFRESH_SECRET, SECOND, T0 } from '../support/env';
 import { b64url, decodeSegment, forgeToken, nonCanonical, signSegments } from '../support/jwt';
 
@@ -42,12 +42,12 @@ async function verify(token: string, now = T0) {
 }
 
 async function issued(now = T0) {
-  return (await signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, now)).token;
+  return (signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, now)).token;
 }
 
 describe('signAccessToken', () => {
   it('issues a token that verifies, with the exact header and minimal claims', async () => {
-    const { token, expiresAt } = await signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0);
+    const { token, expiresAt } = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0);
     expect(expiresAt).toBe(T0 + TTL_MS);
     const [header = '', payload = ''] = token.split('.');
     expect(decodeSegment(header)).toEqual({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP });
@@ -60,6 +60,34 @@ describe('signAccessToken', () => {
     expect(result).toEqual({ ok: true, claims: body });
   });
 
+  it('is byte for byte the token jose signs from the same claims, and jose verifies it with every check', async () => {
+    const { token } = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0);
+    const body = decodeSegment(token.split('.')[1] ?? '') as Record<string, string | number>;
+    const byJose = await new SignJWT({ sid: SESSION_ID })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
+      .setSubject(USER_ID)
+      .setIssuer(ORIGIN)
+      .setAudience(ORIGIN)
+      .setIssuedAt(NOW_S)
+      .setExpirationTime(NOW_S + TTL_S)
+      .setJti(String(body.jti))
+      .sign(secretKey);
+    expect(token).toBe(byJose);
+    const { payload, protectedHeader } = await jwtVerify(token, secretKey, {
+      algorithms: ['HS256'],
+      typ: ACCESS_TOKEN_TYP,
+      issuer: ORIGIN,
+      audience: ORIGIN,
+      requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+      currentDate: new Date(T0),
+    });
+    expect(protectedHeader).toEqual(HEADER);
+    expect(payload).toEqual(body);
+    // A token signed under another secret is refused by the same verification.
+    const other = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, { ...keys, secret: new TextEncoder().encode(`${ACCESS_SECRET}x`) }, T0);
+    expect((await verify(other.token)).ok).toBe(false);
+  });
+
   it('gives every token its own jti', async () => {
     const a = decodeSegment((await issued()).split('.')[1] ?? '') as Record<string, unknown>;
     const b = decodeSegment((await issued()).split('.')[1] ?? '') as Record<string, unknown>;
@@ -67,14 +95,14 @@ describe('signAccessToken', () => {
   });
 
   it('rounds iat down and never lets the token outlive its lifetime', async () => {
-    const { token, expiresAt } = await signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0 + 999);
+    const { token, expiresAt } = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0 + 999);
     expect(expiresAt).toBe(T0 + TTL_MS);
     expect(decodeSegment(token.split('.')[1] ?? '')).toMatchObject({ iat: NOW_S, exp: NOW_S + TTL_S });
   });
 
   it('never outlives the session: notAfter caps exp, and the token is refused after it', async () => {
     const sessionEnds = T0 + 60_000; // the session's absolute expiry, well inside the token lifetime
-    const { token, expiresAt } = await signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0, sessionEnds);
+    const { token, expiresAt } = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, keys, T0, sessionEnds);
     expect(expiresAt).toBe(sessionEnds);
     expect(decodeSegment(token.split('.')[1] ?? '')).toMatchObject({ iat: NOW_S, exp: NOW_S + 60 });
     expect((await verify(token, sessionEnds - 1000)).ok).toBe(true);

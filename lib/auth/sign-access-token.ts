@@ -1,0 +1,46 @@
+/**
+ * Signing access tokens, in Node only: route handlers sign, the edge middleware only verifies.
+ *
+ * jose signs through Web Crypto, where every HMAC is an async job and a chain of promises; inside
+ * Next's server, where AsyncLocalStorage hooks every promise, that cost about 0.25 ms of CPU per
+ * token, some 14 % of a refresh (issue 11, docs/BENCHMARKS.md). Here the token is the JWS compact
+ * serialisation (RFC 7515 §7.1) of our one fixed header (`ACCESS_TOKEN_HEADER`) and our claims,
+ * MACed with node:crypto's HMAC-SHA-256 under a key object made once: no cryptography of our own,
+ * and nothing parsed. jose still verifies every token (lib/auth/access-token.ts), and the unit
+ * tests check that jose, with the full verification options, accepts exactly what this signs.
+ */
+import 'server-only';
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { toSeconds } from '../duration';
+import { ACCESS_TOKEN_HEADER, type AccessClaims, type AccessTokenKeys } from './access-token';
+
+const keyObjects = new WeakMap<AccessTokenKeys, KeyObject>();
+
+function keyObjectOf(keys: AccessTokenKeys): KeyObject {
+  let key = keyObjects.get(keys);
+  if (!key) {
+    key = createSecretKey(keys.secret);
+    keyObjects.set(keys, key);
+  }
+  return key;
+}
+
+/**
+ * Signs an access token for a user's session; returns it with its expiry (ms). `notAfter` (ms)
+ * caps the expiry, so a token never outlives its session's absolute lifetime.
+ */
+export function signAccessToken(
+  subject: { userId: string; sessionId: string },
+  keys: AccessTokenKeys,
+  now: number,
+  notAfter = Number.POSITIVE_INFINITY,
+): { token: string; expiresAt: number } {
+  const iat = toSeconds(now);
+  const exp = Math.min(iat + toSeconds(keys.ttlMs), Math.max(iat + 1, toSeconds(notAfter)));
+  // The claims in the order the verifier's canonical-serialisation check expects (it re-serialises
+  // what it parsed and compares): exactly what JSON.stringify makes of this object.
+  const claims: AccessClaims = { sid: subject.sessionId, sub: subject.userId, iss: keys.issuer, aud: keys.audience, iat, exp, jti: randomUUID() };
+  const signingInput = `${ACCESS_TOKEN_HEADER}.${Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url')}`;
+  const signature = createHmac('sha256', keyObjectOf(keys)).update(signingInput, 'utf8').digest('base64url');
+  return { token: `${signingInput}.${signature}`, expiresAt: exp * 1000 };
+}

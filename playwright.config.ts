@@ -1,7 +1,9 @@
 /**
  * End-to-end tests against a production build (`next build` once, then `next start`), with a fresh
  * SQLite file per run (or, with E2E_DATABASE_URL set, that PostgreSQL database, which must be new
- * and empty) and 6-second access tokens, so silent refresh is exercised for real.
+ * and empty) and 6-second access tokens, so silent refresh is exercised for real. Mail goes over
+ * real SMTP to the suite's mail sink (tests/e2e/mail-sink.ts, a web server of its own on
+ * E2E_PORT + 1000 for SMTP and + 1001 for the specs' HTTP reads; see tests/e2e/ports.ts).
  *
  * This file is loaded by the runner and again by every worker: values that must agree across them
  * (port, origin) are plain constants; the secrets and the database path only reach the web server,
@@ -12,8 +14,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, defineConfig } from '@playwright/test';
+import { E2E_PORT, MAIL_SINK_HTTP, MAIL_SINK_HTTP_PORT, MAIL_SINK_SMTP_PORT } from './tests/e2e/ports';
 
-const PORT = Number(process.env.E2E_PORT ?? 3100);
+const PORT = E2E_PORT;
 const ORIGIN = `http://localhost:${PORT}`;
 // Its own build folder, so the suite never builds over a running dev server's `.next`.
 // (`next build` adds this folder's types to tsconfig.json once; a fixed name keeps that one entry.)
@@ -61,6 +64,9 @@ function serverEnv(): Record<string, string> {
     BCRYPT_COST: '10',
     // Every browser here comes from one address (127.0.0.1); the suite signs in a few dozen times.
     RATE_LIMIT_PER_IP: '1000/15m',
+    // Real SMTP to the suite's mail sink (the first web server below); specs read it over HTTP.
+    SMTP_URL: `smtp://127.0.0.1:${MAIL_SINK_SMTP_PORT}`,
+    MAIL_FROM: 'Token Auth E2E <no-reply@localhost>',
   };
 }
 
@@ -99,16 +105,27 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },
-  webServer: {
-    // server.mjs is `npm start`: it serves the NEXT_DIST_DIR build (next.config.js reads it).
-    // `exec` so that stopping the server stops it, not only a shell around it.
-    command: `node_modules/.bin/next build && exec node server.mjs --port ${PORT}`,
-    url: `${ORIGIN}/`,
-    env: serverEnv(),
-    reuseExistingServer: false,
-    timeout: 300_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-  },
+  webServer: [
+    {
+      // The mail sink: SMTP for the app, HTTP for the specs (tests/e2e/mail-sink.ts).
+      command: `exec node --import tsx tests/e2e/mail-sink.ts ${MAIL_SINK_SMTP_PORT} ${MAIL_SINK_HTTP_PORT}`,
+      url: `${MAIL_SINK_HTTP}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // server.mjs is `npm start`: it serves the NEXT_DIST_DIR build (next.config.js reads it).
+      // `exec` so that stopping the server stops it, not only a shell around it.
+      command: `node_modules/.bin/next build && exec node server.mjs --port ${PORT}`,
+      url: `${ORIGIN}/`,
+      env: serverEnv(),
+      reuseExistingServer: false,
+      timeout: 300_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+  ],
 });

@@ -23,6 +23,8 @@ export interface UserRecord {
   email: string;
   name: string | null;
   createdAt: number;
+  /** When the owner proved they read mail at `email` (a verification or reset link); null until then. */
+  emailVerifiedAt: number | null;
 }
 
 export interface Credentials extends UserRecord {
@@ -118,6 +120,36 @@ export interface Confirmation {
   now: number;
 }
 
+/** What a one-time link is for; a newer link of a kind replaces the user's older ones of that kind. */
+export type OneTimeTokenKind = 'password_reset' | 'email_verification';
+
+/**
+ * A one-time link as stored. `id` is a MAC of the token (lib/auth/link-tokens.ts), never the token:
+ * the database alone can neither use nor recognise a link.
+ */
+export interface NewOneTimeToken {
+  id: string;
+  userId: string;
+  kind: OneTimeTokenKind;
+  /** The address the link was mailed to. */
+  email: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface OneTimeTokenRecord extends NewOneTimeToken {
+  usedAt: number | null;
+}
+
+/** What a password reset by link did: whose password it was and which sessions it ended. */
+export interface PasswordResetResult {
+  userId: string;
+  revokedSessionIds: string[];
+}
+
+/** Whether a device was seen before: `first` when the account had none recorded yet. */
+export type DeviceSighting = 'first' | 'new' | 'known';
+
 export interface HousekeepingCutoffs {
   /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
   sessionsEndedBefore: number;
@@ -125,12 +157,18 @@ export interface HousekeepingCutoffs {
   eventsBefore: number;
   /** Rate-limit rows last touched before this instant (their window is over). */
   rateLimitsBefore: number;
+  /** One-time links used or expired before this instant. */
+  tokensEndedBefore: number;
+  /** Known devices last seen before this instant. */
+  devicesBefore: number;
 }
 
 export interface HousekeepingResult {
   sessions: number;
   events: number;
   rateLimits: number;
+  oneTimeTokens: number;
+  devices: number;
 }
 
 export interface Store {
@@ -145,15 +183,17 @@ export interface Store {
   /** The user and password hash for a sign-in or a password check. */
   findCredentials(where: { email: string } | { id: string }): Promise<Credentials | null>;
   /**
-   * Creates a user, their first session and the given events in one atomic write. Returns null
-   * (and writes nothing) when the email is taken.
+   * Creates a user, their first session (none when registration does not sign in, see
+   * REQUIRE_EMAIL_VERIFICATION) and the given events in one atomic write. Returns null (and writes
+   * nothing) when the email is taken.
    */
-  register(user: NewUser, session: NewSession, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
+  register(user: NewUser, session: NewSession | null, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
   /** Replaces a hash with a stronger one of the same password, only if it is still `oldHash`. */
   rehashPassword(userId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   /**
    * Atomically: re-checks the confirmation, stores `newHash`, revokes every other live session of
-   * the user (one `revokedEvent` per revoked session) and writes `events`. Returns the revoked ids.
+   * the user (one `revokedEvent` per revoked session), deletes every one-time link of the user
+   * (a password change kills them) and writes `events`. Returns the revoked ids.
    */
   changePassword(confirmation: Confirmation, newHash: string, revokedEvent: RevocationEvent, events: readonly NewSecurityEvent[]): Promise<Rechecked<string[]>>;
   /**
@@ -161,6 +201,30 @@ export interface Store {
    * deletes every session, the rate-limit rows in `rateLimitKeys` and the user, and writes `events`.
    */
   deleteAccount(confirmation: Confirmation, rateLimitKeys: readonly string[], events: readonly NewSecurityEvent[]): Promise<Rechecked<null>>;
+
+  // One-time links
+  /**
+   * Stores a new link and deletes the user's older links of the same kind (a newer link
+   * supersedes them), with `events`, atomically. False (nothing written) when the user is gone.
+   */
+  issueOneTimeToken(token: NewOneTimeToken, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /** A live (unused, unexpired at `now`) link of that kind, without using it; null otherwise. */
+  findOneTimeToken(id: string, kind: OneTimeTokenKind, now: number): Promise<OneTimeTokenRecord | null>;
+  /**
+   * Atomically: uses the live `password_reset` link `tokenId` (compare-and-set: of two racing
+   * uses one wins), stores `newHash`, marks the email verified (the link proved the mailbox),
+   * revokes every session of the user (one `revokedEvent` each), deletes the user's other links
+   * and writes `events` (their userId is filled in). Null, writing nothing, when the link is not live.
+   */
+  resetPassword(tokenId: string, newHash: string, now: number, revokedEvent: Omit<RevocationEvent, 'userId'>, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<PasswordResetResult | null>;
+  /**
+   * Atomically: uses the live `email_verification` link `tokenId`, marks the user's email verified
+   * (only if it is still the address the link was sent to) and writes `events` (userId filled in).
+   * Returns the updated user, or null (nothing written) when the link is not live.
+   */
+  verifyEmail(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
+  /** Records that the user signed in from `device` at `now`; says whether it was new to the account. */
+  rememberDevice(userId: string, device: string, now: number): Promise<DeviceSighting>;
 
   // Sessions
   /** Stores a new session (sign-in), with its events. */
@@ -198,7 +262,7 @@ export interface Store {
   deleteRateLimit(key: string): Promise<void>;
 
   // Housekeeping
-  /** Deletes ended sessions, old events and stale rate-limit rows; returns how many of each. */
+  /** Deletes ended sessions, old events, stale rate-limit rows, spent links and forgotten devices; returns how many of each. */
   housekeeping(cutoffs: HousekeepingCutoffs): Promise<HousekeepingResult>;
 
   /** Closes connections (tests, scripts). The store cannot be used afterwards. */

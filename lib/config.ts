@@ -52,6 +52,16 @@ const secret = (name: string, missing: string) =>
     .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `${name} must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
     .refine((v) => !PLACEHOLDER.test(v) && new Set(v).size >= 8, `${name} looks like a placeholder; set a random value (try: openssl rand -hex 32)`);
 
+/** An smtp:// or smtps:// URL with a host. */
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** DATABASE_URL: `file:<path>` (or a bare path) for SQLite, `postgres://…` for PostgreSQL. */
 const databaseUrl = z
   .string()
@@ -122,6 +132,17 @@ function buildSchema(production: boolean) {
         .min(0, 'BCRYPT_WORKERS must be 0 or more')
         .max(64, 'BCRYPT_WORKERS must be at most 64')
         .optional(),
+      SMTP_URL: z
+        .string()
+        .optional()
+        .refine((url) => url === undefined || isSmtpUrl(url), {
+          // Never echo the URL: it carries the mail password.
+          message: 'SMTP_URL must be smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465',
+        }),
+      MAIL_FROM: z.string().max(320, 'MAIL_FROM is too long').optional(),
+      PASSWORD_RESET_EXPIRY: duration('PASSWORD_RESET_EXPIRY').prefault('30m'),
+      EMAIL_VERIFICATION_EXPIRY: duration('EMAIL_VERIFICATION_EXPIRY').prefault('24h'),
+      REQUIRE_EMAIL_VERIFICATION: flag('REQUIRE_EMAIL_VERIFICATION').prefault('false'),
       // Serves the tiny routes under /bench and /api/bench that `npm run bench` measures; 404 otherwise.
       BENCH_ROUTES: flag('BENCH_ROUTES').optional(),
     })
@@ -154,6 +175,12 @@ function buildSchema(production: boolean) {
       bcryptWorkers: env.BCRYPT_WORKERS,
       /** The benchmark's routes answer only when this is true (unset means off). */
       benchRoutes: env.BENCH_ROUTES,
+      /** Where mail goes; null: each mail is one JSON log line instead (lib/mail/send.ts). */
+      smtpUrl: env.SMTP_URL ?? null,
+      mailFrom: env.MAIL_FROM ?? `no-reply@${new URL(env.APP_ORIGIN).hostname}`,
+      passwordResetTtlMs: env.PASSWORD_RESET_EXPIRY,
+      emailVerificationTtlMs: env.EMAIL_VERIFICATION_EXPIRY,
+      requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
     }));
 }
 
@@ -180,6 +207,11 @@ export function readEnv(): Record<string, string | undefined> {
     VERCEL: process.env.VERCEL,
     BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
     BENCH_ROUTES: process.env.BENCH_ROUTES,
+    SMTP_URL: process.env.SMTP_URL,
+    MAIL_FROM: process.env.MAIL_FROM,
+    PASSWORD_RESET_EXPIRY: process.env.PASSWORD_RESET_EXPIRY,
+    EMAIL_VERIFICATION_EXPIRY: process.env.EMAIL_VERIFICATION_EXPIRY,
+    REQUIRE_EMAIL_VERIFICATION: process.env.REQUIRE_EMAIL_VERIFICATION,
   };
 }
 
@@ -203,6 +235,9 @@ export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (config.production && config.bcryptCost < DEFAULT_BCRYPT_COST) {
     warnings.push(`Warning: BCRYPT_COST=${config.bcryptCost} is below ${DEFAULT_BCRYPT_COST}, which makes stolen password hashes cheaper to crack; use it for tests only`);
+  }
+  if (config.production && config.smtpUrl === null) {
+    warnings.push('Warning: SMTP_URL is not set, so no mail is sent: password-reset and verification mails (links included) are written to the server log instead; set SMTP_URL in production');
   }
   return warnings;
 }

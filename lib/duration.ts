@@ -20,3 +20,21 @@ export function parseDuration(text: string): number | null {
 export function toSeconds(ms: number): number {
   return Math.max(0, Math.floor(ms / 1000));
 }
+
+/** A duration in words for people ("30 minutes", "24 hours", "7 days"), in its largest whole unit. */
+export function formatDuration(ms: number): string {
+  const units: [number, string][] = [
+    [UNIT_MS.d, 'day'],
+    [UNIT_MS.h, 'hour'],
+    [UNIT_MS.m, 'minute'],
+    [UNIT_MS.s, 'second'],
+  ];
+  for (const [size, name] of units) {
+    // Days only from two on: "24 hours" reads better than "1 day" for a link's lifetime.
+    if (ms % size === 0 && (name !== 'day' || ms >= 2 * size)) {
+      const count = ms / size;
+      return `${count} ${name}${count === 1 ? '' : 's'}`;
+    }
+  }
+  return `${Math.ceil(ms / 1000)} seconds`;
+}

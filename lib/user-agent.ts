@@ -12,3 +12,14 @@ export function describeUserAgent(userAgent: string | null): string {
   const name = browser ? (version ? `${browser} ${version}` : browser) : 'A browser';
   return os ? `${name} on ${os}` : name;
 }
+
+/**
+ * The family of a user agent for "is this a device the account used before": browser and OS
+ * names without versions (a browser update is the same device), or `unknown`.
+ */
+export function userAgentFamily(userAgent: string | null): string {
+  if (!userAgent) return 'unknown';
+  const parser = Bowser.getParser(userAgent);
+  const family = [parser.getBrowserName(), parser.getOSName()].filter(Boolean).join(' on ');
+  return family || 'unknown';
+}

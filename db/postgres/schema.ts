@@ -7,7 +7,7 @@
  * Migrations: `npx drizzle-kit generate --config drizzle.postgres.config.ts` writes
  * db/postgres/migrations; db/postgres/migrate.ts applies them.
  */
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 /** Epoch milliseconds. */
 const millis = () => bigint({ mode: 'number' });
@@ -20,6 +20,8 @@ export const users = pgTable('users', {
   passwordHash: text().notNull(),
   createdAt: millis().notNull(),
   updatedAt: millis().notNull(),
+  /** When the owner proved they read mail at `email` (a verification or reset link); null until then. */
+  emailVerifiedAt: millis(),
 });
 
 /**
@@ -80,3 +82,46 @@ export const rateLimits = pgTable('rate_limits', {
   /** When a refusal in this window was last recorded as a security event (one per window). */
   limitedAt: millis(),
 });
+
+/**
+ * One-time links (password reset, email verification, later sign-in links). The token itself is
+ * never stored: `id` is HMAC-SHA-256(server key, kind and token) (lib/auth/link-tokens.ts), so a copy of
+ * this table can neither use nor recognise a link. A row is live while `usedAt` is null and
+ * `expiresAt` is ahead; issuing a new link of a kind deletes the user's older ones of that kind,
+ * and a password change or reset deletes them all.
+ */
+export const oneTimeTokens = pgTable(
+  'one_time_tokens',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `password_reset` or `email_verification`. */
+    kind: text().notNull(),
+    /** The address the link was mailed to: a verification only counts for that address. */
+    email: text().notNull(),
+    createdAt: millis().notNull(),
+    expiresAt: millis().notNull(),
+    usedAt: millis(),
+  },
+  (table) => [index('one_time_tokens_user_id_kind_idx').on(table.userId, table.kind)],
+);
+
+/**
+ * Devices (user-agent family and IP network) an account has signed in from, so a sign-in from a
+ * new one can be told to the owner by mail. Rows not seen for 90 days are deleted.
+ */
+export const knownDevices = pgTable(
+  'known_devices',
+  {
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** e.g. `Chrome|Linux|203.0.113.0/24`: no version, no full address. */
+    device: text().notNull(),
+    firstSeenAt: millis().notNull(),
+    lastSeenAt: millis().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.device] })],
+);

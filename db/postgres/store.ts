@@ -21,9 +21,12 @@ import {
   StoreUnavailableError,
   type Confirmation,
   type Credentials,
+  type DeviceSighting,
   type HousekeepingResult,
   type NewSecurityEvent,
   type NewSession,
+  type OneTimeTokenRecord,
+  type PasswordResetResult,
   type RateLimitRecord,
   type Rechecked,
   type RecheckFailure,
@@ -36,7 +39,7 @@ import {
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { rateLimits, securityEvents, sessions, users } from './schema';
+import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
 
 // ---------------------------------------------------------------------------------------------
 // Statements
@@ -102,7 +105,7 @@ function selectList(columns: Record<string, PgColumn>): SQL {
 }
 
 // `satisfies`: each list names every field of its record, and nothing else.
-const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt } satisfies Record<keyof UserRecord, PgColumn>;
+const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt, emailVerifiedAt: users.emailVerifiedAt } satisfies Record<keyof UserRecord, PgColumn>;
 const credentialColumns = { ...userColumns, passwordHash: users.passwordHash } satisfies Record<keyof Credentials, PgColumn>;
 const sessionColumns = {
   id: sessions.id,
@@ -129,11 +132,20 @@ const eventColumns = {
   at: securityEvents.at,
   detail: securityEvents.detail,
 } satisfies Record<keyof SecurityEventRecord, PgColumn>;
+const tokenColumns = {
+  id: oneTimeTokens.id,
+  userId: oneTimeTokens.userId,
+  kind: oneTimeTokens.kind,
+  email: oneTimeTokens.email,
+  createdAt: oneTimeTokens.createdAt,
+  expiresAt: oneTimeTokens.expiresAt,
+  usedAt: oneTimeTokens.usedAt,
+} satisfies Record<keyof OneTimeTokenRecord, PgColumn>;
 const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
 /** The user's columns as `user.<field>`, next to a session's in one row. */
 function prefixed(columns: Record<keyof UserRecord, PgColumn>): Record<`user.${keyof UserRecord}`, PgColumn> {
-  return { 'user.id': columns.id, 'user.email': columns.email, 'user.name': columns.name, 'user.createdAt': columns.createdAt };
+  return { 'user.id': columns.id, 'user.email': columns.email, 'user.name': columns.name, 'user.createdAt': columns.createdAt, 'user.emailVerifiedAt': columns.emailVerifiedAt };
 }
 
 type SessionWithUserRow = SessionRecord & { [K in keyof UserRecord as `user.${K}`]: UserRecord[K] };
@@ -262,6 +274,47 @@ function build() {
     deleteRateLimits: compile<{ keys: string[] }>(sql`delete from ${rateLimits} where ${rateLimits.key} = any(${p('keys')}::text[])`),
     deleteUser: compile<{ id: string }>(builder.delete(users).where(eq(users.id, p('id')))),
 
+    // ---- one-time links ----
+    deleteUserTokens: compile<{ userId: string }>(builder.delete(oneTimeTokens).where(eq(oneTimeTokens.userId, p('userId')))),
+    deleteUserTokensOfKind: compile<{ userId: string; kind: string }>(builder.delete(oneTimeTokens).where(and(eq(oneTimeTokens.userId, p('userId')), eq(oneTimeTokens.kind, p('kind'))))),
+    insertToken: compile<{ id: string; userId: string; kind: string; email: string; createdAt: number; expiresAt: number }>(
+      sql`insert into ${oneTimeTokens} (${sql.join([oneTimeTokens.id, oneTimeTokens.userId, oneTimeTokens.kind, oneTimeTokens.email, oneTimeTokens.createdAt, oneTimeTokens.expiresAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('userId')}, ${p('kind')}, ${p('email')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
+    ),
+    findLiveToken: compile<{ id: string; kind: string; now: number }, OneTimeTokenRecord>(
+      sql`select ${selectList(tokenColumns)} from ${oneTimeTokens}
+          where ${oneTimeTokens.id} = ${p('id')} and ${oneTimeTokens.kind} = ${p('kind')} and ${oneTimeTokens.usedAt} is null and ${oneTimeTokens.expiresAt} > ${p('now')}::bigint`,
+    ),
+    /** Compare-and-set: a concurrent use waits on the row lock, then finds used_at set and matches nothing. */
+    useToken: compile<{ id: string; kind: string; now: number }, OneTimeTokenRecord>(
+      sql`update ${oneTimeTokens} set ${name(oneTimeTokens.usedAt)} = ${p('now')}::bigint
+          where ${oneTimeTokens.id} = ${p('id')} and ${oneTimeTokens.kind} = ${p('kind')} and ${oneTimeTokens.usedAt} is null and ${oneTimeTokens.expiresAt} > ${p('now')}::bigint
+          returning ${selectList(tokenColumns)}`,
+    ),
+    resetPasswordHash: compile<{ id: string; email: string; hash: string; now: number }>(
+      sql`update ${users} set ${name(users.passwordHash)} = ${p('hash')}, ${name(users.updatedAt)} = ${p('now')}::bigint,
+            ${name(users.emailVerifiedAt)} = coalesce(${users.emailVerifiedAt}, ${p('now')}::bigint)
+          where ${users.id} = ${p('id')} and ${users.email} = ${p('email')}`,
+    ),
+    markEmailVerified: compile<{ id: string; email: string; now: number }, UserRecord>(
+      sql`update ${users} set ${name(users.emailVerifiedAt)} = coalesce(${users.emailVerifiedAt}, ${p('now')}::bigint)
+          where ${users.id} = ${p('id')} and ${users.email} = ${p('email')}
+          returning ${selectList(userColumns)}`,
+    ),
+    /** Records the device and says, from the rows before this statement, whether the account knew it. */
+    rememberDevice: compile<{ userId: string; device: string; now: number }, { seen: number; known: boolean }>(
+      sql`with ${sql.identifier('b')} as (
+            select ${knownDevices.device} as "device" from ${knownDevices} where ${knownDevices.userId} = ${p('userId')}
+          ), ${sql.identifier('u')} as (
+            insert into ${knownDevices} (${sql.join([knownDevices.userId, knownDevices.device, knownDevices.firstSeenAt, knownDevices.lastSeenAt].map(name), sql`, `)})
+            values (${p('userId')}, ${p('device')}, ${p('now')}::bigint, ${p('now')}::bigint)
+            on conflict (${name(knownDevices.userId)}, ${name(knownDevices.device)}) do update set ${name(knownDevices.lastSeenAt)} = excluded.${name(knownDevices.lastSeenAt)}
+            returning 1
+          )
+          select (select count(*) from ${sql.identifier('b')})::integer as "seen",
+                 exists (select 1 from ${sql.identifier('b')} where ${sql.identifier('b')}."device" = ${p('device')}::text) as "known"`,
+    ),
+
     // ---- sessions ----
     insertSession: compile<SessionValues>(insertSessionSql),
     /** The session and its events in one statement (a statement is atomic by itself). */
@@ -345,7 +398,7 @@ function build() {
     deleteRateLimit: compile<{ key: string }>(builder.delete(rateLimits).where(eq(rateLimits.key, p('key')))),
 
     // ---- housekeeping: three deletes, one statement, one round trip ----
-    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number }, HousekeepingResult>(
+    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number }, HousekeepingResult>(
       sql`with ${sql.identifier('s')} as (
             delete from ${sessions}
             where ${sessions.revokedAt} < ${p('sessionsEndedBefore')}::bigint
@@ -356,10 +409,18 @@ function build() {
             delete from ${securityEvents} where ${securityEvents.at} < ${p('eventsBefore')}::bigint returning 1
           ), ${sql.identifier('l')} as (
             delete from ${rateLimits} where ${rateLimits.lastAt} < ${p('rateLimitsBefore')}::bigint returning 1
+          ), ${sql.identifier('t')} as (
+            delete from ${oneTimeTokens}
+            where ${oneTimeTokens.usedAt} < ${p('tokensEndedBefore')}::bigint or ${oneTimeTokens.expiresAt} < ${p('tokensEndedBefore')}::bigint
+            returning 1
+          ), ${sql.identifier('d')} as (
+            delete from ${knownDevices} where ${knownDevices.lastSeenAt} < ${p('devicesBefore')}::bigint returning 1
           )
           select (select count(*) from ${sql.identifier('s')})::integer as "sessions",
                  (select count(*) from ${sql.identifier('e')})::integer as "events",
-                 (select count(*) from ${sql.identifier('l')})::integer as "rateLimits"`,
+                 (select count(*) from ${sql.identifier('l')})::integer as "rateLimits",
+                 (select count(*) from ${sql.identifier('t')})::integer as "oneTimeTokens",
+                 (select count(*) from ${sql.identifier('d')})::integer as "devices"`,
     ),
   };
 }
@@ -407,6 +468,19 @@ function sessionValues(session: NewSession): SessionValues {
 }
 
 type Row<T> = T & pg.QueryResultRow;
+
+/** Thrown inside a transaction to roll it back on purpose; see rolledBack. */
+class RollBack extends Error {
+  override readonly name = 'RollBack';
+}
+
+/** Turns a RollBack into `value`; anything else is rethrown. */
+function rolledBack<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof RollBack) return value;
+    throw error;
+  };
+}
 
 /**
  * Runs `work` in one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on any error).
@@ -519,8 +593,8 @@ export function createPostgresStore(url: string): Store {
       return run(async () => {
         const row = (await read<SessionWithUserRow>(statements().findSessionWithUser.bind({ id }))).rows[0];
         if (!row) return null;
-        const { 'user.id': userId, 'user.email': email, 'user.name': userName, 'user.createdAt': userCreatedAt, ...session } = row;
-        return { session, user: { id: userId, email, name: userName, createdAt: userCreatedAt } };
+        const { 'user.id': userId, 'user.email': email, 'user.name': userName, 'user.createdAt': userCreatedAt, 'user.emailVerifiedAt': emailVerifiedAt, ...session } = row;
+        return { session, user: { id: userId, email, name: userName, createdAt: userCreatedAt, emailVerifiedAt } };
       });
     },
 
@@ -546,7 +620,8 @@ export function createPostgresStore(url: string): Store {
           const created = inserted.rows[0];
           // Email taken: nothing else is written (the transaction commits an empty change).
           if (!created) return null;
-          await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) }, client);
+          if (session) await query(s.insertSessionWithEvents, { ...sessionValues(session), ...eventArrays(events) }, client);
+          else if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
           return created;
         }),
       );
@@ -567,6 +642,8 @@ export function createPostgresStore(url: string): Store {
           if (failure) return { ok: false, reason: failure };
           const { userId, sessionId, now } = confirmation;
           await query(s.setPasswordHash, { id: userId, hash: newHash, now }, client);
+          // Every link mailed before the change dies with the old password.
+          await query(s.deleteUserTokens, { userId }, client);
           const revoked = await query(s.revokeUserSessions, revocationValues(userId, 'password_changed', now, sessionId, revokedEvent), client);
           if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
           return { ok: true, value: revoked.rows.map((row) => row.id) };
@@ -591,6 +668,67 @@ export function createPostgresStore(url: string): Store {
           return { ok: true, value: null };
         }),
       );
+    },
+
+    // ---- one-time links ----
+
+    issueOneTimeToken(token, events) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          // The user row stays locked until COMMIT: concurrent issues for one user queue here, so
+          // the later one's DELETE sees (and supersedes) the earlier one's link.
+          const user = await query(s.lockUser, { id: token.userId }, client);
+          if (user.rows.length === 0) return false;
+          await query(s.deleteUserTokensOfKind, { userId: token.userId, kind: token.kind }, client);
+          await query(s.insertToken, { ...token }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return true;
+        }),
+      );
+    },
+
+    findOneTimeToken(id, kind, now) {
+      return run(async () => (await read<OneTimeTokenRecord>(statements().findLiveToken.bind({ id, kind, now }))).rows[0] ?? null);
+    },
+
+    resetPassword(tokenId, newHash, now, revokedEvent, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<PasswordResetResult | null> => {
+          const s = statements();
+          const token = (await query(s.useToken, { id: tokenId, kind: 'password_reset', now }, client)).rows[0];
+          if (!token) return null;
+          const { userId } = token;
+          const updated = await query(s.resetPasswordHash, { id: userId, email: token.email, hash: newHash, now }, client);
+          if (updated.rowCount !== 1) throw new RollBack();
+          await query(s.deleteUserTokens, { userId }, client);
+          const revoked = await query(s.revokeUserSessions, revocationValues(userId, 'password_reset', now, null, { ...revokedEvent, userId }), client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId }))), client);
+          return { userId, revokedSessionIds: revoked.rows.map((row) => row.id) };
+        }),
+      ).catch(rolledBack(null));
+    },
+
+    verifyEmail(tokenId, now, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<UserRecord | null> => {
+          const s = statements();
+          const token = (await query(s.useToken, { id: tokenId, kind: 'email_verification', now }, client)).rows[0];
+          if (!token) return null;
+          const user = (await query(s.markEmailVerified, { id: token.userId, email: token.email, now }, client)).rows[0];
+          if (!user) throw new RollBack();
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId: token.userId }))), client);
+          return user;
+        }),
+      ).catch(rolledBack(null));
+    },
+
+    rememberDevice(userId, device, now) {
+      return run(async (): Promise<DeviceSighting> => {
+        const row = (await query(statements().rememberDevice, { userId, device, now })).rows[0];
+        if (!row || row.seen === 0) return 'first';
+        return row.known ? 'known' : 'new';
+      });
     },
 
     // ---- sessions ----
@@ -668,7 +806,7 @@ export function createPostgresStore(url: string): Store {
     housekeeping(cutoffs) {
       return run(async () => {
         const result = await query(statements().housekeeping, { ...cutoffs });
-        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0 };
+        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 };
       });
     },
 

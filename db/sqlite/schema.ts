@@ -3,7 +3,7 @@
  * milliseconds: cheap to compare in atomic UPDATEs, and turned into ISO 8601 strings only at the
  * API boundary. Change a table here and there, then `npm run db:generate`.
  */
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable('users', {
   id: text().primaryKey(),
@@ -13,6 +13,8 @@ export const users = sqliteTable('users', {
   passwordHash: text().notNull(),
   createdAt: integer().notNull(),
   updatedAt: integer().notNull(),
+  /** When the owner proved they read mail at `email` (a verification or reset link); null until then. */
+  emailVerifiedAt: integer(),
 });
 
 /**
@@ -77,3 +79,46 @@ export const rateLimits = sqliteTable('rate_limits', {
   /** When a refusal in this window was last recorded as a security event (one per window). */
   limitedAt: integer(),
 });
+
+/**
+ * One-time links (password reset, email verification, later sign-in links). The token itself is
+ * never stored: `id` is HMAC-SHA-256(server key, kind and token) (lib/auth/link-tokens.ts), so a copy of
+ * this table can neither use nor recognise a link. A row is live while `usedAt` is null and
+ * `expiresAt` is ahead; issuing a new link of a kind deletes the user's older ones of that kind,
+ * and a password change or reset deletes them all.
+ */
+export const oneTimeTokens = sqliteTable(
+  'one_time_tokens',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `password_reset` or `email_verification`. */
+    kind: text().notNull(),
+    /** The address the link was mailed to: a verification only counts for that address. */
+    email: text().notNull(),
+    createdAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+    usedAt: integer(),
+  },
+  (table) => [index('one_time_tokens_user_id_kind_idx').on(table.userId, table.kind)],
+);
+
+/**
+ * Devices (user-agent family and IP network) an account has signed in from, so a sign-in from a
+ * new one can be told to the owner by mail. Rows not seen for 90 days are deleted.
+ */
+export const knownDevices = sqliteTable(
+  'known_devices',
+  {
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** e.g. `Chrome|Linux|203.0.113.0/24`: no version, no full address. */
+    device: text().notNull(),
+    firstSeenAt: integer().notNull(),
+    lastSeenAt: integer().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.device] })],
+);

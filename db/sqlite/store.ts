@@ -15,11 +15,14 @@ import {
   StoreUnavailableError,
   type Confirmation,
   type Credentials,
+  type DeviceSighting,
   type HousekeepingCutoffs,
   type HousekeepingResult,
   type NewSecurityEvent,
   type NewSession,
   type NewUser,
+  type OneTimeTokenRecord,
+  type PasswordResetResult,
   type RateLimitOutcome,
   type RateLimitRecord,
   type Rechecked,
@@ -30,7 +33,7 @@ import {
   type UserRecord,
 } from '../store';
 import * as schema from './schema';
-import { rateLimits, securityEvents, sessions, users } from './schema';
+import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -85,6 +88,19 @@ function migrateOnce(db: Db): void {
   }
 }
 
+/** Thrown inside an atomic step to undo it (better-sqlite3 rolls back on any throw); see rolledBack. */
+class RollBack extends Error {
+  override readonly name = 'RollBack';
+}
+
+/** Turns a RollBack into `value`; anything else is rethrown. */
+function rolledBack<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof RollBack) return value;
+    throw error;
+  };
+}
+
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */
 function open(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -104,7 +120,7 @@ function open(file: string): Db {
 }
 
 /** The columns safe to hand to the rest of the app. */
-const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt } as const;
+const userColumns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt, emailVerifiedAt: users.emailVerifiedAt } as const;
 
 /**
  * The hot queries (every refresh, every signed-in request that checks its session), prepared once
@@ -179,6 +195,17 @@ export function createSqliteStore(file: string): Store {
     return revoked;
   }
 
+  /** Inside a transaction: marks a live link of `kind` used (compare-and-set); the row, or null when it was not live. */
+  function useToken(id: string, kind: OneTimeTokenRecord['kind'], now: number): OneTimeTokenRecord | null {
+    const row = db
+      .update(oneTimeTokens)
+      .set({ usedAt: now })
+      .where(and(eq(oneTimeTokens.id, id), eq(oneTimeTokens.kind, kind), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)))
+      .returning()
+      .get();
+    return row ? (row as OneTimeTokenRecord) : null;
+  }
+
   /** Inside a transaction: the caller's session is live and the password is still the one confirmed. */
   function recheck(confirmation: Confirmation): 'session_ended' | 'password_changed' | null {
     const session = statements.findSession.get({ id: confirmation.sessionId });
@@ -205,7 +232,7 @@ export function createSqliteStore(file: string): Store {
         return db.select({ ...userColumns, passwordHash: users.passwordHash }).from(users).where(condition).get() ?? null;
       }),
 
-    register: (user: NewUser, session: NewSession, events, now) =>
+    register: (user: NewUser, session: NewSession | null, events, now) =>
       run(() =>
         atomic((): UserRecord | null => {
           const created = db
@@ -215,7 +242,7 @@ export function createSqliteStore(file: string): Store {
             .returning(userColumns)
             .all()[0];
           if (!created) return null;
-          db.insert(sessions).values(session).run();
+          if (session) db.insert(sessions).values(session).run();
           insertEvents(events);
           return created;
         }),
@@ -237,6 +264,8 @@ export function createSqliteStore(file: string): Store {
           const failure = recheck(confirmation);
           if (failure) return { ok: false, reason: failure };
           db.update(users).set({ passwordHash: newHash, updatedAt: confirmation.now }).where(eq(users.id, confirmation.userId)).run();
+          // Every link mailed before the change dies with the old password.
+          db.delete(oneTimeTokens).where(eq(oneTimeTokens.userId, confirmation.userId)).run();
           const revoked = revokeOthers(confirmation.userId, 'password_changed', confirmation.now, confirmation.sessionId, revokedEvent);
           insertEvents(events);
           return { ok: true, value: revoked };
@@ -257,6 +286,80 @@ export function createSqliteStore(file: string): Store {
           db.delete(users).where(eq(users.id, userId)).run();
           insertEvents(events);
           return { ok: true, value: null };
+        }),
+      ),
+
+    issueOneTimeToken: (token, events) =>
+      run(() =>
+        atomic(() => {
+          const user = db.select({ id: users.id }).from(users).where(eq(users.id, token.userId)).get();
+          if (!user) return false;
+          // A newer link of a kind supersedes every older one of that kind.
+          db.delete(oneTimeTokens)
+            .where(and(eq(oneTimeTokens.userId, token.userId), eq(oneTimeTokens.kind, token.kind)))
+            .run();
+          db.insert(oneTimeTokens).values(token).run();
+          insertEvents(events);
+          return true;
+        }),
+      ),
+
+    findOneTimeToken: (id, kind, now) =>
+      run(
+        () =>
+          (db
+            .select()
+            .from(oneTimeTokens)
+            .where(and(eq(oneTimeTokens.id, id), eq(oneTimeTokens.kind, kind), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)))
+            .get() as OneTimeTokenRecord | undefined) ?? null,
+      ),
+
+    resetPassword: (tokenId, newHash, now, revokedEvent, events) =>
+      run(() =>
+        atomic((): PasswordResetResult | null => {
+          const token = useToken(tokenId, 'password_reset', now);
+          if (!token) return null;
+          const { userId } = token;
+          const updated = db
+            .update(users)
+            .set({ passwordHash: newHash, updatedAt: now, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
+            .where(and(eq(users.id, userId), eq(users.email, token.email)))
+            .run().changes;
+          if (updated !== 1) throw new RollBack();
+          db.delete(oneTimeTokens).where(eq(oneTimeTokens.userId, userId)).run();
+          const revoked = revokeOthers(userId, 'password_reset', now, null, { ...revokedEvent, userId });
+          insertEvents(events.map((event) => ({ ...event, userId })));
+          return { userId, revokedSessionIds: revoked };
+        }),
+      ).catch(rolledBack(null)),
+
+    verifyEmail: (tokenId, now, events) =>
+      run(() =>
+        atomic((): UserRecord | null => {
+          const token = useToken(tokenId, 'email_verification', now);
+          if (!token) return null;
+          const user = db
+            .update(users)
+            .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
+            .where(and(eq(users.id, token.userId), eq(users.email, token.email)))
+            .returning(userColumns)
+            .get();
+          if (!user) throw new RollBack();
+          insertEvents(events.map((event) => ({ ...event, userId: token.userId })));
+          return user;
+        }),
+      ).catch(rolledBack(null)),
+
+    rememberDevice: (userId, device, now) =>
+      run(() =>
+        atomic((): DeviceSighting => {
+          const seenBefore = db.select({ device: knownDevices.device }).from(knownDevices).where(eq(knownDevices.userId, userId)).all();
+          db.insert(knownDevices)
+            .values({ userId, device, firstSeenAt: now, lastSeenAt: now })
+            .onConflictDoUpdate({ target: [knownDevices.userId, knownDevices.device], set: { lastSeenAt: now } })
+            .run();
+          if (seenBefore.length === 0) return 'first';
+          return seenBefore.some((row) => row.device === device) ? 'known' : 'new';
         }),
       ),
 
@@ -346,6 +449,11 @@ export function createSqliteStore(file: string): Store {
                 .run().changes,
               events: db.delete(securityEvents).where(lt(securityEvents.at, cutoffs.eventsBefore)).run().changes,
               rateLimits: db.delete(rateLimits).where(lt(rateLimits.lastAt, cutoffs.rateLimitsBefore)).run().changes,
+              oneTimeTokens: db
+                .delete(oneTimeTokens)
+                .where(or(lt(oneTimeTokens.usedAt, cutoffs.tokensEndedBefore), lt(oneTimeTokens.expiresAt, cutoffs.tokensEndedBefore)))
+                .run().changes,
+              devices: db.delete(knownDevices).where(lt(knownDevices.lastSeenAt, cutoffs.devicesBefore)).run().changes,
             };
           }),
       ),

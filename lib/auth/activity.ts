@@ -8,7 +8,20 @@ import type { Store } from '@/db/store';
 import { describeUserAgent } from '@/lib/user-agent';
 import type { SecurityEventType } from './events';
 
-const SHOWN: readonly SecurityEventType[] = ['user_registered', 'sign_in_succeeded', 'sign_in_failed', 'session_revoked', 'refresh_token_reused', 'password_changed'];
+const SHOWN: readonly SecurityEventType[] = [
+  'user_registered',
+  'sign_in_succeeded',
+  'sign_in_failed',
+  'session_revoked',
+  'refresh_token_reused',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'email_verification_sent',
+  'email_verified',
+  'new_device_notified',
+  'mail_failed',
+];
 
 const REVOKED_BECAUSE: Record<string, string> = {
   logout: 'Signed out',
@@ -17,20 +30,31 @@ const REVOKED_BECAUSE: Record<string, string> = {
   revoked_by_user: 'Session revoked',
   password_changed: 'Session ended by a password change',
   signed_in_again: 'Session ended by signing in again on the same device',
+  password_reset: 'Session ended by a password reset',
 };
 
-const detailSchema = z.object({ reason: z.string().optional() });
+const MAIL_NAMES: Record<string, string> = {
+  password_reset: 'password-reset email',
+  email_verification: 'verification email',
+  password_changed: '“password changed” email',
+  new_sign_in: '“new sign-in” email',
+  registration_attempt: 'email about a sign-up attempt',
+};
 
-/** The `reason` recorded with an event, if its detail (our own JSON) has one. */
-function reasonOf(detail: string | null): string | undefined {
+const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
+
+/** A field recorded with an event, if its detail (our own JSON) has it. */
+function detailOf(detail: string | null, field: 'reason' | 'mail'): string | undefined {
   if (detail === null) return undefined;
   try {
     const parsed = detailSchema.safeParse(JSON.parse(detail));
-    return parsed.success ? parsed.data.reason : undefined;
+    return parsed.success ? parsed.data[field] : undefined;
   } catch {
     return undefined;
   }
 }
+
+const reasonOf = (detail: string | null) => detailOf(detail, 'reason');
 
 function describe(type: string, detail: string | null): string {
   switch (type) {
@@ -39,11 +63,23 @@ function describe(type: string, detail: string | null): string {
     case 'sign_in_succeeded':
       return 'Signed in';
     case 'sign_in_failed':
-      return 'Failed sign-in attempt';
+      return reasonOf(detail) === 'email_not_verified' ? 'Sign-in refused until the email is verified' : 'Failed sign-in attempt';
     case 'refresh_token_reused':
       return 'A used sign-in token was presented again; that session was ended';
     case 'password_changed':
       return 'Password changed';
+    case 'password_reset_requested':
+      return 'Password reset requested';
+    case 'password_reset':
+      return 'Password reset with an emailed link';
+    case 'email_verification_sent':
+      return 'Verification email sent';
+    case 'email_verified':
+      return 'Email address verified';
+    case 'new_device_notified':
+      return 'Signed in from a new device (you were sent an email)';
+    case 'mail_failed':
+      return `Could not send the ${MAIL_NAMES[detailOf(detail, 'mail') ?? ''] ?? 'email'}`;
     case 'session_revoked':
       return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
     default:

@@ -11,6 +11,7 @@ import { confirmPassword, recheckFailed } from './confirm-password';
 import type { AuthDeps } from './deps';
 import { AuthError } from './errors';
 import { logSecurityEvents, revocationEvent, revokedEvents, securityEvent, type ClientContext } from './events';
+import { noticePasswordChanged } from './notices';
 import { passwordProblems } from './password-policy';
 import { hashPassword } from './passwords';
 import type { changePasswordSchema } from './validation';
@@ -41,5 +42,6 @@ export async function changePassword(
   const changed = securityEvent({ type: 'password_changed', userId: caller.user.id, sessionId: caller.session.id, client, detail: { revokedSessions: result.value.length } }, now);
   await deps.store.addSecurityEvents([changed]);
   logSecurityEvents([...revokedEvents(revokedEvent, result.value), changed]);
+  noticePasswordChanged(deps, caller.user, client, now);
   return { revokedSessions: result.value.length };
 }

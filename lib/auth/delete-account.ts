@@ -10,7 +10,7 @@ import type { Authenticated } from './authenticate';
 import { confirmPassword, recheckFailed } from './confirm-password';
 import type { AuthDeps } from './deps';
 import { logSecurityEvents, securityEvent, type ClientContext } from './events';
-import { accountKey } from './rate-limit';
+import { accountKey, mailboxKey } from './rate-limit';
 import type { deleteAccountSchema } from './validation';
 
 export type DeleteAccountInput = z.output<typeof deleteAccountSchema>;
@@ -31,7 +31,7 @@ const NOBODY: ClientContext = { ip: null, userAgent: null };
 export async function deleteAccount(deps: AuthDeps, caller: Pick<Authenticated, 'user' | 'session'>, input: DeleteAccountInput, client: ClientContext, now: number): Promise<void> {
   const confirmation = await confirmPassword(deps, caller, input.password, client, 'account_delete', now);
   const event = securityEvent({ type: 'account_deleted', client: NOBODY }, now);
-  const result = await deps.store.deleteAccount(confirmation, [accountKey(caller.user.email)], [event]);
+  const result = await deps.store.deleteAccount(confirmation, [accountKey(caller.user.email), mailboxKey(caller.user.email)], [event]);
   if (!result.ok) throw recheckFailed(result.reason);
   await deps.limits.resetAccount(caller.user.email);
   logSecurityEvents([event]);

@@ -14,7 +14,13 @@ export type SecurityEventType =
   | 'session_revoked'
   | 'password_changed'
   | 'account_deleted'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'email_verification_sent'
+  | 'email_verified'
+  | 'new_device_notified'
+  | 'mail_failed';
 
 export interface ClientContext {
   ip: string | null;
@@ -40,6 +46,13 @@ export function securityEvent(event: SecurityEventInput, now: number): NewSecuri
     at: now,
     detail: event.detail ? JSON.stringify(event.detail) : null,
   };
+}
+
+/** An event without its user, for a Store method that fills the user in from a link it uses. */
+export function unattributed<E extends { userId: string | null }>(event: E): Omit<E, 'userId'> {
+  const copy: Partial<E> = { ...event };
+  delete copy.userId;
+  return copy as Omit<E, 'userId'>;
 }
 
 /** The `session_revoked` event a bulk revocation writes for each session it ends. */

@@ -11,9 +11,12 @@
 import 'server-only';
 import type { HousekeepingResult, Store } from '@/db/store';
 import type { Config } from '@/lib/config';
+import { LINK_MAILS_PER_ADDRESS } from './rate-limit';
 
 export const SESSION_RETENTION_MS = 24 * 60 * 60_000;
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60_000;
+/** A device not signed in from for this long counts as new again (and its row is deleted). */
+export const DEVICE_RETENTION_MS = 90 * 24 * 60 * 60_000;
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 /** The first run waits a little, so it never competes with a server's first requests. */
 export const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
@@ -25,7 +28,10 @@ export function runHousekeeping(store: Store, config: HousekeepingConfig, now: n
   return store.housekeeping({
     sessionsEndedBefore: now - SESSION_RETENTION_MS,
     eventsBefore: now - EVENT_RETENTION_MS,
-    rateLimitsBefore: now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs),
+    rateLimitsBefore: now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs, LINK_MAILS_PER_ADDRESS.windowMs),
+    // A used or expired link can never be used again: nothing to keep it for.
+    tokensEndedBefore: now,
+    devicesBefore: now - DEVICE_RETENTION_MS,
   });
 }
 
@@ -41,7 +47,7 @@ export function startHousekeeping(store: Store, config: HousekeepingConfig, timi
   const tick = () => {
     runHousekeeping(store, config, Date.now()).then(
       (result) => {
-        if (result.sessions + result.events + result.rateLimits > 0) console.info(JSON.stringify({ level: 'info', event: 'housekeeping', at: new Date().toISOString(), deleted: result }));
+        if (Object.values(result).some((count) => count > 0)) console.info(JSON.stringify({ level: 'info', event: 'housekeeping', at: new Date().toISOString(), deleted: result }));
       },
       (error: unknown) => {
         console.error(JSON.stringify({ level: 'error', event: 'housekeeping_failed', kind: error instanceof Error ? error.name : typeof error, at: new Date().toISOString() }));

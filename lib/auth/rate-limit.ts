@@ -29,6 +29,12 @@ import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 
 export const BACKOFF_BASE_MS = 30_000;
+/**
+ * Link mails (password reset, verification) one address may be sent per window, keyed by the
+ * address as typed whether or not an account has it (checklist O60): enough for a lost mail or two,
+ * too few to flood someone's inbox.
+ */
+export const LINK_MAILS_PER_ADDRESS: Limit = { max: 3, windowMs: 15 * 60_000 };
 export const BACKOFF_CAP_MS = 15 * 60_000;
 
 export interface Limit {
@@ -88,7 +94,7 @@ export function decideBackoff(row: RateLimitRecord | null, limit: Limit, now: nu
   return now >= openAt ? { allowed: true } : { allowed: false, retryAfterMs: openAt - now };
 }
 
-type Scope = 'ip' | 'account';
+type Scope = 'ip' | 'account' | 'mailbox';
 
 interface Attempt {
   scope: Scope;
@@ -156,6 +162,11 @@ export class RateLimiter {
     return this.take(store, { scope: 'account', key: accountKey(email), limit: config.rateLimitPerAccount, decide: decideBackoff, action }, client, now);
   }
 
+  /** Counts a link mail to an address (existing account or not); throws 429 when its window is used up. */
+  consumeMailbox(store: Store, email: string, client: ClientContext, action: string, now: number): Promise<void> {
+    return this.take(store, { scope: 'mailbox', key: mailboxKey(email), limit: LINK_MAILS_PER_ADDRESS, decide: decideWindow, action }, client, now);
+  }
+
   /** Clears an account's failures after a successful password check. */
   async resetAccount(email: string): Promise<void> {
     this.refusedUntil.delete(accountKey(email));
@@ -171,6 +182,9 @@ const ipKey = (client: ClientContext) => `ip:${client.ip ?? 'unknown'}`;
 
 /** The rate-limit key of an account's sign-in failures (also deleted with the account). */
 export const accountKey = (email: string) => `account:${email}`;
+
+/** The rate-limit key of link mails to an address (also deleted with the account). */
+export const mailboxKey = (email: string) => `mailbox:${email}`;
 
 const limiters = new WeakMap<Store, RateLimiter>();
 

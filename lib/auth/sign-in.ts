@@ -6,7 +6,9 @@ import 'server-only';
 import type { AuthDeps } from './deps';
 import { AuthError } from './errors';
 import { logSecurityEvents, recordSecurityEvent, securityEvent, type ClientContext } from './events';
+import { resendAfterRefusedSignIn } from './email-verification';
 import { sessionOfRefreshToken } from './find-session';
+import { noticeIfNewDevice } from './notices';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import type { SignedIn } from './register';
 import { revokeSession } from './revoke';
@@ -31,6 +33,12 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
   }
   await limits.resetAccount(input.email);
   const { passwordHash, ...user } = found;
+  if (config.requireEmailVerification && user.emailVerifiedAt === null) {
+    // Only now, after the right password: the refusal tells nothing to someone without it.
+    await recordSecurityEvent(store, { type: 'sign_in_failed', userId: user.id, client, detail: { reason: 'email_not_verified' } }, now);
+    await resendAfterRefusedSignIn(deps, user, client, now);
+    throw new AuthError('email_not_verified');
+  }
   if (needsRehash(passwordHash, config.bcryptCost)) {
     // The cost was raised since this hash was made: upgrade it while we have the password
     // (only if no password change got there first).
@@ -41,6 +49,7 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
   const event = securityEvent({ type: 'sign_in_succeeded', userId: user.id, sessionId: session.id, client }, now);
   await store.insertSession(session, [event]);
   logSecurityEvents([event]);
+  await noticeIfNewDevice(deps, user, session.id, client, now);
   return { user, tokens: await issueTokens(session, 0, config, keys, now) };
 }
 

@@ -41,5 +41,13 @@ export const logoutSchema = z.object({ scope: z.enum(['current', 'others', 'all'
 export const changePasswordSchema = z.object({ currentPassword: passwordAttemptSchema, newPassword: passwordSchema });
 export const deleteAccountSchema = z.object({ password: passwordAttemptSchema });
 
+/** A link token as pasted from a mail: checked for shape by lib/auth/link-tokens.ts, here only bounded. */
+const linkTokenSchema = z.string({ message: 'The link is missing its token.' }).min(1, 'The link is missing its token.').max(256, 'The link token is too long.');
+
+export const forgotPasswordSchema = z.object({ email: emailSchema });
+export const resetPasswordSchema = z.object({ token: linkTokenSchema, newPassword: passwordSchema });
+export const verifyEmailSchema = z.object({ token: linkTokenSchema });
+export const resendVerificationSchema = z.strictObject({});
+
 export type RegisterInput = z.output<typeof registerSchema>;
 export type LoginInput = z.output<typeof loginSchema>;

@@ -4,7 +4,7 @@ import type { SessionRecord, UserRecord } from '@/db/store';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function userView(user: UserRecord) {
-  return { id: user.id, email: user.email, name: user.name, createdAt: iso(user.createdAt) };
+  return { id: user.id, email: user.email, name: user.name, emailVerified: user.emailVerifiedAt !== null, createdAt: iso(user.createdAt) };
 }
 
 export function sessionView(session: SessionRecord, currentId: string | null) {

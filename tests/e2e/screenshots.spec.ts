@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { PASSWORD } from './support';
+import { linkIn, waitForMail } from './mail';
+import { PASSWORD, registerViaApi, uniqueEmail } from './support';
 
 /**
  * Screenshots for the README, same viewport every run (see playwright.config.ts). They are
@@ -29,4 +30,16 @@ test('screenshots of the sign-in page and the dashboard', async ({ page, baseURL
   await page.goto(`${baseURL}/dashboard`);
   await expect(page.locator('[data-status="ready"]')).toContainText(email);
   await page.screenshot({ path: target('dashboard.png'), animations: 'disabled', fullPage: true });
+});
+
+test('screenshot of the reset-password page', async ({ page, request }, testInfo) => {
+  const docs = path.join(path.dirname(testInfo.config.configFile ?? path.resolve('playwright.config.ts')), 'docs');
+  const target = UPDATE ? path.join(docs, 'reset-password.png') : testInfo.outputPath('reset-password.png');
+  const email = uniqueEmail('screenshot-reset');
+  await registerViaApi(request, email);
+  expect((await request.post('/api/auth/password/forgot', { data: { email } })).status()).toBe(202);
+  const mail = await waitForMail(request, email, 'Reset your password');
+  await page.goto(linkIn(mail, '/reset-password'));
+  await expect(page.getByRole('button', { name: 'Set new password' })).toBeEnabled();
+  await page.screenshot({ path: target, animations: 'disabled' });
 });

@@ -11,7 +11,8 @@ let warn: MockInstance<typeof console.warn>;
 let exit: MockInstance<typeof process.exit>;
 
 beforeAll(async () => {
-  applyEnv(baseEnv({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: await freshDatabaseUrl() }));
+  // A mail server is set: without one, a second warning (SMTP_URL) would be printed (see boot-mail.test.ts).
+  applyEnv(baseEnv({ NODE_ENV: 'production', BCRYPT_COST: '10', SMTP_URL: 'smtp://127.0.0.1:2525', DATABASE_URL: await freshDatabaseUrl() }));
   warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
   exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
     throw new Error(`process.exit(${String(code)})`);

@@ -7,6 +7,7 @@
  * Runs behind a trusted proxy with RATE_LIMIT_PER_IP=5/15m and the default account limit
  * (10/15m); every request comes from a new client address unless a test picks one.
  */
+import { backgroundSettled } from '@/lib/background';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
@@ -59,6 +60,8 @@ async function register(email: string, options: { password?: string; name?: stri
   const json = { email, password: options.password ?? GOOD_PASSWORD, ...(options.name ? { name: options.name } : {}) };
   const response = await app.send('register', 'POST', { json, headers: client(options.ip, options.userAgent) });
   expect(response.status, await response.clone().text()).toBe(201);
+  // The verification mail (and its event) goes out after the answer: let it, so the event list is settled.
+  await backgroundSettled();
   return device(new CookieJar().apply(response));
 }
 
@@ -115,7 +118,7 @@ describe('DELETE /api/auth/account', () => {
     expect(await app.query('SELECT key FROM rate_limits WHERE key LIKE ?', `%${email}%`)).not.toEqual([]);
     const bystander = await register('staying@example.com', { name: 'Stay Put' });
     const userEvents = await eventsOf(here.userId);
-    expect(userEvents.map((event) => event.type)).toEqual(['user_registered', 'sign_in_succeeded', 'sign_in_failed']);
+    expect(userEvents.map((event) => event.type)).toEqual(['user_registered', 'email_verification_sent', 'sign_in_succeeded', 'sign_in_failed']);
     expect(userEvents.every((event) => event.ip !== null && event.user_agent === userAgent)).toBe(true);
 
     const response = await deleteAccount({ cookies: here.jar, json: { password: GOOD_PASSWORD } });
@@ -140,7 +143,7 @@ describe('DELETE /api/auth/account', () => {
 
     // The security record stays, without anything that points at the person.
     const kept = await eventsById(userEvents.map((event) => event.id));
-    expect(kept.map((event) => event.type)).toEqual(['user_registered', 'sign_in_succeeded', 'sign_in_failed']);
+    expect(kept.map((event) => event.type)).toEqual(['user_registered', 'email_verification_sent', 'sign_in_succeeded', 'sign_in_failed']);
     for (const event of kept) expect(event).toMatchObject({ user_id: null, session_id: null, ip: null, user_agent: null });
     expect(await eventsOf(here.userId)).toEqual([]);
     const everything = JSON.stringify(await app.query('SELECT * FROM security_events'));
@@ -152,13 +155,13 @@ describe('DELETE /api/auth/account', () => {
 
     // Nobody else is touched.
     await expectIntact('staying@example.com', bystander);
-    expect((await eventsOf(bystander.userId)).map((event) => event.type)).toEqual(['user_registered']);
+    expect((await eventsOf(bystander.userId)).map((event) => event.type)).toEqual(['user_registered', 'email_verification_sent']);
 
     // The email can register again, as a new account with nothing of the old one.
     const again = await register(email);
     expect(again.userId).not.toBe(here.userId);
     expect((await sessionRows(again.userId)).map((row) => row.id)).toEqual([again.sid]);
-    expect((await eventsOf(again.userId)).map((event) => event.type)).toEqual(['user_registered']);
+    expect((await eventsOf(again.userId)).map((event) => event.type)).toEqual(['user_registered', 'email_verification_sent']);
   });
 
   it('answers 401 invalid_credentials for a wrong password and deletes nothing', async () => {

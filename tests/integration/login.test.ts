@@ -25,7 +25,7 @@ describe('POST /api/auth/login', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toEqual({
-      user: { id: userId, email: 'alice@example.com', name: 'Alice', createdAt: new Date(T0).toISOString() },
+      user: { id: userId, email: 'alice@example.com', name: 'Alice', emailVerified: false, createdAt: new Date(T0).toISOString() },
       accessTokenExpiresAt: new Date(T0 + 15 * 60_000).toISOString(),
     });
     const cookies = setCookies(response);

@@ -29,7 +29,7 @@ describe('GET /api/auth/me', () => {
     const response = await app.send('me', 'GET', { cookies: jar });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      user: { id: user.id, email: 'me@example.com', name: 'Me Myself', createdAt: new Date(T0).toISOString() },
+      user: { id: user.id, email: 'me@example.com', name: 'Me Myself', emailVerified: false, createdAt: new Date(T0).toISOString() },
       session: { id: jwtPayload(access()).sid, expiresAt: new Date(T0 + 7 * 86_400_000).toISOString() },
     });
   });

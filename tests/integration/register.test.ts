@@ -1,4 +1,5 @@
 /** POST /api/auth/register against a real SQLite file (contract "HTTP API"). */
+import { backgroundSettled } from '@/lib/background';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
 import { freezeClock, restoreClock } from '../support/clock';
@@ -17,13 +18,13 @@ afterAll(() => {
 });
 
 describe('POST /api/auth/register', () => {
-  it('creates the user: 201 with exactly {user:{id,email,name,createdAt}}, name null when not given', async () => {
+  it('creates the user: 201 with exactly {user:{id,email,name,emailVerified,createdAt}}, name null when not given, not verified yet', async () => {
     const response = await app.send('register', 'POST', { json: { email: 'ada@example.com', password: PASSWORD } });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await response.json()) as { user: Record<string, unknown> };
-    expect(body).toEqual({ user: { id: expect.any(String), email: 'ada@example.com', name: null, createdAt: new Date(T0).toISOString() } });
-    expect(Object.keys(body.user)).toHaveLength(4);
+    expect(body).toEqual({ user: { id: expect.any(String), email: 'ada@example.com', name: null, emailVerified: false, createdAt: new Date(T0).toISOString() } });
+    expect(Object.keys(body.user)).toEqual(['id', 'email', 'name', 'emailVerified', 'createdAt']);
   });
 
   it('keeps a given name (trimmed) and treats an empty one as absent', async () => {
@@ -141,9 +142,10 @@ describe('POST /api/auth/register', () => {
     expect(jwtPayload(after.get('access_token') ?? '').sid).not.toBe(jwtPayload(first.jar.get('access_token') ?? '').sid);
   });
 
-  it('records a user_registered event', async () => {
+  it('records a user_registered event (and, once the verification mail is out, email_verification_sent)', async () => {
     const { response } = await app.signUp('audit@example.com', PASSWORD);
     const { user } = (await response.json()) as { user: { id: string } };
-    expect(await app.query('SELECT type FROM security_events WHERE user_id = ?', user.id)).toEqual([{ type: 'user_registered' }]);
+    await backgroundSettled();
+    expect(await app.query('SELECT type FROM security_events WHERE user_id = ? ORDER BY id', user.id)).toEqual([{ type: 'user_registered' }, { type: 'email_verification_sent' }]);
   });
 });

@@ -5,6 +5,7 @@
  * token or a secret. TRUST_PROXY is on, so the client IP comes from X-Real-IP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backgroundSettled } from '@/lib/background';
 import { startApp, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { ACCESS_SECRET, REFRESH_SECRET, SECOND, T0 } from '../support/env';
@@ -58,6 +59,8 @@ beforeAll(async () => {
   const registered = await app.send('register', 'POST', client({ json: { email: 'alice@example.com', password: GOOD_PASSWORD } }));
   expect(registered.status).toBe(201);
   aliceId = ((await registered.json()) as { user: { id: string } }).user.id;
+  // The verification mail and its event go out after the answer: let them, before counting events.
+  await backgroundSettled();
 });
 
 afterAll(() => {

@@ -14,6 +14,7 @@ import {
   StoreUnavailableError,
   type Confirmation,
   type NewSecurityEvent,
+  type NewOneTimeToken,
   type NewSession,
   type NewUser,
   type RateLimitOutcome,
@@ -177,7 +178,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
      * last in a test.
      */
     async function countAndDropAllEvents(): Promise<number> {
-      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0 });
+      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0 });
       return result.events;
     }
 
@@ -203,9 +204,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const events = [newEvent('registered', { userId: data.id, sessionId: session.id, at: T0, detail: '{"method":"password"}' })];
         const user = await store.register(data, session, events, T0);
 
-        const expected: UserRecord = { id: data.id, email: data.email, name: data.name, createdAt: T0 };
+        const expected: UserRecord = { id: data.id, email: data.email, name: data.name, createdAt: T0, emailVerifiedAt: null };
         expect(user).toStrictEqual(expected);
-        expect(Object.keys(user ?? {}).sort()).toEqual(['createdAt', 'email', 'id', 'name']);
+        expect(Object.keys(user ?? {}).sort()).toEqual(['createdAt', 'email', 'emailVerifiedAt', 'id', 'name']);
         expect(typeof user?.createdAt).toBe('number');
 
         expect(await store.findUserById(data.id)).toStrictEqual(expected);
@@ -222,8 +223,18 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       it('a user without a name keeps name null', async () => {
         const data = newUser('noname', { name: null });
         const user = await store.register(data, newSession('sess-noname', data.id), [], T0);
-        expect(user).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0 });
-        expect(await store.findUserById(data.id)).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0 });
+        expect(user).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0, emailVerifiedAt: null });
+        expect(await store.findUserById(data.id)).toStrictEqual({ id: data.id, email: data.email, name: null, createdAt: T0, emailVerifiedAt: null });
+      });
+
+      it('register without a session (REQUIRE_EMAIL_VERIFICATION) writes the user and the events, and no session', async () => {
+        const data = newUser('nosession');
+        const events = [newEvent('registered', { userId: data.id })];
+        const user = await store.register(data, null, events, T0);
+        expect(user).toStrictEqual({ id: data.id, email: data.email, name: data.name, createdAt: T0, emailVerifiedAt: null });
+        expect(await store.listLiveSessions(data.id, T0)).toEqual([]);
+        expect((await store.listSecurityEvents(data.id, ['registered'], 10)).map(withoutId)).toStrictEqual(events);
+        expect(await store.register(newUser('nosession-2', { email: data.email }), null, [newEvent('registered')], T0)).toBeNull();
       });
 
       it('unknown users are null', async () => {
@@ -257,7 +268,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(result).toBeNull();
 
         expect(await store.findUserById(second.id)).toBeNull();
-        expect(await store.findCredentials({ email: first.email })).toStrictEqual({ id: first.id, email: first.email, name: first.name, createdAt: T0, passwordHash: first.passwordHash });
+        expect(await store.findCredentials({ email: first.email })).toStrictEqual({ id: first.id, email: first.email, name: first.name, createdAt: T0, emailVerifiedAt: null, passwordHash: first.passwordHash });
         expect(await store.findSession(secondSession.id)).toBeNull();
         expect(await store.listLiveSessions(second.id, T0 + SECOND)).toEqual([]);
         expect((await store.listLiveSessions(first.id, T0 + SECOND)).map((s) => s.id)).toEqual([firstSession.id]);
@@ -620,7 +631,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const a = await account();
         expect((await store.deleteAccount(a.confirmation, [], a.events)).ok).toBe(true);
         const again = newUser('del', { passwordHash: '$2b$04$fresh' });
-        expect(await store.register(again, newSession('sess-del-again', again.id), [], T0 + HOUR)).toStrictEqual({ id: again.id, email: again.email, name: again.name, createdAt: T0 + HOUR });
+        expect(await store.register(again, newSession('sess-del-again', again.id), [], T0 + HOUR)).toStrictEqual({ id: again.id, email: again.email, name: again.name, createdAt: T0 + HOUR, emailVerifiedAt: null });
         expect(await store.listSecurityEvents(again.id, ALL_TYPES, 100)).toEqual([]);
         // The old sessions stay gone: the new account does not inherit them.
         expect(await store.findSession(a.second.id)).toBeNull();
@@ -793,8 +804,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           await store.consumeRateLimit(r.key, () => ({ save: r, result: null }));
         }
 
-        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore });
-        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2 });
+        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2, oneTimeTokens: 0, devices: 0 });
 
         for (const gone of [revokedOld, idleOld, absoluteOld]) expect(await store.findSession(gone.id), gone.id).toBeNull();
         for (const kept of [liveSession, revokedRecent, idleRecent, absoluteRecent]) expect(await store.findSession(kept.id), kept.id).not.toBeNull();
@@ -806,7 +817,167 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.findUserById(user.id)).toStrictEqual(user);
 
         // A second pass finds nothing more.
-        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0 });
+        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 });
+      });
+    });
+
+    describe('one-time links', () => {
+      const link = (id: string, userId: string, overrides: Partial<NewOneTimeToken> = {}): NewOneTimeToken => ({
+        id,
+        userId,
+        kind: 'password_reset',
+        email: `${userId.replace(/^user-/, '')}@example.com`,
+        createdAt: T0,
+        expiresAt: T0 + 30 * MINUTE,
+        ...overrides,
+      });
+      const revoked: Omit<RevocationEvent, 'userId'> = { type: 'session_revoked', ip: '198.51.100.1', userAgent: 'curl/8.5.0', at: T0, detail: '{"reason":"password_reset"}' };
+
+      it('issueOneTimeToken stores a live link with its events; findOneTimeToken sees it only for its kind, before expiry, unused', async () => {
+        const { user } = await registered('link');
+        const token = link('mac-1', user.id);
+        const event = newEvent('password_reset_requested', { userId: user.id });
+        expect(await store.issueOneTimeToken(token, [event])).toBe(true);
+        expect(await store.findOneTimeToken('mac-1', 'password_reset', T0)).toStrictEqual({ ...token, usedAt: null });
+        expect(await store.findOneTimeToken('mac-1', 'email_verification', T0)).toBeNull();
+        expect(await store.findOneTimeToken('mac-1', 'password_reset', token.expiresAt)).toBeNull();
+        expect(await store.findOneTimeToken('mac-unknown', 'password_reset', T0)).toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['password_reset_requested'], 10)).map(withoutId)).toStrictEqual([event]);
+        // Finding does not use it.
+        expect(await store.findOneTimeToken('mac-1', 'password_reset', T0)).not.toBeNull();
+      });
+
+      it('issueOneTimeToken for a user that does not exist returns false and writes nothing', async () => {
+        expect(await store.issueOneTimeToken(link('mac-ghost', 'user-ghost'), [newEvent('password_reset_requested')])).toBe(false);
+        expect(await store.findOneTimeToken('mac-ghost', 'password_reset', T0)).toBeNull();
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('a newer link of a kind supersedes the older ones of that kind only, and only for that user', async () => {
+        const { user } = await registered('super');
+        const { user: other } = await registered('bystander');
+        await store.issueOneTimeToken(link('mac-old', user.id), []);
+        await store.issueOneTimeToken(link('mac-verify', user.id, { kind: 'email_verification' }), []);
+        await store.issueOneTimeToken(link('mac-other', other.id), []);
+        await store.issueOneTimeToken(link('mac-new', user.id, { createdAt: T0 + MINUTE }), []);
+        expect(await store.findOneTimeToken('mac-old', 'password_reset', T0 + MINUTE)).toBeNull();
+        expect(await store.findOneTimeToken('mac-new', 'password_reset', T0 + MINUTE)).not.toBeNull();
+        expect(await store.findOneTimeToken('mac-verify', 'email_verification', T0 + MINUTE)).not.toBeNull();
+        expect(await store.findOneTimeToken('mac-other', 'password_reset', T0 + MINUTE)).not.toBeNull();
+      });
+
+      it('resetPassword uses the link once: new hash, email verified, every session revoked, every link of the user gone, events written', async () => {
+        const { user, session } = await registered('reset');
+        const second = newSession('sess-reset-2', user.id);
+        await store.insertSession(second, []);
+        const { user: other, session: otherSession } = await registered('reset-other');
+        await store.issueOneTimeToken(link('mac-r', user.id), []);
+        await store.issueOneTimeToken(link('mac-v', user.id, { kind: 'email_verification' }), []);
+        await store.issueOneTimeToken(link('mac-o', other.id), []);
+        const event = { ...newEvent('password_reset', { at: T0 + MINUTE }) } as Omit<NewSecurityEvent, 'userId'> & { userId?: string };
+        delete event.userId;
+
+        const result = await store.resetPassword('mac-r', '$2b$04$new-hash', T0 + MINUTE, revoked, [event]);
+        expect(result?.userId).toBe(user.id);
+        expect(sorted(result?.revokedSessionIds ?? [])).toEqual(sorted([session.id, second.id]));
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe('$2b$04$new-hash');
+        expect((await store.findUserById(user.id))?.emailVerifiedAt).toBe(T0 + MINUTE);
+        for (const id of [session.id, second.id]) expect((await store.findSession(id))?.revokedReason).toBe('password_reset');
+        expect((await store.findSession(otherSession.id))?.revokedAt).toBeNull();
+        expect(await store.findOneTimeToken('mac-v', 'email_verification', T0 + MINUTE)).toBeNull();
+        expect(await store.findOneTimeToken('mac-o', 'password_reset', T0 + MINUTE)).not.toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['password_reset'], 10)).map(withoutId)).toStrictEqual([{ ...event, userId: user.id }]);
+        expect(await store.listSecurityEvents(user.id, ['session_revoked'], 10)).toHaveLength(2);
+
+        // Spent: a second use changes nothing.
+        expect(await store.resetPassword('mac-r', '$2b$04$third-hash', T0 + 2 * MINUTE, revoked, [])).toBeNull();
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe('$2b$04$new-hash');
+      });
+
+      it('resetPassword refuses an expired, unknown or other-kind link and writes nothing', async () => {
+        const { user, session, hash } = await registered('reset-no');
+        await store.issueOneTimeToken(link('mac-exp', user.id), []);
+        await store.issueOneTimeToken(link('mac-kind', user.id, { kind: 'email_verification' }), []);
+        expect(await store.resetPassword('mac-exp', '$2b$04$x', T0 + 30 * MINUTE, revoked, [newEvent('password_reset')])).toBeNull();
+        expect(await store.resetPassword('mac-kind', '$2b$04$x', T0, revoked, [newEvent('password_reset')])).toBeNull();
+        expect(await store.resetPassword('mac-nothing', '$2b$04$x', T0, revoked, [newEvent('password_reset')])).toBeNull();
+        expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(hash);
+        expect((await store.findSession(session.id))?.revokedAt).toBeNull();
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('changePassword kills every link of the user', async () => {
+        const { user, session, hash } = await registered('change-kills');
+        await store.issueOneTimeToken(link('mac-c1', user.id), []);
+        await store.issueOneTimeToken(link('mac-c2', user.id, { kind: 'email_verification' }), []);
+        const result = await store.changePassword({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, '$2b$04$changed', { ...revoked, userId: user.id }, []);
+        expect(result.ok).toBe(true);
+        expect(await store.findOneTimeToken('mac-c1', 'password_reset', T0)).toBeNull();
+        expect(await store.findOneTimeToken('mac-c2', 'email_verification', T0)).toBeNull();
+        expect(await store.resetPassword('mac-c1', '$2b$04$x', T0, revoked, [])).toBeNull();
+      });
+
+      it('verifyEmail uses the link once, marks the user verified (keeping the first time) and writes the events', async () => {
+        const { user } = await registered('verify');
+        await store.issueOneTimeToken(link('mac-ve', user.id, { kind: 'email_verification', expiresAt: T0 + DAY }), []);
+        const event = { type: 'email_verified', sessionId: null, ip: null, userAgent: null, at: T0 + HOUR, detail: null };
+        expect(await store.verifyEmail('mac-ve', T0 + HOUR, [event])).toStrictEqual({ ...user, emailVerifiedAt: T0 + HOUR });
+        expect(await store.findUserById(user.id)).toStrictEqual({ ...user, emailVerifiedAt: T0 + HOUR });
+        expect((await store.listSecurityEvents(user.id, ['email_verified'], 10)).map(withoutId)).toStrictEqual([{ ...event, userId: user.id }]);
+        expect(await store.verifyEmail('mac-ve', T0 + HOUR, [event])).toBeNull();
+        // A later link keeps the first verification time.
+        await store.issueOneTimeToken(link('mac-ve2', user.id, { kind: 'email_verification', expiresAt: T0 + DAY }), []);
+        expect((await store.verifyEmail('mac-ve2', T0 + 2 * HOUR, []))?.emailVerifiedAt).toBe(T0 + HOUR);
+      });
+
+      it('verifyEmail refuses a reset link, an expired or unknown one, and a link sent to another address', async () => {
+        const { user } = await registered('verify-no');
+        await store.issueOneTimeToken(link('mac-reset', user.id), []);
+        await store.issueOneTimeToken(link('mac-elsewhere', user.id, { kind: 'email_verification', email: 'old-address@example.com' }), []);
+        expect(await store.verifyEmail('mac-reset', T0, [newEvent('email_verified')])).toBeNull();
+        expect(await store.verifyEmail('mac-elsewhere', T0, [newEvent('email_verified')])).toBeNull();
+        expect(await store.verifyEmail('mac-none', T0, [newEvent('email_verified')])).toBeNull();
+        await store.issueOneTimeToken(link('mac-late', user.id, { kind: 'email_verification' }), []);
+        expect(await store.verifyEmail('mac-late', T0 + 30 * MINUTE, [])).toBeNull();
+        expect((await store.findUserById(user.id))?.emailVerifiedAt).toBeNull();
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('links go with their user when the account is deleted', async () => {
+        const { user, session, hash } = await registered('link-del');
+        await store.issueOneTimeToken(link('mac-del', user.id), []);
+        await store.rememberDevice(user.id, 'Firefox|Linux|203.0.113.0/24', T0);
+        const result = await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], []);
+        expect(result.ok).toBe(true);
+        expect(await store.findOneTimeToken('mac-del', 'password_reset', T0)).toBeNull();
+        expect(await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: Number.MAX_SAFE_INTEGER, devicesBefore: Number.MAX_SAFE_INTEGER })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 });
+      });
+
+      it('housekeeping deletes used and expired links and devices not seen since the cutoff, and keeps the rest', async () => {
+        const { user } = await registered('hk-links');
+        const { user: other } = await registered('hk-links-2');
+        const { user: third } = await registered('hk-links-3');
+        await store.issueOneTimeToken(link('mac-used', user.id, { kind: 'email_verification' }), []);
+        expect(await store.verifyEmail('mac-used', T0 + MINUTE, [])).not.toBeNull();
+        await store.issueOneTimeToken(link('mac-expired', other.id, { expiresAt: T0 + MINUTE }), []);
+        await store.issueOneTimeToken(link('mac-live', third.id, { expiresAt: T0 + HOUR }), []);
+        await store.rememberDevice(user.id, 'old', T0 - 100 * DAY);
+        await store.rememberDevice(user.id, 'recent', T0);
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: T0 + 2 * MINUTE, devicesBefore: T0 - 90 * DAY });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 2, devices: 1 });
+        expect(await store.findOneTimeToken('mac-live', 'password_reset', T0 + 2 * MINUTE)).not.toBeNull();
+        expect(await store.rememberDevice(user.id, 'recent', T0 + MINUTE)).toBe('known');
+        expect(await store.rememberDevice(user.id, 'old', T0 + MINUTE)).toBe('new');
+      });
+
+      it('rememberDevice: first for an account with none, known for a device seen before, new otherwise; per user', async () => {
+        const { user } = await registered('devices');
+        const { user: other } = await registered('devices-2');
+        expect(await store.rememberDevice(user.id, 'Chrome|Linux|192.0.2.0/24', T0)).toBe('first');
+        expect(await store.rememberDevice(user.id, 'Chrome|Linux|192.0.2.0/24', T0 + 1)).toBe('known');
+        expect(await store.rememberDevice(user.id, 'Firefox|Windows|198.51.100.0/24', T0 + 2)).toBe('new');
+        expect(await store.rememberDevice(user.id, 'Firefox|Windows|198.51.100.0/24', T0 + 3)).toBe('known');
+        expect(await store.rememberDevice(other.id, 'Chrome|Linux|192.0.2.0/24', T0 + 4)).toBe('first');
       });
     });
 
@@ -824,6 +995,43 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             const found = await store.findSession(session.id);
             // The row holds the winner's write, whole: not a mix of two rotations.
             expect(found).toStrictEqual({ ...stored(session), generation: 6, rotatedAt: T0 + winner + 1, lastUsedAt: T0 + winner + 1, expiresAt: T0 + 8 * DAY + winner, ip: `192.0.2.${winner + 1}` });
+          });
+
+          it(`${N} parallel uses of one reset link: exactly one succeeds`, async () => {
+            const { user } = await registered('race-link');
+            await store.issueOneTimeToken({ id: 'mac-race', userId: user.id, kind: 'password_reset', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                stores[i % stores.length]!.resetPassword('mac-race', `$2b$04$race-${i}`, T0 + i + 1, { type: 'session_revoked', ip: null, userAgent: null, at: T0, detail: null }, []),
+              ),
+            );
+            const winners = results.filter((result) => result !== null);
+            expect(winners).toHaveLength(1);
+            const winner = results.findIndex((result) => result !== null);
+            expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(`$2b$04$race-${winner}`);
+          });
+
+          it(`${N} parallel uses of one verification link: exactly one succeeds`, async () => {
+            const { user } = await registered('race-verify');
+            await store.issueOneTimeToken({ id: 'mac-race-v', userId: user.id, kind: 'email_verification', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+            const stores = await raceStores(mode.stores);
+            const event = { type: 'email_verified', sessionId: null, ip: null, userAgent: null, at: T0, detail: null };
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.verifyEmail('mac-race-v', T0 + i + 1, [event])));
+            expect(results.filter((result) => result !== null)).toHaveLength(1);
+            expect(await store.listSecurityEvents(user.id, ['email_verified'], 100)).toHaveLength(1);
+          });
+
+          it(`${N} parallel issues of one kind for one user: exactly one link stays live`, async () => {
+            const { user } = await registered('race-issue');
+            const stores = await raceStores(mode.stores);
+            await Promise.all(
+              Array.from({ length: N }, (_, i) =>
+                stores[i % stores.length]!.issueOneTimeToken({ id: `mac-issue-${i}`, userId: user.id, kind: 'password_reset', email: user.email, createdAt: T0 + i, expiresAt: T0 + HOUR }, []),
+              ),
+            );
+            const live = await Promise.all(Array.from({ length: N }, (_, i) => store.findOneTimeToken(`mac-issue-${i}`, 'password_reset', T0 + N)));
+            expect(live.filter((row) => row !== null)).toHaveLength(1);
           });
 
           it(`${N} parallel consumeRateLimit counting up to 10: exactly 10 allowed, count exactly 10`, async () => {
@@ -873,7 +1081,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             expect(winners).toHaveLength(1);
             const w = results.findIndex((r) => r !== null);
             const winner = attempts[w]!;
-            expect(results[w]).toStrictEqual({ id: winner.user.id, email, name: winner.user.name, createdAt: T0 + w });
+            expect(results[w]).toStrictEqual({ id: winner.user.id, email, name: winner.user.name, createdAt: T0 + w, emailVerifiedAt: null });
             expect((await store.findCredentials({ email }))?.id).toBe(winner.user.id);
             expect((await store.listLiveSessions(winner.user.id, T0 + DAY)).map((s) => s.id)).toEqual([winner.session.id]);
             for (const [i, a] of attempts.entries()) {
@@ -974,7 +1182,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await expectUnavailable(() => store.register(newUser('late'), newSession('sess-late', 'user-late'), [], T0), 'closed');
         await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
         await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
-        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0 }), 'closed');
+        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0 }), 'closed');
         await expectUnavailable(() => store.ready(), 'closed');
       });
 

@@ -76,7 +76,7 @@ describe('PostgreSQL store (smoke)', () => {
       const { rows } = await first.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(rows[0]?.n).toBe(journalEntries);
       const tables = await first.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
-      expect(tables.rows.map((row) => row.name)).toEqual(['rate_limits', 'security_events', 'sessions', 'users']);
+      expect(tables.rows.map((row) => row.name)).toEqual(['known_devices', 'one_time_tokens', 'rate_limits', 'security_events', 'sessions', 'users']);
     } finally {
       await Promise.all([first.end(), second.end()]);
     }
@@ -86,7 +86,7 @@ describe('PostgreSQL store (smoke)', () => {
     const user = newUser('ada@example.com');
     const session = newSession(user.id);
     const created = await store.register(user, session, [event('user_registered', user.id, session.id)], NOW);
-    expect(created).toEqual({ id: user.id, email: 'ada@example.com', name: null, createdAt: NOW });
+    expect(created).toEqual({ id: user.id, email: 'ada@example.com', name: null, createdAt: NOW, emailVerifiedAt: null });
     expect(await store.findCredentials({ email: 'ada@example.com' })).toEqual({ ...created, passwordHash: 'hash-1' });
     expect(await store.findCredentials({ id: user.id })).toEqual({ ...created, passwordHash: 'hash-1' });
     expect(await store.findUserById(user.id)).toEqual(created);

@@ -5,7 +5,8 @@ import { ACCESS_SECRET, DAY, HOUR, MINUTE, REFRESH_SECRET, SECOND } from '../sup
 type Env = Record<string, string | undefined>;
 
 const base: Env = { NODE_ENV: 'test', ACCESS_TOKEN_SECRET: ACCESS_SECRET, REFRESH_TOKEN_SECRET: REFRESH_SECRET };
-const production: Env = { ...base, NODE_ENV: 'production' };
+// With a mail server: without one, production adds a warning of its own (see "mail" below).
+const production: Env = { ...base, NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.com:587' };
 
 /** The ConfigError a bad environment throws; fails the test when it parses. */
 function configError(env: Env): ConfigError {
@@ -44,6 +45,13 @@ describe('defaults', () => {
       rateLimitPerAccount: { max: 10, windowMs: 15 * MINUTE },
       trustProxy: false,
       trustClientAddressHeader: false,
+      bcryptWorkers: undefined,
+      benchRoutes: undefined,
+      smtpUrl: null,
+      mailFrom: 'no-reply@localhost',
+      passwordResetTtlMs: 30 * MINUTE,
+      emailVerificationTtlMs: DAY,
+      requireEmailVerification: false,
     });
   });
 
@@ -274,5 +282,39 @@ describe('getConfig', () => {
     expect(config.trustProxy).toBe(true);
     vi.stubEnv('ACCESS_TOKEN_EXPIRY', '5m');
     expect(getConfig()).toBe(config);
+  });
+});
+
+describe('mail', () => {
+  it('reads SMTP_URL (smtp:// or smtps://), MAIL_FROM, the link expiries and REQUIRE_EMAIL_VERIFICATION', () => {
+    const config = parseConfig({
+      ...base,
+      APP_ORIGIN: 'https://auth.example.com',
+      SMTP_URL: 'smtps://user:pass@smtp.example.com:465',
+      MAIL_FROM: 'Example <hello@example.com>',
+      PASSWORD_RESET_EXPIRY: '10m',
+      EMAIL_VERIFICATION_EXPIRY: '2d',
+      REQUIRE_EMAIL_VERIFICATION: 'true',
+    });
+    expect(config).toMatchObject({ smtpUrl: 'smtps://user:pass@smtp.example.com:465', mailFrom: 'Example <hello@example.com>', passwordResetTtlMs: 10 * MINUTE, emailVerificationTtlMs: 2 * DAY, requireEmailVerification: true });
+    expect(parseConfig({ ...base, APP_ORIGIN: 'https://auth.example.com' }).mailFrom).toBe('no-reply@auth.example.com');
+  });
+
+  it('refuses an SMTP_URL of another scheme or without a host, without echoing it', () => {
+    for (const url of ['http://user:hunter2-secret@smtp.example.com', 'smtp://', 'not a url']) {
+      const error = configError({ ...base, SMTP_URL: url });
+      expect(error.message).toContain('SMTP_URL');
+      expect(error.message).not.toContain('hunter2');
+    }
+    expectRefused({ ...base, PASSWORD_RESET_EXPIRY: 'soon' }, 'PASSWORD_RESET_EXPIRY');
+    expectRefused({ ...base, REQUIRE_EMAIL_VERIFICATION: 'maybe' }, 'REQUIRE_EMAIL_VERIFICATION');
+  });
+
+  it('production without SMTP_URL gives exactly one warning line, naming SMTP_URL; development none', () => {
+    const warnings = configWarnings(parseConfig({ ...production, SMTP_URL: undefined }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('SMTP_URL');
+    expect(warnings[0]).not.toMatch(/[\r\n]/);
+    expect(configWarnings(parseConfig({ ...base, SMTP_URL: undefined }))).toEqual([]);
   });
 });

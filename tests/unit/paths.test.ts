@@ -19,7 +19,7 @@ describe('protectionOf (checklist D23: the matcher cannot be dodged)', () => {
   });
 
   // API routes authenticate themselves (lib/auth/guard.ts); the middleware leaves them alone.
-  it.each(['/', '/api/auth/me', '/API/Auth/Password', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/register', '/dashboards', '/accounting', '/api/auth/messages'])(
+  it.each(['/', '/api/auth/me', '/API/Auth/Password', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/register', '/dashboards', '/accounting', '/api/auth/messages', '/api/auth/password/forgot', '/api/auth/password/reset', '/api/auth/email/verify', '/api/auth/email/verification', '/forgot-password', '/reset-password', '/verify-email'])(
     'leaves %s public',
     (path) => {
       expect(protectionOf(path)).toBeNull();

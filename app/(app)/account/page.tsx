@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { Time } from '@/app/_components/time';
+import { VerifyEmailNotice } from '@/app/_components/verify-email-notice';
 import { getAccountOverview } from '@/lib/auth/dal';
 import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
@@ -34,6 +35,8 @@ export default async function AccountPage() {
           </p>
         </div>
       </header>
+
+      <VerifyEmailNotice user={current.user} returnTo="/account" />
 
       <section className="panel" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Sessions</h2>

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SessionStatus } from '@/app/_components/session-status';
 import { Time } from '@/app/_components/time';
+import { VerifyEmailNotice } from '@/app/_components/verify-email-notice';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { loginPath } from '@/lib/auth/redirects';
 import { describeUserAgent } from '@/lib/user-agent';
@@ -27,6 +28,8 @@ export default async function DashboardPage() {
           <a href="/account">Sessions, devices and password</a>
         </div>
       </header>
+
+      <VerifyEmailNotice user={user} returnTo="/dashboard" />
 
       <section className="panel" aria-labelledby="session-title">
         <h2 id="session-title">This session</h2>

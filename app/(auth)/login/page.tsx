@@ -10,7 +10,10 @@ export const metadata: Metadata = { title: 'Sign in' };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   if (await getCurrentUser()) redirect('/dashboard');
-  const next = nextParam((await searchParams).next);
+  const params = await searchParams;
+  const next = nextParam(params.next);
+  // Set by the reset page after a successful reset (every session ended, so sign in anew).
+  const status = params.reset === '1' ? 'Your password was changed. Sign in with your new password.' : null;
   // Checked here, on the server: the form only ever receives a same-site path.
   const redirectTo = safeNextPath(next);
   const registerHref = next === undefined ? '/register' : `/register?next=${encodeURIComponent(redirectTo)}`;
@@ -18,8 +21,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <section className="card" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
       <p className="muted">Welcome back. Sign in to continue.</p>
-      <AccountDeletedNotice />
+      <AccountDeletedNotice message={status} />
       <LoginForm redirectTo={redirectTo} />
+      <p>
+        <Link href="/forgot-password">Forgot password?</Link>
+      </p>
       <p className="card-footer">
         New here? <Link href={registerHref}>Create an account</Link>
       </p>

@@ -912,7 +912,7 @@ so four or five servers do not take minutes of warm-up one after the other). The
 ${order}, ${o.duration}-second runs, so each figure is the median of ${runsPerSide} runs per side with the min–max beside it. Throughput, p50/p99
 and CPU per request (the server's process group, plus PostgreSQL's processes for a side on PostgreSQL, from /proc) come from the same runs.
 The ratio is ours / theirs in throughput (above 1: ours is faster).${refresh ? ` Refresh has no Better Auth counterpart: it is
-compared with our own empty \`POST /api/bench/open\` on the same (SQLite) server, rotating through ${int(o.refreshSessions)} seeded sessions per
+compared with our own empty \`POST /api/bench/open\` on the same (${DATABASE_LABELS[theirsDb(refresh, Object.values(refresh.byDatabase)[0] ?? {})]}) server, rotating through ${int(o.refreshSessions)} seeded sessions per
 database (each request presents its session's current refresh token and keeps the rotated one).` : ''}
 
 Command: \`${p.command}\` · ${r.machine?.date ?? ''} · load average (1, 5, 15 min) ${p.loadAverageAtStart.join(', ')} → ${p.loadAverageAtEnd.join(', ')}${cores ? ` on ${cores} cores` : ''}

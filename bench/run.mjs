@@ -1082,6 +1082,8 @@ const PEER_PAIRS = {
 const PEER_TAIL_TARGET = 3;
 /** Pause before each run of the peers scenario (see SETTLE_MS). */
 const PEER_SETTLE_MS = 200;
+/** Pause between the all-servers warm-up and the first measured run. */
+const PEER_DRAIN_MS = 3000;
 /**
  * Seconds a run costs beyond its duration (pause, cookie, autocannon's start and end), for the
  * estimate: 0.42 s measured with a 300 ms pause (667 s for 64 runs of 10 s).
@@ -1122,7 +1124,7 @@ function peersEstimate(building) {
   const buildSeconds = building ? 90 : 0;
   // PostgreSQL's databases, seeds and starts of the five servers, smoke checks (12 s for four).
   const setupSeconds = 25;
-  return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + measureSeconds };
+  return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP + PEER_DRAIN_MS / 1000, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + PEER_DRAIN_MS / 1000 + measureSeconds };
 }
 
 /**
@@ -1187,6 +1189,10 @@ async function peersComparison(ours, peer) {
     }
     await runJobs(jobs, { group: null });
   }
+  // Five servers loaded at once on a small machine end the warm-up with queues of requests whose
+  // connections are gone: let them drain before the first measured run (a short run measured
+  // right after saw its server answer nothing for 3 s).
+  await sleep(PEER_DRAIN_MS);
   const warmupSeconds = (Date.now() - warmupStarted) / 1000;
 
   const raw = Object.fromEntries(Object.entries(PEER_PAIRS).map(([key, pair]) => [key, Object.fromEntries(Object.keys(variantsOf(pair)).map((name) => [name, []]))]));

@@ -742,7 +742,19 @@ ${body.join('\n')}
 const PEERS_BEGIN = '<!-- peers:begin (written by npm run bench; the peers scenario) -->';
 const PEERS_END = '<!-- peers:end -->';
 const range = (s, format) => (s ? `${format(s.median)} (${format(s.min)}–${format(s.max)})` : '–');
-const dbLabel = (name, all) => (all.length > 1 || name !== 'sqlite' ? ` (ours on ${DATABASE_LABELS[name]})` : '');
+/** The database theirs ran on for ours on `name` (older results: Better Auth on SQLite only). */
+const theirsDb = (c, d) => d.theirsDatabase ?? 'sqlite';
+/** Theirs, as compared with ours on one database (older results kept one summary for every database). */
+const theirsOf = (c, d) => c.theirsByDatabase?.[theirsDb(c, d)] ?? c.theirsSummary;
+/** Which database each side ran on: "(both on PostgreSQL)", "(ours on PostgreSQL, theirs on SQLite)"; nothing on a SQLite-only run. */
+const dbLabel = (name, all, c, d) => {
+  const theirs = theirsDb(c, d);
+  if (all.length === 1 && name === 'sqlite' && theirs === 'sqlite') return '';
+  if (theirs === name) return ` (both on ${DATABASE_LABELS[name]})`;
+  return ` (ours on ${DATABASE_LABELS[name]}, theirs on ${DATABASE_LABELS[theirs]})`;
+};
+/** CPU per request with PostgreSQL's share, when the side ran on PostgreSQL: "1.95 (1.67–2.22) (+0.51 in PostgreSQL)". */
+const cpuWithDb = (s) => `${range(s.spread.cpuMsPerRequest, cpu)}${typeof s.dbCpuMsPerRequest === 'number' ? ` (${s.dbCpuMsPerRequest < 0 ? '−' : '+'}${cpu(Math.abs(s.dbCpuMsPerRequest))} in PostgreSQL)` : ''}`;
 const secs = (n) => (typeof n === 'number' ? `${Math.round(n)} s` : '–');
 /** "theirs" as the target names it: Better Auth's route, or (refresh) our own empty POST. */
 const theirsName = (c) => c.theirsName ?? (c.peerConfig === 'cookie cache' ? 'Better Auth (cookie cache)' : 'Better Auth');
@@ -756,8 +768,8 @@ export function evaluatePeerTargets(r) {
     if (c.target === null) continue;
     for (const [name, d] of Object.entries(c.byDatabase)) {
       rows.push({
-        target: `${c.label}: ours ≥ ${c.target === 1 ? '' : `${c.target}× `}${theirsName(c)} (throughput)${dbLabel(name, p.databases)}`,
-        measured: `${times(d.rpsRatio)} (${int(d.ours.rps)} vs ${int(c.theirsSummary.rps)} req/s)`,
+        target: `${c.label}: ours ≥ ${c.target === 1 ? '' : `${c.target}× `}${theirsName(c)} (throughput)${dbLabel(name, p.databases, c, d)}`,
+        measured: `${times(d.rpsRatio)} (${int(d.ours.rps)} vs ${int(theirsOf(c, d).rps)} req/s)`,
         ok: d.met,
       });
     }
@@ -768,7 +780,7 @@ export function evaluatePeerTargets(r) {
     const byDatabase = c.latency?.byDatabase ?? (c.protected ? c.byDatabase : {});
     for (const [name, d] of Object.entries(byDatabase)) {
       rows.push({
-        target: `${c.label}: our p99 ≤ ${tailTarget}× our p50 at ${c.latency?.connections ?? c.connections} connections${dbLabel(name, p.databases)}`,
+        target: `${c.label}: our p99 ≤ ${tailTarget}× our p50 at ${c.latency?.connections ?? c.connections} connections${dbLabel(name, p.databases, c, d)}`,
         measured: `${times(d.p99OverP50)} (p99 ${ms(d.ours.p99)} ms, p50 ${ms(d.ours.p50)} ms)`,
         ok: c.latency ? d.met : d.tailMet,
       });
@@ -784,15 +796,17 @@ export function renderPeersTable(r) {
   const rows = [['ours vs theirs', 'ours req/s', 'theirs req/s', 'ratio', 'ours p50/p99 ms', 'theirs p50/p99 ms', 'CPU ms ours', 'CPU ms theirs']];
   for (const c of Object.values(p.comparisons)) {
     for (const [name, d] of Object.entries(c.byDatabase)) {
+      const theirs = theirsOf(c, d);
+      const plusDb = (s) => `${cpu(s.cpuMsPerRequest)}${typeof s.dbCpuMsPerRequest === 'number' ? ` +${cpu(s.dbCpuMsPerRequest)} pg` : ''}`;
       rows.push([
-        `${c.ours} vs ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}${dbLabel(name, p.databases)}`,
+        `${c.ours} vs ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}${dbLabel(name, p.databases, c, d)}`,
         range(d.ours.spread.rps, int),
-        range(c.theirsSummary.spread.rps, int),
+        range(theirs.spread.rps, int),
         times(d.rpsRatio),
         `${ms(d.ours.p50)} / ${ms(d.ours.p99)}`,
-        `${ms(c.theirsSummary.p50)} / ${ms(c.theirsSummary.p99)}`,
-        cpu(d.ours.cpuMsPerRequest),
-        cpu(c.theirsSummary.cpuMsPerRequest),
+        `${ms(theirs.p50)} / ${ms(theirs.p99)}`,
+        plusDb(d.ours),
+        plusDb(theirs),
       ]);
     }
   }
@@ -831,22 +845,23 @@ export function peersSection(r) {
   for (const c of Object.values(p.comparisons)) {
     const theirsRoute = `${c.peerConfig === 'ours' ? 'ours ' : ''}\`${c.theirs}\`${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''}`;
     for (const [name, d] of Object.entries(c.byDatabase)) {
+      const theirs = theirsOf(c, d);
       throughputRows.push([
-        `${c.label}${dbLabel(name, p.databases)}`,
+        `${c.label}${dbLabel(name, p.databases, c, d)}`,
         `\`${c.ours}\` ${range(d.ours.spread.rps, int)}`,
-        `${theirsRoute} ${range(c.theirsSummary.spread.rps, int)}`,
+        `${theirsRoute} ${range(theirs.spread.rps, int)}`,
         `**${times(d.rpsRatio)}**`,
-        `${range(d.ours.spread.cpuMsPerRequest, cpu)}${typeof d.ours.dbCpuMsPerRequest === 'number' ? ` (${d.ours.dbCpuMsPerRequest < 0 ? '−' : '+'}${cpu(Math.abs(d.ours.dbCpuMsPerRequest))} in PostgreSQL)` : ''} vs ${range(c.theirsSummary.spread.cpuMsPerRequest, cpu)}`,
+        `${cpuWithDb(d.ours)} vs ${cpuWithDb(theirs)}`,
         c.target === null ? '–' : `≥ ${c.target.toFixed(1)}×`,
         c.target === null ? '–' : verdict(d.met),
       ]);
       if (!legacy) {
         latencyRows.push([
-          `${c.label}${dbLabel(name, p.databases)}`,
+          `${c.label}${dbLabel(name, p.databases, c, d)}`,
           `${range(d.ours.spread.p50, ms)} / ${range(d.ours.spread.p99, ms)}`,
           times(d.p99OverP50),
-          `${range(c.theirsSummary.spread.p50, ms)} / ${range(c.theirsSummary.spread.p99, ms)}`,
-          times(c.theirsSummary.p99OverP50),
+          `${range(theirs.spread.p50, ms)} / ${range(theirs.spread.p99, ms)}`,
+          times(theirs.p99OverP50),
           c.protected ? verdict(d.tailMet) : '–',
         ]);
       }
@@ -854,7 +869,7 @@ export function peersSection(r) {
   }
   const problems = [];
   for (const c of Object.values(p.comparisons)) {
-    for (const problem of c.theirsSummary.problems) problems.push(`${c.theirs} (${theirsName(c)}): ${problem}`);
+    for (const [name, theirs] of Object.entries(c.theirsByDatabase ?? { sqlite: c.theirsSummary })) for (const problem of theirs.problems) problems.push(`${c.theirs} (${theirsName(c)}, ${name}): ${problem}`);
     for (const [name, d] of Object.entries(c.byDatabase)) for (const problem of d.ours.problems) problems.push(`${c.ours} (ours, ${name}): ${problem}`);
   }
   const verdicts = evaluatePeerTargets(r);
@@ -868,21 +883,36 @@ export function peersSection(r) {
   const builds = r.buildSeconds === undefined && !ph.peerBuildSeconds
     ? 'builds reused (--skip-build)'
     : `builds ${secs(r.buildsWallSeconds)} side by side (ours ${r.buildSeconds === undefined ? 'reused' : secs(r.buildSeconds)}, the peer ${ph.peerBuildSeconds ? secs(ph.peerBuildSeconds) : 'reused'}${ph.peerInstallSeconds ? `, after its \`npm ci\` of ${secs(ph.peerInstallSeconds)}${p.prepared?.sqliteAddon ? `; its better-sqlite3 addon ${p.prepared.sqliteAddon}` : ''}` : ''})`;
+  // Where Better Auth ran (older results: SQLite only, whatever ours ran on).
+  const likeForLike = Boolean(p.peerDatabases);
+  const theirsOn = (p.peerDatabases?.default ?? ['sqlite']).map((name) => DATABASE_LABELS[name]).join(' and ');
+  const pgInfo = r.databases?.postgres;
+  const placement = likeForLike
+    ? `Each database is compared with itself: ours runs on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')} (the same build, one server per
+database) and Better Auth, in its default config, on ${theirsOn} too (one server per database: a better-sqlite3
+\`Database\`${p.peerDatabases.default.includes('postgres') ? `, a pg \`Pool\` with pg's defaults (pg ${v.pg ?? '?'}), its documented setups` : ''}), each side on a fresh database of its own${pgInfo ? ` (PostgreSQL: ${pgInfo.version.split(' on ')[0]}, ${pgInfo.source === 'embedded' ? 'an embedded server' : `the server at \`${pgInfo.source}\``}; both sides' databases with \`synchronous_commit\` off)` : ''};
+every row says which database each side ran on. Better Auth's cookie-cache config runs on SQLite only, so the stateless
+pair is measured on SQLite alone.`
+    : `Ours runs on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')} (the same build, one server per database), Better Auth on SQLite only (this run predates Better Auth
+on PostgreSQL: its PostgreSQL rows compare ours on PostgreSQL with theirs on SQLite).`;
+  const order = likeForLike
+    ? `every pair is measured in one alternation, ours and theirs on each database side by side: A B B A on one database, A B C D D C B A
+on two (ours and theirs on SQLite, then on PostgreSQL; refresh: A B C C B A), the halves swapped every other round`
+    : `every pair is measured in the order A B B A (A B C C B A with ours on two databases), the halves swapped every other round`;
   const wall = `Wall time: ${secs(r.totalSeconds)} in all: ${builds}, seeds ${secs(ph.seedSeconds)}, server starts ${secs(ph.startSeconds)}, warm-up ${secs(ph.warmupSeconds)}, measurement ${secs(ph.measureSeconds)}.`;
   return `${PEERS_BEGIN}
 ## Against Better Auth
 
 Our app and Better Auth ${v.betterAuth ?? '?'} (\`bench/peers/better-auth\`: Next.js ${v.next ?? '?'}, email + password,
-SQLite through better-sqlite3 ${v.betterSqlite3 ?? '?'}, its documented Next.js setup, nothing tuned) measured in one run on
+SQLite through better-sqlite3 ${v.betterSqlite3 ?? '?'}${likeForLike && p.peerDatabases.default.includes('postgres') ? ` or PostgreSQL through pg ${v.pg ?? '?'}` : ''}, its documented Next.js setup, nothing tuned) measured in one run on
 the same machine, both under the same load (bench/load.mjs, autocannon, ${o.connections} connections, closed loop).
-Ours runs on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')} (the same build, one server per database), Better Auth on SQLite.
+${placement}
 First every server gets ${o.warmup} s of load, **all servers at once** (each cycling through the routes it is measured on,
-so four or five servers do not take minutes of warm-up one after the other). Then ${o.rounds} round${o.rounds === 1 ? '' : 's'}: in each, every pair
-is measured in the order A B B A (A B C C B A with ours on two databases), the halves swapped every other round,
-${o.duration}-second runs, so each figure is the median of ${runsPerSide} runs per side with the min–max beside it. Throughput, p50/p99
-and CPU per request (the server's process group, plus PostgreSQL's processes, from /proc) come from the same runs.
+so four or five servers do not take minutes of warm-up one after the other). Then ${o.rounds} round${o.rounds === 1 ? '' : 's'}: in each,
+${order}, ${o.duration}-second runs, so each figure is the median of ${runsPerSide} runs per side with the min–max beside it. Throughput, p50/p99
+and CPU per request (the server's process group, plus PostgreSQL's processes for a side on PostgreSQL, from /proc) come from the same runs.
 The ratio is ours / theirs in throughput (above 1: ours is faster).${refresh ? ` Refresh has no Better Auth counterpart: it is
-compared with our own empty \`POST /api/bench/open\` on the same (SQLite) server, rotating through ${int(o.refreshSessions)} seeded sessions per
+compared with our own empty \`POST /api/bench/open\` on the same (${DATABASE_LABELS[theirsDb(refresh, Object.values(refresh.byDatabase)[0] ?? {})]}) server, rotating through ${int(o.refreshSessions)} seeded sessions per
 database (each request presents its session's current refresh token and keeps the rotated one).` : ''}
 
 Command: \`${p.command}\` · ${r.machine?.date ?? ''} · load average (1, 5, 15 min) ${p.loadAverageAtStart.join(', ')} → ${p.loadAverageAtEnd.join(', ')}${cores ? ` on ${cores} cores` : ''}
@@ -904,8 +934,8 @@ ${table(['route', 'ours p50 / p99', 'ours p99/p50', 'theirs p50 / p99', 'theirs 
 
 Routes: ours \`/api/auth/me\` (database session check), \`/api/bench/auth\` (the route's own stateless access-token check;
 BENCH_ROUTES=1), \`/dashboard\`, \`/bench/open\`, \`/api/bench/open\` (GET; POST for the empty POST), \`POST /api/auth/refresh\`;
-API routes are outside our middleware, pages go through it. Theirs \`/api/protected\` (\`auth.api.getSession\`; a second
-server with \`session.cookieCache\` for the stateless row, its 5-minute cache cookie renewed before every run as a
+API routes are outside our middleware, pages go through it. Theirs \`/api/protected\` (\`auth.api.getSession\`; a server
+with \`session.cookieCache\`, on SQLite, for the stateless row, its 5-minute cache cookie renewed before every run as a
 browser would), \`/protected\` (a page showing the user's email through \`getSession\`), \`/public\`, \`/api/public\`.
 ${problems.length ? `\nProblems seen: ${problems.map((x) => `\n- ${x}`).join('')}\n` : ''}
 ${PEERS_END}
@@ -930,22 +960,40 @@ export function renderPeersSvg(r) {
   const bars = [];
   const many = p.databases.length > 1;
   for (const c of Object.values(p.comparisons)) {
+    const self = c.peerConfig === 'ours';
+    const theirsBar = (database, theirs) => ({
+      label: `${self ? 'ours' : 'Better Auth'} ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''}${many ? ` (${DATABASE_LABELS[database]})` : ''}`,
+      value: theirs.rps,
+      text: `${int(theirs.rps)} req/s`,
+      color: self ? '#93c5fd' : '#9aa5b1',
+    });
+    // Each database's pair side by side: ours, then theirs on the same database (once each).
+    const drawn = new Set();
     for (const [name, d] of Object.entries(c.byDatabase)) {
       bars.push({ label: `ours ${c.ours}${many ? ` (${DATABASE_LABELS[name]})` : ''}`, value: d.ours.rps, text: `${int(d.ours.rps)} req/s (${times(d.rpsRatio)})`, color: '#2563eb' });
+      const database = theirsDb(c, d);
+      if (c.theirsByDatabase && database === name && !drawn.has(database)) {
+        drawn.add(database);
+        bars.push(theirsBar(database, theirsOf(c, d)));
+      }
     }
-    const self = c.peerConfig === 'ours';
-    bars.push({ label: `${self ? 'ours' : 'Better Auth'} ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cookie cache)' : ''}`, value: c.theirsSummary.rps, text: `${int(c.theirsSummary.rps)} req/s`, color: self ? '#93c5fd' : '#9aa5b1' });
+    for (const [database, theirs] of Object.entries(c.theirsByDatabase ?? { sqlite: c.theirsSummary })) if (!drawn.has(database)) bars.push(theirsBar(database, theirs));
   }
   panels.push([`Throughput at ${p.options.connections} connections, req/s (median; higher is better)`, 'req/s', bars, {}]);
   const tails = [];
   for (const c of Object.values(p.comparisons)) {
     const byDatabase = c.latency?.byDatabase ?? (c.protected ? c.byDatabase : null);
     if (!byDatabase) continue;
-    const theirs = c.latency?.theirs ?? c.theirsSummary;
+    const theirsTail = (database, theirs) => ({ label: `Better Auth ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}${many ? ` (${DATABASE_LABELS[database]})` : ''}: p99`, value: theirs.p99, text: `${ms(theirs.p99)} ms (p50 ${ms(theirs.p50)})`, color: '#9aa5b1' });
+    const drawn = new Set();
     for (const [name, d] of Object.entries(byDatabase)) {
       tails.push({ label: `ours ${c.ours}${many ? ` (${DATABASE_LABELS[name]})` : ''}: p99`, value: d.ours.p99, text: `${ms(d.ours.p99)} ms (p50 ${ms(d.ours.p50)})`, color: '#2563eb' });
+      if (c.theirsByDatabase && theirsDb(c, d) === name && !drawn.has(name)) {
+        drawn.add(name);
+        tails.push(theirsTail(name, theirsOf(c, d)));
+      }
     }
-    tails.push({ label: `Better Auth ${c.theirs}${c.peerConfig === 'cookie cache' ? ' (cache)' : ''}: p99`, value: theirs.p99, text: `${ms(theirs.p99)} ms (p50 ${ms(theirs.p50)})`, color: '#9aa5b1' });
+    for (const [database, theirs] of Object.entries(c.latency ? { sqlite: c.latency.theirs } : (c.theirsByDatabase ?? { sqlite: c.theirsSummary }))) if (!drawn.has(database)) tails.push(theirsTail(database, theirs));
   }
   if (tails.length) panels.push([`p99 latency of the protected routes at ${p.options.latencyConnections ?? p.options.connections} connections, ms (median; lower is better)`, 'ms', tails, {}]);
   let y = 44;
@@ -955,7 +1003,7 @@ export function renderPeersSvg(r) {
     body.push(drawn.svg);
     y += drawn.height;
   }
-  const subtitle = `Better Auth ${p.versions.betterAuth ?? '?'}, Next.js ${p.versions.next ?? '?'}; ours on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')}; ${r.machine.cpuModel}, ${r.machine.cores} cores; ${r.machine.date.slice(0, 10)}; load average ${p.loadAverageAtStart[0]} at start; ${2 * p.options.rounds} runs of ${p.options.duration} s per side`;
+  const subtitle = `Better Auth ${p.versions.betterAuth ?? '?'}, Next.js ${p.versions.next ?? '?'}; ours on ${p.databases.map((name) => DATABASE_LABELS[name]).join(' and ')}, Better Auth on ${(p.peerDatabases?.default ?? ['sqlite']).map((name) => DATABASE_LABELS[name]).join(' and ')}; ${r.machine.cpuModel}, ${r.machine.cores} cores; ${r.machine.date.slice(0, 10)}; load average ${p.loadAverageAtStart[0]} at start; ${2 * p.options.rounds} runs of ${p.options.duration} s per side`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" viewBox="0 0 ${width} ${y + 10}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">
 <style>
 .title { font-size: 14px; font-weight: 600; fill: #1f2933; }

@@ -36,18 +36,24 @@
 // Against Better Auth (issue 11, scenario `peers`, the default run): bench/peers/better-auth is a
 // minimal Next.js app on Better Auth (its own package.json and lock; `npm ci` here when its
 // node_modules are missing), built (dist dir .next-bench; reused only with --skip-build) and seeded
-// through Better Auth's own API (its seed.mjs). Our server.mjs on SQLite and on PostgreSQL (same
-// build, each database seeded through the app's code) and two `next start` of the peer (default
-// config; BETTER_AUTH_COOKIE_CACHE=1) run side by side on their own ports. Every server first gets
-// --peer-warmup seconds of load, all servers at once (each cycling through the routes it is
-// measured on). Then --peer-rounds rounds: in each, every pair of routes (ours on each database vs
-// theirs; refresh: ours on each database vs our own empty POST) is measured at --peer-connections
-// (50) connections, in the order A B B A (A B C C B A with three variants), the halves swapped
-// every other round. From the same runs: throughput (median, min–max), p50/p99 and CPU per
-// request (the server's process group, and PostgreSQL's processes, from /proc). Every target of
-// issue 11 is printed with its ratio and whether it is met, and the wall time of every phase is
-// recorded. The default (2 rounds of 10 s, 60 s warm-up) fits in 15 minutes on a 2-core machine,
-// both builds included; the scenario prints its estimate before it starts.
+// through Better Auth's own API (its seed.mjs). Like for like, per database: our server.mjs on
+// SQLite and on PostgreSQL (same build, each database seeded through the app's code), and the
+// peer's `next start` in its default config on SQLite and on PostgreSQL (Better Auth's documented
+// setups: a better-sqlite3 Database, a pg Pool; PEER_DATABASE_URL), each on a fresh database of
+// its own (PostgreSQL's from bench/postgres.mjs, with the same settings as ours), plus one with
+// BETTER_AUTH_COOKIE_CACHE=1 on SQLite, all side by side on their own ports. Every server first
+// gets --peer-warmup seconds of load, all servers at once (each cycling through the routes it is
+// measured on). Then --peer-rounds rounds: in each, every pair of routes is measured at
+// --peer-connections (50) connections, ours on each database against theirs on the same
+// database, all variants of a pair in one alternation: A B B A with one database, A B C D D C B A
+// with two (ours and theirs on SQLite, ours and theirs on PostgreSQL), the halves swapped every
+// other round. The stateless pair (theirs: the cookie cache) runs on SQLite only; refresh has no
+// Better Auth counterpart (ours on each database against our own empty POST on our SQLite
+// server: A B C C B A). From the same runs: throughput (median, min–max), p50/p99 and CPU per
+// request (the server's process group, and PostgreSQL's processes for either side on PostgreSQL,
+// from /proc). Every target of issue 11 is printed with its ratio and whether it is met, and the
+// wall time of every phase is recorded. The default (2 rounds of 10 s, 60 s warm-up) fits in 15
+// minutes on a 2-core machine, both builds included; the run prints its estimate before it starts.
 //
 // Every figure is the median of its timed runs (after a warm-up); runs of the variants being
 // compared are interleaved, so a noisy moment hits all of them alike. The servers' process groups
@@ -678,6 +684,19 @@ async function warmDatabaseServers(servers, kinds) {
   }
 }
 
+/** The PostgreSQL-backed peer really keeps its sessions in PostgreSQL: its seed's sign-in is there. */
+async function checkPeerPostgresServed(peer) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: peer.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select count(*)::int as n from "session" where "userId" = $1', [peer.seed.userId]);
+    if (!(rows[0]?.n >= 1)) throw new Error("smoke check: the PostgreSQL-backed peer's session is not in PostgreSQL");
+  } finally {
+    await client.end();
+  }
+}
+
 /** The PostgreSQL-backed server really wrote to PostgreSQL: the smoke checks' `rotations` (from generation 0) are there. */
 async function checkPostgresServed(url, rotations = 2) {
   const { default: pg } = await import('pg');
@@ -934,7 +953,7 @@ function peerVersions() {
       return null;
     }
   };
-  return { betterAuth: version('better-auth'), next: version('next'), betterSqlite3: version('better-sqlite3') };
+  return { betterAuth: version('better-auth'), next: version('next'), betterSqlite3: version('better-sqlite3'), pg: version('pg') };
 }
 
 /** `npm ci` in the peer's folder when its dependencies are missing; then `next build` there unless reusable. */
@@ -986,11 +1005,15 @@ async function preparePeer(env) {
   return out;
 }
 
-/** The peer's environment: Better Auth's own variables, its SQLite file, the config variant. */
-function peerEnv(secret, port, databaseFile, cookieCache) {
+/**
+ * The peer's environment: Better Auth's own variables, its database (`database`: a postgres:// URL,
+ * else a SQLite file), the config variant.
+ */
+function peerEnv(secret, port, database, cookieCache) {
   const env = { ...process.env };
   for (const name of APP_VARIABLES) delete env[name];
-  delete env.BETTER_AUTH_COOKIE_CACHE;
+  for (const name of ['BETTER_AUTH_COOKIE_CACHE', 'PEER_DATABASE_URL', 'PEER_DATABASE_FILE']) delete env[name];
+  const postgresUrl = /^postgres(ql)?:\/\//.test(database);
   return {
     ...env,
     NEXT_DIST_DIR: DIST_DIR,
@@ -998,7 +1021,7 @@ function peerEnv(secret, port, databaseFile, cookieCache) {
     NODE_ENV: 'production',
     BETTER_AUTH_SECRET: secret,
     BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
-    PEER_DATABASE_FILE: databaseFile,
+    ...(postgresUrl ? { PEER_DATABASE_URL: database } : { PEER_DATABASE_FILE: database }),
     ...(cookieCache ? { BETTER_AUTH_COOKIE_CACHE: '1' } : {}),
   };
 }
@@ -1041,14 +1064,15 @@ async function freshCacheCookie(origin, sessionCookie) {
 }
 
 /**
- * The pairs of routes compared: ours (on each database when `perDatabase`) against theirs.
- * `peer`: the peer server (`plain`: default config, `cache`: cookie cache) or `self` (theirs is
- * our own route on our SQLite server: refresh against our empty POST). `protected`: the p99 ≤ 3×
- * p50 target applies.
+ * The pairs of routes compared: ours (on each database when `perDatabase`, else on SQLite) against
+ * theirs on the same database. `peer`: the peer server (`plain`: default config, one server per
+ * database; `cache`: cookie cache, SQLite only) or `self` (theirs is our own route on our SQLite
+ * server: refresh against our empty POST). `protected`: the p99 ≤ 3× p50 target applies.
  */
 const PEER_PAIRS = {
   apiDb: { label: 'protected API, database session check', ours: '/api/auth/me', theirs: '/api/protected', theirsName: 'Better Auth', peer: 'plain', perDatabase: true, target: 1.5, protected: true },
-  apiStateless: { label: 'protected API, stateless check (theirs: cookie cache)', ours: '/api/bench/auth', theirs: '/api/protected', theirsName: 'Better Auth (cookie cache)', peer: 'cache', perDatabase: true, target: null, protected: true },
+  // SQLite only: the cookie-cache peer runs on SQLite alone (and neither side's check reads the database).
+  apiStateless: { label: 'protected API, stateless check (theirs: cookie cache)', ours: '/api/bench/auth', theirs: '/api/protected', theirsName: 'Better Auth (cookie cache)', peer: 'cache', perDatabase: false, target: null, protected: true },
   page: { label: 'protected page showing the user', ours: '/dashboard', theirs: '/protected', theirsName: 'Better Auth', peer: 'plain', perDatabase: true, target: 1.2, protected: true },
   emptyPage: { label: 'empty dynamic page', ours: '/bench/open', theirs: '/public', theirsName: 'Better Auth', peer: 'plain', perDatabase: false, target: 1, protected: false },
   emptyApi: { label: 'empty API route', ours: '/api/bench/open', theirs: '/api/public', theirsName: 'Better Auth', peer: 'plain', perDatabase: false, target: 1, protected: false },
@@ -1056,59 +1080,88 @@ const PEER_PAIRS = {
 };
 /** The p99 ≤ 3× p50 target on every protected route. */
 const PEER_TAIL_TARGET = 3;
-/** Seconds a run costs beyond its duration (pause, cookie, autocannon's start and end), for the estimate. */
-const PEER_RUN_OVERHEAD_S = 0.5;
+/** Pause before each run of the peers scenario (see SETTLE_MS). */
+const PEER_SETTLE_MS = 200;
+/** Pause between the all-servers warm-up and the first measured run. */
+const PEER_DRAIN_MS = 3000;
+/**
+ * Seconds a run costs beyond its duration (pause, cookie, autocannon's start and end), for the
+ * estimate: 0.42 s measured with a 300 ms pause (667 s for 64 runs of 10 s).
+ */
+const PEER_RUN_OVERHEAD_S = 0.35;
 /** Sessions per database for the refresh pair (each returns to the pool after its rotation). */
 const PEER_REFRESH_SESSIONS = 1000;
-/** Our servers in the peers scenario: one per database. */
-const peerVariantCount = (databases) => Object.values(PEER_PAIRS).reduce((sum, pair) => sum + (pair.perDatabase ? databases : 1) + 1, 0);
+/** The database of the pairs that run on one database: SQLite when it is measured. */
+const peerMainDatabase = (databases) => (databases.includes('sqlite') ? 'sqlite' : databases[0]);
+
+/**
+ * Where a pair's variants run, in the order of the alternation: `[{ side: 'ours' | 'theirs',
+ * database }]`, ours and theirs on each database side by side (A B, or A B C D with two
+ * databases; refresh: ours on SQLite, our empty POST on SQLite, ours on PostgreSQL). Theirs is
+ * the default-config peer on the database ours runs on, the cookie-cache peer on SQLite, or our
+ * empty POST on our SQLite server.
+ */
+function pairLayout(pair, databases) {
+  const main = peerMainDatabase(databases);
+  const oursOn = pair.perDatabase ? databases : [main];
+  const theirsOn = pair.peer === 'plain' ? oursOn : pair.peer === 'cache' ? ['sqlite'] : [main];
+  return DATABASE_NAMES.flatMap((database) => [
+    ...(oursOn.includes(database) ? [{ side: 'ours', database }] : []),
+    ...(theirsOn.includes(database) ? [{ side: 'theirs', database }] : []),
+  ]);
+}
+
+/** Variants (runs per alternation half) of every pair. */
+const peerVariantCount = (databases) => Object.values(PEER_PAIRS).reduce((sum, pair) => sum + pairLayout(pair, databases).length, 0);
 
 /** What the `peers` scenario will take, before it starts (builds measured on a 2-core machine). */
 function peersEstimate(building) {
-  const variants = peerVariantCount(PEER_DATABASES.length);
+  const variants = peerVariantCount(PEER_DATABASES);
   const runs = variants * 2 * PEER_ROUNDS;
   const measureSeconds = runs * (PEER_DURATION + PEER_RUN_OVERHEAD_S);
   // Both builds side by side, the peer's `npm ci` (when its node_modules are missing) beside ours:
-  // about 70 s in all on a 2-core machine with a load average of 7 from other work, npm's cache warm.
-  const buildSeconds = building ? 100 : 0;
-  // Seeds and starts of the four servers, smoke checks.
-  const setupSeconds = 30;
-  return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + measureSeconds };
+  // 68 s in all on a 2-core machine with a load average of 6.5 from other work, npm's cache warm.
+  const buildSeconds = building ? 90 : 0;
+  // PostgreSQL's databases, seeds and starts of the five servers, smoke checks (12 s for four).
+  const setupSeconds = 25;
+  return { variants, runs, measureSeconds, warmupSeconds: PEER_WARMUP + PEER_DRAIN_MS / 1000, buildSeconds, setupSeconds, totalSeconds: buildSeconds + setupSeconds + PEER_WARMUP + PEER_DRAIN_MS / 1000 + measureSeconds };
 }
 
 /**
  * Ours against Better Auth. `ours`: { sqlite?, postgres? } each { origin, group, cluster, cookie,
- * refreshCookie, refreshPool }; `peer`: { plain: { origin, group, cookie }, cache: { origin, group,
- * sessionCookie } }. Returns { comparisons, phases }.
+ * refreshCookie, refreshPool }; `peer`: { plain: { sqlite?, postgres? } each { origin, group,
+ * cluster, cookie }, cache: { origin, group, sessionCookie } (SQLite) }. Every pair compares ours
+ * on a database with theirs on the same database (pairLayout). Returns { comparisons, phases }.
  */
 async function peersComparison(ours, peer) {
-  const oursNames = Object.keys(ours);
-  const main = ours.sqlite ? 'sqlite' : oursNames[0];
-  /** Variant name → { server (a key for the warm-up), origin, group, cluster, spec() }: spec() is the load's request. */
+  const databases = Object.keys(ours);
+  /** Variant name → { server (a key for the warm-up), side, database, origin, group, cluster, spec() }: spec() is the load's request. */
   const variantsOf = (pair) => {
     const out = {};
-    for (const name of pair.perDatabase ? oursNames : [main]) {
-      const server = ours[name];
-      const spec =
-        pair.ours === 'POST /api/auth/refresh'
-          ? async () => ({ method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: server.refreshPool, cookies: COOKIES, sendAccess: false })
-          : async () => ({ path: pair.ours, headers: { cookie: server.cookie } });
-      out[`ours-${name}`] = { server: `ours-${name}`, origin: server.origin, group: server.group, cluster: server.cluster, spec };
-    }
-    if (pair.peer === 'self') {
-      const server = ours[main];
-      // The empty POST carries the refresh cookie alone, as the refresh requests do.
-      out.theirs = { server: `ours-${main}`, origin: server.origin, group: server.group, cluster: server.cluster, spec: async () => ({ method: 'POST', path: '/api/bench/open', headers: { 'content-length': '0', cookie: server.refreshCookie } }) };
-    } else {
-      const p = peer[pair.peer];
-      const cookie = pair.peer === 'cache' ? () => freshCacheCookie(p.origin, p.sessionCookie) : async () => p.cookie;
-      out.theirs = { server: `peer-${pair.peer}`, origin: p.origin, group: p.group, cluster: null, spec: async () => ({ path: pair.theirs, headers: { cookie: await cookie() } }) };
+    for (const { side, database } of pairLayout(pair, databases)) {
+      const name = `${side}-${database}`;
+      if (side === 'ours') {
+        const server = ours[database];
+        const spec =
+          pair.ours === 'POST /api/auth/refresh'
+            ? async () => ({ method: 'POST', path: '/api/auth/refresh', headers: { 'content-length': '0' }, pool: server.refreshPool, cookies: COOKIES, sendAccess: false })
+            : async () => ({ path: pair.ours, headers: { cookie: server.cookie } });
+        out[name] = { server: `ours-${database}`, side, database, origin: server.origin, group: server.group, cluster: server.cluster, spec };
+      } else if (pair.peer === 'self') {
+        const server = ours[database];
+        // The empty POST carries the refresh cookie alone, as the refresh requests do.
+        out[name] = { server: `ours-${database}`, side, database, origin: server.origin, group: server.group, cluster: server.cluster, spec: async () => ({ method: 'POST', path: '/api/bench/open', headers: { 'content-length': '0', cookie: server.refreshCookie } }) };
+      } else {
+        const p = pair.peer === 'cache' ? peer.cache : peer.plain[database];
+        const cookie = pair.peer === 'cache' ? () => freshCacheCookie(p.origin, p.sessionCookie) : async () => p.cookie;
+        out[name] = { server: `peer-${pair.peer}-${database}`, side, database, origin: p.origin, group: p.group, cluster: p.cluster ?? null, spec: async () => ({ path: pair.theirs, headers: { cookie: await cookie() } }) };
+      }
     }
     return out;
   };
   const runVariant = async (variant, duration) => {
     const spec = await variant.spec();
-    await sleep(SETTLE_MS);
+    await sleep(PEER_SETTLE_MS);
     const [result] = await runJobs([cannon(variant.origin, { ...spec, connections: PEER_CONNECTIONS, duration })], { group: variant.group, cluster: variant.cluster });
     return result;
   };
@@ -1136,6 +1189,10 @@ async function peersComparison(ours, peer) {
     }
     await runJobs(jobs, { group: null });
   }
+  // Five servers loaded at once on a small machine end the warm-up with queues of requests whose
+  // connections are gone: let them drain before the first measured run (a short run measured
+  // right after saw its server answer nothing for 3 s).
+  await sleep(PEER_DRAIN_MS);
   const warmupSeconds = (Date.now() - warmupStarted) / 1000;
 
   const raw = Object.fromEntries(Object.entries(PEER_PAIRS).map(([key, pair]) => [key, Object.fromEntries(Object.keys(variantsOf(pair)).map((name) => [name, []]))]));
@@ -1144,11 +1201,11 @@ async function peersComparison(ours, peer) {
   let runsDone = 0;
   for (let round = 0; round < PEER_ROUNDS; round += 1) {
     const left = ((Date.now() - measureStarted) / Math.max(1, runsDone)) * (runsInAll - runsDone) / 1000;
-    log(`round ${round + 1} of ${PEER_ROUNDS}: ${Object.keys(PEER_PAIRS).join(', ')} at ${PEER_CONNECTIONS} connections (A B B A, ${PEER_DURATION} s each)${runsDone ? `; about ${Math.round(left)} s left` : ''}`);
+    log(`round ${round + 1} of ${PEER_ROUNDS}: ${Object.keys(PEER_PAIRS).join(', ')} at ${PEER_CONNECTIONS} connections (A B B A, A B C C B A, A B C D D C B A; ${PEER_DURATION} s each)${runsDone ? `; about ${Math.round(left)} s left` : ''}`);
     for (const [key, pair] of Object.entries(PEER_PAIRS)) {
       const variants = variantsOf(pair);
       const names = Object.keys(variants);
-      // A B B A (with two databases: A B C C B A), the halves swapped every other round.
+      // A B B A (ours and theirs on two databases: A B C D D C B A), the halves swapped every other round.
       const forward = round % 2 === 0 ? names : [...names].reverse();
       for (const name of [...forward, ...[...forward].reverse()]) {
         raw[key][name].push(await runVariant(variants[name], PEER_DURATION));
@@ -1162,6 +1219,7 @@ async function peersComparison(ours, peer) {
   const comparisons = {};
   for (const [key, pair] of Object.entries(PEER_PAIRS)) {
     const runs = raw[key];
+    const layout = pairLayout(pair, databases);
     const entry = {
       label: pair.label,
       ours: pair.ours,
@@ -1171,21 +1229,29 @@ async function peersComparison(ours, peer) {
       target: pair.target,
       protected: pair.protected,
       connections: PEER_CONNECTIONS,
+      // Theirs on each database it ran on; byDatabase[ours' database].theirsDatabase names the one compared.
+      theirsByDatabase: {},
       byDatabase: {},
     };
-    entry.theirsSummary = summarizeSpread(runs.theirs);
-    entry.theirsSummary.p99OverP50 = tail(entry.theirsSummary);
-    for (const name of oursNames) {
+    for (const { database } of layout.filter((v) => v.side === 'theirs')) {
+      const s = summarizeSpread(runs[`theirs-${database}`]);
+      s.p99OverP50 = tail(s);
+      entry.theirsByDatabase[database] = s;
+    }
+    for (const { database: name } of layout.filter((v) => v.side === 'ours')) {
       const oursRuns = runs[`ours-${name}`];
-      if (!oursRuns) continue;
+      // Theirs on the same database, else (the cookie-cache peer, the empty POST) the one it ran on.
+      const theirsDatabase = entry.theirsByDatabase[name] ? name : Object.keys(entry.theirsByDatabase)[0];
+      const theirsRuns = runs[`theirs-${theirsDatabase}`];
       const s = summarizeSpread(oursRuns);
-      const rpsRatio = ratioOfMedians(oursRuns, runs.theirs, 'rps');
+      const rpsRatio = ratioOfMedians(oursRuns, theirsRuns, 'rps');
       const p99OverP50 = tail(s);
       entry.byDatabase[name] = {
         ours: s,
+        theirsDatabase,
         rpsRatio,
-        // Theirs over ours: above 1 means we spend less CPU per request.
-        cpuRatio: ratioOfMedians(runs.theirs, oursRuns, 'cpuMsPerRequest'),
+        // Theirs over ours: above 1 means we spend less CPU per request (each side's server process group).
+        cpuRatio: ratioOfMedians(theirsRuns, oursRuns, 'cpuMsPerRequest'),
         met: pair.target === null || rpsRatio === null ? null : rpsRatio >= pair.target,
         p99OverP50,
         tailMet: !pair.protected || p99OverP50 === null ? null : p99OverP50 <= PEER_TAIL_TARGET,
@@ -1203,23 +1269,31 @@ async function peersScenario(secrets, peerSetup) {
   const loadAverageAtStart = os.loadavg().map((n) => Number(n.toFixed(2)));
   const { peerSecret, plainPort, prepared: preparing } = peerSetup;
   const estimate = peersEstimate(false);
-  log(`peers: ${estimate.variants} variants × ${2 * PEER_ROUNDS} runs of ${PEER_DURATION} s at ${PEER_CONNECTIONS} connections ≈ ${Math.round(estimate.measureSeconds)} s, after ${PEER_WARMUP} s of warm-up; ours on ${PEER_DATABASES.join(' and ')}`);
+  log(`peers: ${estimate.variants} variants × ${2 * PEER_ROUNDS} runs of ${PEER_DURATION} s at ${PEER_CONNECTIONS} connections ≈ ${Math.round(estimate.measureSeconds)} s, after ${PEER_WARMUP} s of warm-up; ours and Better Auth (default config) each on ${PEER_DATABASES.join(' and ')}, Better Auth's cookie cache on sqlite`);
   const prepared = await preparing;
   const phases = { peerInstallSeconds: prepared.installSeconds ?? null, peerBuildSeconds: prepared.buildSeconds };
-  const [oursPort, oursPgPort, cachePort] = [await freePort(), await freePort(), await freePort()];
+  const [oursPort, oursPgPort, cachePort, plainPgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
 
-  // Seeds, side by side. Better Auth's side: two fresh SQLite files, each seeded through Better
-  // Auth's own API. Ours: a fresh database per database kind, seeded through the app's code, with
-  // access tokens that outlive the scenario (no silent refresh in the middle of a run) and a pool
-  // of sessions for refresh.
+  // Seeds, side by side. Better Auth's side: the default-config peer on a fresh database per
+  // database kind (a SQLite file; a fresh PostgreSQL database like ours), the cookie-cache peer on
+  // a fresh SQLite file, each seeded through Better Auth's own API. Ours: a fresh database per
+  // database kind, seeded through the app's code, with access tokens that outlive the scenario (no
+  // silent refresh in the middle of a run) and a pool of sessions for refresh.
   let phaseStarted = Date.now();
-  log(`seeding, side by side: the peer through Better Auth (signUpEmail, signInEmail; default config and cookie cache), ours through the app code (bench/seed.mjs) on ${PEER_DATABASES.join(' and ')}`);
-  const peerSeed = async (name, port, cookieCache) => {
-    const file = path.join(tempDir, `peer-${name}.db`);
-    const env = peerEnv(peerSecret, port, file, cookieCache);
-    const outFile = path.join(tempDir, `peer-seed-${name}.json`);
-    await runToEnd(process.execPath, [path.join(PEER_DIR, 'seed.mjs')], env, path.join(WORK, `peer-seed-${name}.log`), `bench/peers/better-auth/seed.mjs (${name})`, outFile, PEER_DIR);
-    return { env, seed: JSON.parse(readFileSync(outFile, 'utf8')) };
+  /** The peer's servers: default config on each database, cookie cache on SQLite. */
+  const peerServers = [
+    ...PEER_DATABASES.map((database) => ({ name: database === 'sqlite' ? 'plain' : `plain-${database}`, config: 'plain', database, port: database === 'sqlite' ? plainPort : plainPgPort, cookieCache: false })),
+    { name: 'cache', config: 'cache', database: 'sqlite', port: cachePort, cookieCache: true },
+  ];
+  log(`seeding, side by side: the peer through Better Auth (signUpEmail, signInEmail; ${peerServers.map((s) => `${s.config === 'cache' ? 'cookie cache' : 'default config'} on ${s.database}`).join(', ')}), ours through the app code (bench/seed.mjs) on ${PEER_DATABASES.join(' and ')}`);
+  const peerSeed = async (server) => {
+    const database = server.database === 'postgres' ? postgres.databases.peer : path.join(tempDir, `peer-${server.name}.db`);
+    const env = peerEnv(peerSecret, server.port, database, server.cookieCache);
+    const outFile = path.join(tempDir, `peer-seed-${server.name}.json`);
+    await runToEnd(process.execPath, [path.join(PEER_DIR, 'seed.mjs')], env, path.join(WORK, `peer-seed-${server.name}.log`), `bench/peers/better-auth/seed.mjs (${server.name})`, outFile, PEER_DIR);
+    const seed = JSON.parse(readFileSync(outFile, 'utf8'));
+    if (seed.database !== server.database) throw new Error(`bench/peers/better-auth/seed.mjs (${server.name}) seeded ${seed.database}, not ${server.database}`);
+    return { ...server, env, url: server.database === 'postgres' ? database : null, seed };
   };
   const oursEnvExtra = { BENCH_ROUTES: '1', ACCESS_TOKEN_EXPIRY: '2h' };
   const oursSeed = async (name) => {
@@ -1235,16 +1309,15 @@ async function peersScenario(secrets, peerSetup) {
     );
     return [name, { port, url, seed: JSON.parse(readFileSync(seedFile, 'utf8')) }];
   };
-  const [plainSeed, cacheSeed, ...seeded] = await Promise.all([peerSeed('plain', plainPort, false), peerSeed('cache', cachePort, true), ...PEER_DATABASES.map(oursSeed)]);
-  const databases = Object.fromEntries(seeded);
+  const [seededPeers, seededOurs] = await Promise.all([Promise.all(peerServers.map(peerSeed)), Promise.all(PEER_DATABASES.map(oursSeed))]);
+  const databases = Object.fromEntries(seededOurs);
   phases.seedSeconds = (Date.now() - phaseStarted) / 1000;
 
   phaseStarted = Date.now();
-  log(`starting, side by side: server.mjs (ours) on ${PEER_DATABASES.map((name) => `${name} port ${databases[name].port}`).join(', ')}; the peer's next start on ports ${plainPort} (default config) and ${cachePort} (cookie cache)`);
-  const [plain, cache, ...started] = await Promise.all([
-    startPeer('plain', plainSeed.env, plainPort),
-    startPeer('cache', cacheSeed.env, cachePort),
-    ...Object.entries(databases).map(async ([name, d]) => [name, await startServer(`peers-${name}`, appEnv(secrets, d.url, d.port, oursEnvExtra), d.port, '/api/bench/open', 200)]),
+  log(`starting, side by side: server.mjs (ours) on ${PEER_DATABASES.map((name) => `${name} port ${databases[name].port}`).join(', ')}; the peer's next start on ${seededPeers.map((s) => `port ${s.port} (${s.config === 'cache' ? 'cookie cache' : 'default config'}, ${s.database})`).join(', ')}`);
+  const [peersStarted, started] = await Promise.all([
+    Promise.all(seededPeers.map(async (s) => ({ ...s, server: await startPeer(s.name, s.env, s.port) }))),
+    Promise.all(Object.entries(databases).map(async ([name, d]) => [name, await startServer(`peers-${name}`, appEnv(secrets, d.url, d.port, oursEnvExtra), d.port, '/api/bench/open', 200)])),
   ]);
   const ours = {};
   for (const [name, server] of started) {
@@ -1262,11 +1335,13 @@ async function peersScenario(secrets, peerSetup) {
       sessions: seed.pools.refresh.length,
     };
   }
-  const peer = {
-    plain: { origin: plain.origin, group: plain.child.pid, cookie: plainSeed.seed.cookie },
-    // The session cookie alone: each run takes a fresh cache cookie (freshCacheCookie).
-    cache: { origin: cache.origin, group: cache.child.pid, sessionCookie: cacheSeed.seed.cookie.split('; ').filter((pair) => /(^|\.)session_token=/.test(pair)).join('; ') },
-  };
+  const peer = { plain: {}, cache: null };
+  for (const s of peersStarted) {
+    const base = { origin: s.server.origin, group: s.server.child.pid, cluster: s.database === 'postgres' ? postgres.clusters.peer : null, database: s.database, seed: s.seed, url: s.url };
+    // The cookie-cache peer: the session cookie alone; each run takes a fresh cache cookie (freshCacheCookie).
+    if (s.config === 'cache') peer.cache = { ...base, sessionCookie: s.seed.cookie.split('; ').filter((pair) => /(^|\.)session_token=/.test(pair)).join('; ') };
+    else peer.plain[s.database] = { ...base, cookie: s.seed.cookie };
+  }
   phases.startSeconds = (Date.now() - phaseStarted) / 1000;
 
   // Smoke checks: each route answers what it is measured for, with and without a session.
@@ -1289,28 +1364,34 @@ async function peersScenario(secrets, peerSetup) {
     if (!rotated || rotated === spare.refresh) throw new Error(`smoke check: ours (${name}) refresh did not rotate the refresh cookie`);
   }
   if (ours.postgres) await checkPostgresServed(databases.postgres.url, 1);
-  for (const [name, p] of Object.entries({ plain: peer.plain, cache: { origin: peer.cache.origin, cookie: peer.cache.sessionCookie } })) {
+  const peerChecks = [
+    ...Object.entries(peer.plain).map(([database, p]) => [`default config, ${database}`, p]),
+    ['cookie cache, sqlite', { ...peer.cache, cookie: peer.cache.sessionCookie }],
+  ];
+  for (const [name, p] of peerChecks) {
     await expectStatus(p.origin, '/api/protected', {}, 401, `Better Auth (${name}) /api/protected without a session`);
     await expectStatus(p.origin, '/protected', {}, 307, `Better Auth (${name}) /protected without a session`);
     const response = await fetch(`${p.origin}/api/protected`, { headers: { cookie: p.cookie } });
     const body = await response.json();
-    const expected = (name === 'plain' ? plainSeed : cacheSeed).seed.userId;
-    if (response.status !== 200 || body?.user?.id !== expected) throw new Error(`smoke check: Better Auth (${name}) /api/protected answered ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 200 || body?.user?.id !== p.seed.userId) throw new Error(`smoke check: Better Auth (${name}) /api/protected answered ${response.status} ${JSON.stringify(body)}`);
     const page = await fetch(`${p.origin}/protected`, { headers: { cookie: p.cookie } });
-    if (page.status !== 200 || !(await page.text()).includes((name === 'plain' ? plainSeed : cacheSeed).seed.email)) throw new Error(`smoke check: Better Auth (${name}) /protected did not show the user`);
+    if (page.status !== 200 || !(await page.text()).includes(p.seed.email)) throw new Error(`smoke check: Better Auth (${name}) /protected did not show the user`);
     await expectStatus(p.origin, '/public', {}, 200, `Better Auth (${name}) /public`);
     await expectStatus(p.origin, '/api/public', {}, 200, `Better Auth (${name}) /api/public`);
   }
+  if (peer.plain.postgres) await checkPeerPostgresServed(peer.plain.postgres);
   await freshCacheCookie(peer.cache.origin, peer.cache.sessionCookie);
-  log('smoke checks passed (ours and the peer)');
+  log(`smoke checks passed (ours and the peer${peer.plain.postgres ? '; the PostgreSQL-backed peer\'s session is in PostgreSQL' : ''})`);
 
   const { comparisons, phases: measured } = await peersComparison(ours, peer);
   Object.assign(phases, measured);
-  for (const server of [...Object.values(ours), peer.plain, peer.cache]) await killGroup(server.group);
+  for (const server of [...Object.values(ours), ...Object.values(peer.plain), peer.cache]) await killGroup(server.group);
   return {
     versions: peerVersions(),
     prepared,
     databases: PEER_DATABASES,
+    // Where Better Auth ran: the default-config peer on each database, the cookie-cache peer on SQLite.
+    peerDatabases: { default: Object.keys(peer.plain), cookieCache: ['sqlite'] },
     options: { duration: PEER_DURATION, warmup: PEER_WARMUP, rounds: PEER_ROUNDS, connections: PEER_CONNECTIONS, tailTarget: PEER_TAIL_TARGET, refreshSessions: PEER_REFRESH_SESSIONS },
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     loadAverageAtStart,
@@ -1361,7 +1442,7 @@ async function main() {
   if (only.has('peers')) {
     const estimate = peersEstimate(!argv['skip-build']);
     log(
-      `peers will take about ${Math.round(estimate.totalSeconds / 60)} min: ${estimate.buildSeconds ? `builds ~${estimate.buildSeconds} s, ` : ''}seeds and starts ~${estimate.setupSeconds} s, ` +
+      `peers will take about ${(estimate.totalSeconds / 60).toFixed(1)} min (${Math.round(estimate.totalSeconds)} s): ${estimate.buildSeconds ? `builds ~${estimate.buildSeconds} s, ` : ''}seeds and starts ~${estimate.setupSeconds} s, ` +
         `warm-up ${estimate.warmupSeconds} s, ${estimate.runs} runs ≈ ${Math.round(estimate.measureSeconds)} s`,
     );
   }
@@ -1393,7 +1474,8 @@ async function main() {
   if (NEEDS_POSTGRES) {
     const names = [
       ...(DATABASES.includes('postgres') && DATABASE_SCENARIOS.some((name) => only.has(name)) ? ['app', 'pieces'] : []),
-      ...(only.has('peers') && PEER_DATABASES.includes('postgres') ? ['peers'] : []),
+      // `peers`: ours; `peer`: Better Auth's (default config).
+      ...(only.has('peers') && PEER_DATABASES.includes('postgres') ? ['peers', 'peer'] : []),
     ];
     postgres = await provisionPostgres(names, log);
     const { source, server, version, settings, postmaster } = postgres;

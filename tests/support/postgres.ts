@@ -90,7 +90,17 @@ export async function dropDatabaseAt(databaseUrl: string, serverUrl?: string): P
     url.pathname = '/postgres';
     maintenance = url.toString();
   }
-  await withClient(maintenance, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await withClient(maintenance, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+      return;
+    } catch (error) {
+      // FORCE also ends an autovacuum worker that is in the database at that moment, which a role
+      // without pg_signal_backend may not do (42501). The worker is done within moments: try again.
+      if ((error as { code?: unknown }).code !== '42501' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
 }
 
 /** TEST_POSTGRES_URL, or a clear error saying where it normally comes from. */

@@ -40,6 +40,7 @@ import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
 import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
+import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
 // Statements
@@ -468,19 +469,6 @@ function sessionValues(session: NewSession): SessionValues {
 }
 
 type Row<T> = T & pg.QueryResultRow;
-
-/** Thrown inside a transaction to roll it back on purpose; see rolledBack. */
-class RollBack extends Error {
-  override readonly name = 'RollBack';
-}
-
-/** Turns a RollBack into `value`; anything else is rethrown. */
-function rolledBack<T>(value: T): (error: unknown) => T {
-  return (error) => {
-    if (error instanceof RollBack) return value;
-    throw error;
-  };
-}
 
 /**
  * Runs `work` in one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on any error).

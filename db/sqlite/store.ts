@@ -34,6 +34,7 @@ import {
 } from '../store';
 import * as schema from './schema';
 import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
+import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -86,19 +87,6 @@ function migrateOnce(db: Db): void {
       if (attempt >= 5 || !code.startsWith('SQLITE_BUSY')) throw error;
     }
   }
-}
-
-/** Thrown inside an atomic step to undo it (better-sqlite3 rolls back on any throw); see rolledBack. */
-class RollBack extends Error {
-  override readonly name = 'RollBack';
-}
-
-/** Turns a RollBack into `value`; anything else is rethrown. */
-function rolledBack<T>(value: T): (error: unknown) => T {
-  return (error) => {
-    if (error instanceof RollBack) return value;
-    throw error;
-  };
 }
 
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */

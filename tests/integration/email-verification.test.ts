@@ -5,34 +5,31 @@
  * 401 signed out and 429 past the per-address limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type SecurityEventRow, type TestApp } from '../support/app';
-import { advanceClock, freezeClock, restoreClock } from '../support/clock';
-import { HOUR, MINUTE, SECOND, T0 } from '../support/env';
+import { type SecurityEventRow, type TestApp } from '../support/app';
+import { advanceClock } from '../support/clock';
+import { HOUR, MINUTE, SECOND } from '../support/env';
 import { expectError, ORIGIN, type CookieJar } from '../support/http';
-import { linkIn, startMailSink, type MailSink } from '../support/mail';
-import { captureLogs, loadMailRoutes, settled } from '../support/mail-app';
+import { linkIn, type MailSink } from '../support/mail';
+import { captureLogs, type MailRoutes, type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
 
 const PASSWORD = 'heron-quartz-lantern-52';
 const NEW = 'maple-sextant-orbit-903';
 
 let app: TestApp;
 let sink: MailSink;
-let send: Awaited<ReturnType<typeof loadMailRoutes>>;
+let send: MailRoutes;
 let logs: string[];
 const secrets = new Set<string>([PASSWORD, NEW]);
 
+let started: MailTestApp | undefined;
+
 beforeAll(async () => {
-  freezeClock(T0);
-  sink = await startMailSink();
-  app = await startApp({ SMTP_URL: sink.url });
+  started = await startMailApp();
+  ({ app, sink, send } = started);
   logs = captureLogs();
-  send = await loadMailRoutes();
 });
 
-afterAll(async () => {
-  restoreClock();
-  await sink.close();
-});
+afterAll(() => stopMailApp(started));
 
 interface UserShape {
   id: string;

@@ -4,12 +4,11 @@
  * naming the device, the time and a link to /account; the same device again sends nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app';
-import { freezeClock, restoreClock } from '../support/clock';
+import { type TestApp } from '../support/app';
 import { T0 } from '../support/env';
 import { ORIGIN, CookieJar } from '../support/http';
-import { startMailSink, type MailSink } from '../support/mail';
-import { loadMailRoutes, settled } from '../support/mail-app';
+import { type MailSink } from '../support/mail';
+import { type MailRoutes, type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
 
 const PASSWORD = 'heron-quartz-lantern-52';
 const LINUX_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
@@ -18,20 +17,17 @@ const WINDOWS_FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gec
 
 let app: TestApp;
 let sink: MailSink;
-let send: Awaited<ReturnType<typeof loadMailRoutes>>;
+let send: MailRoutes;
+
+let started: MailTestApp | undefined;
 
 beforeAll(async () => {
-  freezeClock(T0);
-  sink = await startMailSink();
   // Behind a trusted proxy, so each request can say which address it comes from.
-  app = await startApp({ SMTP_URL: sink.url, TRUST_PROXY: 'true' });
-  send = await loadMailRoutes();
+  started = await startMailApp({ TRUST_PROXY: 'true' });
+  ({ app, sink, send } = started);
 });
 
-afterAll(async () => {
-  restoreClock();
-  await sink.close();
-});
+afterAll(() => stopMailApp(started));
 
 async function signIn(email: string, userAgent: string, ip: string): Promise<CookieJar> {
   const response = await app.send('login', 'POST', { json: { email, password: PASSWORD }, headers: { 'user-agent': userAgent, 'x-forwarded-for': ip } });

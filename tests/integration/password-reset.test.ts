@@ -5,12 +5,12 @@
  * newer one and dies with a password change; a notice mail follows; nothing secret is logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type SecurityEventRow, type SessionRow, type TestApp } from '../support/app';
-import { advanceClock, freezeClock, restoreClock } from '../support/clock';
-import { MINUTE, SECOND, T0 } from '../support/env';
+import { type SecurityEventRow, type SessionRow, type TestApp } from '../support/app';
+import { advanceClock } from '../support/clock';
+import { MINUTE, SECOND } from '../support/env';
 import { expectError, jwtPayload, ORIGIN, type CookieJar } from '../support/http';
-import { linkIn, startMailSink, type MailSink } from '../support/mail';
-import { captureLogs, loadMailRoutes, settled, type MailRoute } from '../support/mail-app';
+import { linkIn, type MailSink } from '../support/mail';
+import { captureLogs, type MailRoute, type MailRoutes, type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
 
 const OLD = 'heron-quartz-lantern-52';
 const NEW = 'maple-sextant-orbit-903';
@@ -18,23 +18,20 @@ const FROM = 'Token Auth <auth@mail.example.test>';
 
 let app: TestApp;
 let sink: MailSink;
-let send: Awaited<ReturnType<typeof loadMailRoutes>>;
+let send: MailRoutes;
 let logs: string[];
 /** Every token and password this file used, checked against the logs at the end. */
 const secrets = new Set<string>([OLD, NEW]);
 
+let started: MailTestApp | undefined;
+
 beforeAll(async () => {
-  freezeClock(T0);
-  sink = await startMailSink();
-  app = await startApp({ SMTP_URL: sink.url, MAIL_FROM: FROM });
+  started = await startMailApp({ MAIL_FROM: FROM });
+  ({ app, sink, send } = started);
   logs = captureLogs();
-  send = await loadMailRoutes();
 });
 
-afterAll(async () => {
-  restoreClock();
-  await sink.close();
-});
+afterAll(() => stopMailApp(started));
 
 const post = (name: MailRoute, json: unknown, extra: { cookies?: CookieJar } = {}) => send(name, { json, origin: ORIGIN, ...extra });
 const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';

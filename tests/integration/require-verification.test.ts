@@ -4,30 +4,25 @@
  * right password of an unverified account gets 403 `email_not_verified` with a fresh link.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app';
-import { freezeClock, restoreClock } from '../support/clock';
-import { T0 } from '../support/env';
+import { type TestApp } from '../support/app';
 import { expectError, ORIGIN } from '../support/http';
-import { linkIn, startMailSink, type MailSink } from '../support/mail';
-import { loadMailRoutes, settled } from '../support/mail-app';
+import { linkIn, type MailSink } from '../support/mail';
+import { type MailRoutes, type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
 
 const PASSWORD = 'heron-quartz-lantern-52';
 
 let app: TestApp;
 let sink: MailSink;
-let send: Awaited<ReturnType<typeof loadMailRoutes>>;
+let send: MailRoutes;
+
+let started: MailTestApp | undefined;
 
 beforeAll(async () => {
-  freezeClock(T0);
-  sink = await startMailSink();
-  app = await startApp({ SMTP_URL: sink.url, REQUIRE_EMAIL_VERIFICATION: 'true' });
-  send = await loadMailRoutes();
+  started = await startMailApp({ REQUIRE_EMAIL_VERIFICATION: 'true' });
+  ({ app, sink, send } = started);
 });
 
-afterAll(async () => {
-  restoreClock();
-  await sink.close();
-});
+afterAll(() => stopMailApp(started));
 
 const shape = (body: unknown) => JSON.stringify(Object.keys((body as { user: Record<string, unknown> }).user));
 

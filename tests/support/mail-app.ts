@@ -4,7 +4,11 @@
  */
 import { vi } from 'vitest';
 import { backgroundSettled } from '@/lib/background';
+import { startApp, type TestApp } from './app';
+import { freezeClock, restoreClock } from './clock';
+import { T0 } from './env';
 import { apiRequest, call, type Handler, type RequestOptions } from './http';
+import { startMailSink, type MailSink } from './mail';
 
 export type MailRoute = 'forgot' | 'reset' | 'verify' | 'verification' | 'password' | 'sessions';
 
@@ -34,6 +38,32 @@ export async function loadMailRoutes(): Promise<(name: MailRoute, options?: Requ
     if (!handler) throw new TypeError(`${name} has no ${method}`);
     return call(handler, apiRequest(method, PATHS[name], options));
   };
+}
+
+export type MailRoutes = Awaited<ReturnType<typeof loadMailRoutes>>;
+
+/** What the mail tests start: the app (mail going to a real SMTP sink), the sink and the mail routes. */
+export interface MailTestApp {
+  app: TestApp;
+  sink: MailSink;
+  send: MailRoutes;
+}
+
+/**
+ * The mail tests' common start, for a `beforeAll`: the clock frozen at T0, a real SMTP sink, the app
+ * with SMTP_URL pointing at it (plus `env`), and the mail routes. Undo it with `stopMailApp`.
+ */
+export async function startMailApp(env: Record<string, string> = {}): Promise<MailTestApp> {
+  freezeClock(T0);
+  const sink = await startMailSink();
+  const app = await startApp({ SMTP_URL: sink.url, ...env });
+  return { app, sink, send: await loadMailRoutes() };
+}
+
+/** Undoes `startMailApp`, for an `afterAll`. */
+export async function stopMailApp(started: MailTestApp | undefined): Promise<void> {
+  restoreClock();
+  await started?.sink.close();
 }
 
 /** Every line the app logs from now on (console.info/warn/error/log), as text. */

@@ -61,7 +61,14 @@ export interface SessionRecord {
   revokedReason: string | null;
   userAgent: string | null;
   ip: string | null;
+  method: SignInMethod;
 }
+
+/**
+ * How a session signed in: the first factor, then the second when there was one. Stored as text,
+ * so later ways to sign in only add members here.
+ */
+export type SignInMethod = 'password' | 'password+totp' | 'password+recovery_code' | 'passkey';
 
 export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason'>;
 

@@ -8,6 +8,7 @@
  * db/postgres/migrations; db/postgres/migrate.ts applies them.
  */
 import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import type { SignInMethod } from '../store';
 
 /** Epoch milliseconds. */
 const millis = () => bigint({ mode: 'number' });
@@ -50,6 +51,8 @@ export const sessions = pgTable(
     revokedReason: text(),
     userAgent: text(),
     ip: text(),
+    /** How the session signed in (SignInMethod in db/store.ts): shown in the sessions list. */
+    method: text().$type<SignInMethod>().notNull().default('password'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );

@@ -122,6 +122,7 @@ const sessionColumns = {
   revokedReason: sessions.revokedReason,
   userAgent: sessions.userAgent,
   ip: sessions.ip,
+  method: sessions.method,
 } satisfies Record<keyof SessionRecord, PgColumn>;
 const eventColumns = {
   id: securityEvents.id,

@@ -4,6 +4,7 @@
  * API boundary. Change a table here and there, then `npm run db:generate`.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { SignInMethod } from '../store';
 
 export const users = sqliteTable('users', {
   id: text().primaryKey(),
@@ -45,6 +46,8 @@ export const sessions = sqliteTable(
     revokedReason: text(),
     userAgent: text(),
     ip: text(),
+    /** How the session signed in (SignInMethod in db/store.ts): shown in the sessions list. */
+    method: text().$type<SignInMethod>().notNull().default('password'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );

@@ -18,8 +18,9 @@ import { recentActivity, type ActivityItem } from './activity';
 import { authenticateToken } from './authenticate';
 import { readAuthCookies } from './cookies';
 import { getAuthDeps } from './deps';
-import { listSessions, type SessionListItem } from './list-sessions';
+import { listAccountSessions, type AccountSessionListItem } from './list-sessions';
 import { loginPath } from './redirects';
+import { describeSignInMethod } from './sign-in-method';
 
 /** This request's access cookie (null when absent or sent more than once). */
 async function accessCookie(secure: boolean): Promise<string | null> {
@@ -82,7 +83,7 @@ export async function requireUser(next = '/dashboard'): Promise<CurrentUser> {
 }
 
 /** A live session as the account page shows it: the API's view plus a readable device name. */
-export type AccountSession = SessionListItem & { device: string };
+export type AccountSession = AccountSessionListItem & { device: string; signedInWith: string };
 
 /**
  * The account page's data: the signed-in user (checked in the database; else a redirect to sign
@@ -91,6 +92,6 @@ export type AccountSession = SessionListItem & { device: string };
 export const getAccountOverview = cache(async (): Promise<{ current: CurrentUser; sessions: AccountSession[]; activity: ActivityItem[] }> => {
   const current = await requireUser('/account');
   const { store } = await getAuthDeps();
-  const [sessions, activity] = await Promise.all([listSessions(store, current, Date.now()), recentActivity(store, current.user.id)]);
-  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent) })), activity };
+  const [sessions, activity] = await Promise.all([listAccountSessions(store, current, Date.now()), recentActivity(store, current.user.id)]);
+  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent), signedInWith: describeSignInMethod(session.method) })), activity };
 });

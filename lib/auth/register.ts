@@ -41,7 +41,7 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput, client:
   if (problems.length > 0) throw new AuthError('validation_error', { fields: { password: problems } });
   const passwordHash = await hashPassword(input.password, config.bcryptCost);
   const userId = crypto.randomUUID();
-  const session = config.requireEmailVerification ? null : newSession(config, userId, client, now);
+  const session = config.requireEmailVerification ? null : newSession(config, userId, 'password', client, now);
   const event = securityEvent({ type: 'user_registered', userId, sessionId: session?.id ?? null, client }, now);
   // The user, their first session and the event are one write: never an account without its session.
   const user = await store.register({ id: userId, email: input.email, name: input.name, passwordHash }, session, [event], now);

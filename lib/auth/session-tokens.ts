@@ -2,7 +2,7 @@
  * A new session and the tokens of a session: what sign-in, registration and refresh share.
  */
 import 'server-only';
-import type { NewSession, SessionRecord } from '@/db/store';
+import type { NewSession, SessionRecord, SignInMethod } from '@/db/store';
 import type { Config } from '@/lib/config';
 import type { AccessTokenKeys } from './access-token';
 import type { ClientContext } from './events';
@@ -35,7 +35,7 @@ export async function issueTokens(session: IssuableSession, generation: number, 
 }
 
 /** The row of a new session for a user: a fresh id and nonce on every sign-in (no fixation). */
-export function newSession(config: SessionConfig, userId: string, client: ClientContext, now: number): NewSession {
+export function newSession(config: SessionConfig, userId: string, method: SignInMethod, client: ClientContext, now: number): NewSession {
   const { sessionId, nonce } = newSessionSecrets();
   const absoluteExpiresAt = now + config.sessionMaxAgeMs;
   return {
@@ -50,5 +50,6 @@ export function newSession(config: SessionConfig, userId: string, client: Client
     absoluteExpiresAt,
     userAgent: client.userAgent,
     ip: client.ip,
+    method,
   };
 }

@@ -5,14 +5,11 @@
 import 'server-only';
 import type { AuthDeps } from './deps';
 import { AuthError } from './errors';
-import { logSecurityEvents, recordSecurityEvent, securityEvent, type ClientContext } from './events';
+import { recordSecurityEvent, type ClientContext } from './events';
 import { resendAfterRefusedSignIn } from './email-verification';
-import { sessionOfRefreshToken } from './find-session';
-import { noticeIfNewDevice } from './notices';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import type { SignedIn } from './register';
-import { revokeSession } from './revoke';
-import { issueTokens, newSession } from './session-tokens';
+import { startSession } from './start-session';
 import type { LoginInput } from './validation';
 
 /**
@@ -21,7 +18,7 @@ import type { LoginInput } from './validation';
  * password is accepted, the session it names ends (see endPreviousSession).
  */
 export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientContext, now: number, previousRefreshToken: string | null = null): Promise<SignedIn> {
-  const { store, config, keys, limits } = deps;
+  const { store, config, limits } = deps;
   await limits.consumeIp(store, config, client, 'sign_in', now);
   // Keyed by the email as typed, whether or not an account has it (checklist G34).
   await limits.consumeAccount(store, config, input.email, client, 'sign_in', now);
@@ -44,24 +41,5 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
     // (only if no password change got there first).
     await store.rehashPassword(user.id, passwordHash, await hashPassword(input.password, config.bcryptCost), now);
   }
-  if (previousRefreshToken) await endPreviousSession(deps, previousRefreshToken, client, now);
-  const session = newSession(config, user.id, client, now);
-  const event = securityEvent({ type: 'sign_in_succeeded', userId: user.id, sessionId: session.id, client }, now);
-  await store.insertSession(session, [event]);
-  logSecurityEvents([event]);
-  await noticeIfNewDevice(deps, user, session.id, client, now);
-  return { user, tokens: await issueTokens(session, 0, config, keys, now) };
-}
-
-/**
- * Ends the session of the refresh cookie a browser carried into a successful sign-in, whichever
- * account it belongs to. The sign-in overwrites that cookie, so the old session could never be
- * used from this browser again; left alive it would linger in the account's session list and keep
- * a working refresh token for anyone who copied the cookie earlier. A session of another account
- * (someone else signed in on this browser before) is orphaned the same way, so it ends too.
- * Only an authentic token counts: a made-up or foreign cookie ends nothing.
- */
-async function endPreviousSession({ store, config }: AuthDeps, rawToken: string, client: ClientContext, now: number): Promise<void> {
-  const session = await sessionOfRefreshToken(store, config, rawToken);
-  if (session && session.revokedAt === null) await revokeSession(store, session, 'signed_in_again', client, now);
+  return startSession(deps, user, 'password', client, now, previousRefreshToken);
 }

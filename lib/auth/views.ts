@@ -19,4 +19,12 @@ export function sessionView(session: SessionRecord, currentId: string | null) {
   };
 }
 
+/**
+ * The sessions list on /account: the API's fields (kept exactly as the contract lists them) and
+ * how each session signed in.
+ */
+export function accountSessionView(session: SessionRecord, currentId: string | null) {
+  return { ...sessionView(session, currentId), method: session.method };
+}
+
 export { iso as isoTime };

@@ -55,6 +55,7 @@ test.describe('/account: sessions and devices', () => {
     await expect(here).toContainText(/Chrome \d+ on Linux/);
     await expect(here.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
     await expect(here).toContainText('Last active');
+    await expect(here).toContainText('Signed in withPassword');
     await expect(page.getByText('No other sessions')).toHaveCount(0);
 
     const other = rowFor(page, 'Firefox 121 on Windows');

@@ -83,6 +83,7 @@ function newSession(id: string, userId: string, overrides: Partial<NewSession> =
     absoluteExpiresAt: T0 + 30 * DAY,
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
     ip: '203.0.113.7',
+    method: 'password',
     ...overrides,
   };
 }
@@ -442,8 +443,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const a = live('sess-a', T0 + DAY);
         const b = live('sess-b', T0 + 2 * DAY);
         // Same createdAt: the larger id comes first, whatever the insertion order.
-        const c = live('sess-c', T0 + 3 * DAY);
-        const d = live('sess-d', T0 + 3 * DAY);
+        // Each keeps the way it signed in.
+        const c = { ...live('sess-c', T0 + 3 * DAY), method: 'passkey' as const };
+        const d = { ...live('sess-d', T0 + 3 * DAY), method: 'password+totp' as const };
         const e = live('sess-e', T0 + 3 * DAY);
         const revoked = live('sess-revoked', T0 + 4 * DAY);
         const idle = newSession('sess-idle', user.id, { createdAt: T0 + 5 * DAY, expiresAt: now - 1, absoluteExpiresAt: now + 20 * DAY });

@@ -52,6 +52,7 @@ const newSession = (userId: string, now = NOW): NewSession => ({
   absoluteExpiresAt: now + 24 * HOUR,
   userAgent: 'vitest',
   ip: '127.0.0.1',
+  method: 'password',
 });
 const event = (type: string, userId: string | null, sessionId: string | null = null): NewSecurityEvent => ({ type, userId, sessionId, ip: '127.0.0.1', userAgent: 'vitest', at: NOW, detail: null });
 

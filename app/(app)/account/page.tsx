@@ -59,6 +59,10 @@ export default async function AccountPage() {
                       <dd>{session.ip ?? 'unknown'}</dd>
                     </div>
                     <div>
+                      <dt>Signed in with</dt>
+                      <dd>{session.signedInWith}</dd>
+                    </div>
+                    <div>
                       <dt>Signed in</dt>
                       <dd>
                         <Time at={session.createdAt} />

@@ -1,0 +1,1 @@
+ALTER TABLE `sessions` ADD `method` text DEFAULT 'password' NOT NULL;

@@ -190,6 +190,7 @@ interface SessionValues extends Record<string, unknown> {
   sAbsoluteExpiresAt: number;
   sUserAgent: string | null;
   sIp: string | null;
+  sMethod: string;
 }
 
 const insertSessionSql = sql`insert into ${sessions} (${sql.join(
@@ -205,9 +206,10 @@ const insertSessionSql = sql`insert into ${sessions} (${sql.join(
     sessions.absoluteExpiresAt,
     sessions.userAgent,
     sessions.ip,
+    sessions.method,
   ].map(name),
   sql`, `,
-)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')})`;
+)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')}, ${p('sMethod')})`;
 
 function build() {
   return {
@@ -466,6 +468,7 @@ function sessionValues(session: NewSession): SessionValues {
     sAbsoluteExpiresAt: session.absoluteExpiresAt,
     sUserAgent: session.userAgent,
     sIp: session.ip,
+    sMethod: session.method,
   };
 }
 

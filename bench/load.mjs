@@ -25,8 +25,9 @@ function percentile(sorted, p) {
   return sorted[rank];
 }
 
-function summarize({ latencies, statuses, errors, elapsedS, expect }) {
+function summarize({ latencies, statuses, errors, elapsedS, expect, steadyAfterS = 0, wholeRun = latencies }) {
   latencies.sort((a, b) => a - b);
+  if (wholeRun !== latencies) wholeRun.sort((a, b) => a - b);
   let ok = 0;
   let unexpected = 0;
   for (const [status, count] of Object.entries(statuses)) {
@@ -45,6 +46,10 @@ function summarize({ latencies, statuses, errors, elapsedS, expect }) {
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.length ? latencies[latencies.length - 1] : null,
+    // p50 and p99 above cover the requests sent after `steadyAfterS` (see runCannon); these, every one.
+    steadyAfterS,
+    p50WholeRun: percentile(wholeRun, 50),
+    p99WholeRun: percentile(wholeRun, 99),
   };
 }
 
@@ -105,10 +110,16 @@ function rotatingRequest(job) {
 function runCannon(job) {
   return new Promise((resolve, reject) => {
     const latencies = [];
+    const wholeRun = [];
     const statuses = {};
     let errors = 0;
     const requests = [job.pool ? rotatingRequest(job) : plainRequest(job)];
     const started = process.hrtime.bigint();
+    // Latency percentiles count only requests SENT after this mark (job.steadyAfterS): the first
+    // moments of a run are every connection's handshake and first request at once, on a server
+    // that was idle while the other variants ran. Throughput counts every response.
+    const steadyAfterS = job.steadyAfterS ?? 0;
+    const steadyFrom = started + BigInt(Math.round(steadyAfterS * 1e9));
     const instance = autocannon(
       {
         url: job.url,
@@ -125,14 +136,18 @@ function runCannon(job) {
           return;
         }
         const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-        resolve(summarize({ latencies, statuses, errors, elapsedS, expect: job.expect ?? 200 }));
+        resolve(summarize({ latencies, statuses, errors, elapsedS, expect: job.expect ?? 200, steadyAfterS, wholeRun }));
       },
     );
     // autocannon ends on its own timer; this only guards against it never calling back.
     const watchdog = setTimeout(() => instance.stop(), (job.duration + REQUEST_TIMEOUT_S + 5) * 1000);
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-      if (statusCode === (job.expect ?? 200)) latencies.push(responseTime);
+      if (statusCode === (job.expect ?? 200)) {
+        wholeRun.push(responseTime);
+        const sentAt = process.hrtime.bigint() - BigInt(Math.round(responseTime * 1e6));
+        if (sentAt >= steadyFrom) latencies.push(responseTime);
+      }
     });
     instance.on('reqError', () => {
       errors += 1;

@@ -781,7 +781,7 @@ export function evaluatePeerTargets(r) {
     for (const [name, d] of Object.entries(byDatabase)) {
       rows.push({
         target: `${c.label}: our p99 ≤ ${tailTarget}× our p50 at ${c.latency?.connections ?? c.connections} connections${dbLabel(name, p.databases, c, d)}`,
-        measured: `${times(d.p99OverP50)} (p99 ${ms(d.ours.p99)} ms, p50 ${ms(d.ours.p50)} ms)`,
+        measured: `${times(d.p99OverP50)} (p99 ${ms(d.ours.p99)} ms, p50 ${ms(d.ours.p50)} ms${d.ours.steadyAfterS ? `, requests sent after each run's first ${d.ours.steadyAfterS} s; over the whole run p99 ${ms(d.ours.p99WholeRun)} ms, p50 ${ms(d.ours.p50WholeRun)} ms` : ''})`,
         ok: c.latency ? d.met : d.tailMet,
       });
     }
@@ -899,6 +899,7 @@ on PostgreSQL: its PostgreSQL rows compare ours on PostgreSQL with theirs on SQL
     ? `every pair is measured in one alternation, ours and theirs on each database side by side: A B B A on one database, A B C D D C B A
 on two (ours and theirs on SQLite, then on PostgreSQL; refresh: A B C C B A), the halves swapped every other round`
     : `every pair is measured in the order A B B A (A B C C B A with ours on two databases), the halves swapped every other round`;
+  const steady = Object.values(p.comparisons ?? {}).flatMap((c) => Object.values(c.byDatabase ?? {})).find((d) => d.ours?.steadyAfterS)?.ours.steadyAfterS ?? 0;
   const wall = `Wall time: ${secs(r.totalSeconds)} in all: ${builds}, seeds ${secs(ph.seedSeconds)}, server starts ${secs(ph.startSeconds)}, warm-up ${secs(ph.warmupSeconds)}, measurement ${secs(ph.measureSeconds)}.`;
   return `${PEERS_BEGIN}
 ## Against Better Auth
@@ -910,7 +911,9 @@ ${placement}
 First every server gets ${o.warmup} s of load, **all servers at once** (each cycling through the routes it is measured on,
 so four or five servers do not take minutes of warm-up one after the other). Then ${o.rounds} round${o.rounds === 1 ? '' : 's'}: in each,
 ${order}, ${o.duration}-second runs, so each figure is the median of ${runsPerSide} runs per side with the min–max beside it. Throughput, p50/p99
-and CPU per request (the server's process group, plus PostgreSQL's processes for a side on PostgreSQL, from /proc) come from the same runs.
+and CPU per request (the server's process group, plus PostgreSQL's processes for a side on PostgreSQL, from /proc) come from the same runs${steady ? `;
+p50 and p99 count the requests sent after each run's first ${steady} s (its ${o.connections} connections opening at once on a server that sat idle
+while the others were measured; the p99/p50 targets also show the whole run's figures)` : ''}.
 The ratio is ours / theirs in throughput (above 1: ours is faster).${refresh ? ` Refresh has no Better Auth counterpart: it is
 compared with our own empty \`POST /api/bench/open\` on the same (${DATABASE_LABELS[theirsDb(refresh, Object.values(refresh.byDatabase)[0] ?? {})]}) server, rotating through ${int(o.refreshSessions)} seeded sessions per
 database (each request presents its session's current refresh token and keeps the rotated one).` : ''}

@@ -286,6 +286,10 @@ function summarizeRuns(runs) {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    // Set when the runs' p50/p99 leave out their first moments (steadyAfterS): every request's.
+    p50WholeRun: median(runs.map((r) => (r.steadyAfterS ? r.p50WholeRun : undefined))),
+    p99WholeRun: median(runs.map((r) => (r.steadyAfterS ? r.p99WholeRun : undefined))),
+    steadyAfterS: runs[0]?.steadyAfterS ?? 0,
     cpuMsPerRequest: median(runs.map((r) => r.cpuMsPerRequest)),
     // PostgreSQL only: its processes' CPU per request (backends of our database + background).
     dbCpuMsPerRequest: median(runs.map((r) => r.dbCpuMsPerRequest)),
@@ -1082,6 +1086,12 @@ const PEER_PAIRS = {
 const PEER_TAIL_TARGET = 3;
 /** Pause before each run of the peers scenario (see SETTLE_MS). */
 const PEER_SETTLE_MS = 200;
+/**
+ * Latency percentiles of a peers run leave out requests sent in its first second: 50 fresh
+ * connections opening at once on a server that sat idle while the other variants were measured.
+ * The whole run's p50 and p99 are reported beside them; throughput and CPU cover the whole run.
+ */
+const PEER_STEADY_AFTER_S = 1;
 /** Pause between the all-servers warm-up and the first measured run. */
 const PEER_DRAIN_MS = 3000;
 /**
@@ -1162,7 +1172,7 @@ async function peersComparison(ours, peer) {
   const runVariant = async (variant, duration) => {
     const spec = await variant.spec();
     await sleep(PEER_SETTLE_MS);
-    const [result] = await runJobs([cannon(variant.origin, { ...spec, connections: PEER_CONNECTIONS, duration })], { group: variant.group, cluster: variant.cluster });
+    const [result] = await runJobs([cannon(variant.origin, { ...spec, connections: PEER_CONNECTIONS, duration, steadyAfterS: PEER_STEADY_AFTER_S })], { group: variant.group, cluster: variant.cluster });
     return result;
   };
 

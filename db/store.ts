@@ -258,7 +258,7 @@ export interface Store {
    * Compare-and-set: marks the live (unused, unexpired at `now`) token `id` of `kind` used and
    * returns it; of two racing uses one wins. Null (nothing written) when it is not live.
    */
-  useOneTimeToken(id: string, kind: OneTimeTokenKind, now: number): Promise<OneTimeTokenRecord | null>;
+  consumeOneTimeToken(id: string, kind: OneTimeTokenKind, now: number): Promise<OneTimeTokenRecord | null>;
 
   // Two-factor authentication (TOTP and recovery codes)
   /** The user's authenticator, enabled or pending, with the count of unused recovery codes; null when none. */
@@ -279,12 +279,12 @@ export interface Store {
    * authenticator, only if that authenticator still has `secret` and no step at or after `step`
    * was accepted. Of two racing uses of one code, one wins (checklist 63: each code once).
    */
-  useTotpStep(userId: string, secret: string, step: number): Promise<boolean>;
+  acceptTotpStep(userId: string, secret: string, step: number): Promise<boolean>;
   /**
    * Compare-and-set: marks the unused recovery code `codeHash` of a user whose two-factor is
    * enabled used, with `events`. False, writing nothing, when there is no such unused code.
    */
-  useRecoveryCode(userId: string, codeHash: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  consumeRecoveryCode(userId: string, codeHash: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
   /** Deletes the user's enabled authenticator and every recovery code, with `events`, atomically. False when it was not enabled. */
   disableTwoFactor(userId: string, events: readonly NewSecurityEvent[]): Promise<boolean>;
 

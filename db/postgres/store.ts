@@ -334,13 +334,13 @@ function build() {
           select ${p('userId')}::text, h, ${p('now')}::bigint from unnest(${p('hashes')}::text[]) as h`,
     ),
     /** Compare-and-set on the last accepted step: a concurrent use of the same step waits on the row lock, then matches nothing. */
-    useTotpStep: compile<{ userId: string; secret: string; step: number }>(
+    acceptTotpStep: compile<{ userId: string; secret: string; step: number }>(
       sql`update ${twoFactor} set ${name(twoFactor.lastUsedStep)} = ${p('step')}::bigint
           where ${twoFactor.userId} = ${p('userId')} and ${twoFactor.secret} = ${p('secret')} and ${twoFactor.enabledAt} is not null
             and (${twoFactor.lastUsedStep} is null or ${twoFactor.lastUsedStep} < ${p('step')}::bigint)`,
     ),
     /** Uses one recovery code and writes the events only then, in one statement. */
-    useRecoveryCode: compile<{ userId: string; codeHash: string; now: number } & EventArrays, { used: number }>(
+    consumeRecoveryCode: compile<{ userId: string; codeHash: string; now: number } & EventArrays, { used: number }>(
       sql`with ${sql.identifier('u')} as (
             update ${recoveryCodes} set ${name(recoveryCodes.usedAt)} = ${p('now')}::bigint
             where ${recoveryCodes.userId} = ${p('userId')} and ${recoveryCodes.codeHash} = ${p('codeHash')} and ${recoveryCodes.usedAt} is null
@@ -763,7 +763,7 @@ export function createPostgresStore(url: string): Store {
       ).catch(rolledBack(null));
     },
 
-    useOneTimeToken(id, kind, now) {
+    consumeOneTimeToken(id, kind, now) {
       return run(async () => (await query(statements().useToken, { id, kind, now })).rows[0] ?? null);
     },
 
@@ -792,12 +792,12 @@ export function createPostgresStore(url: string): Store {
       );
     },
 
-    useTotpStep(userId, secret, step) {
-      return run(async () => (await query(statements().useTotpStep, { userId, secret, step })).rowCount === 1);
+    acceptTotpStep(userId, secret, step) {
+      return run(async () => (await query(statements().acceptTotpStep, { userId, secret, step })).rowCount === 1);
     },
 
-    useRecoveryCode(userId, codeHash, now, events) {
-      return run(async () => (await query(statements().useRecoveryCode, { userId, codeHash, now, ...eventArrays(events) })).rows[0]?.used === 1);
+    consumeRecoveryCode(userId, codeHash, now, events) {
+      return run(async () => (await query(statements().consumeRecoveryCode, { userId, codeHash, now, ...eventArrays(events) })).rows[0]?.used === 1);
     },
 
     disableTwoFactor(userId, events) {

@@ -185,7 +185,7 @@ export function createSqliteStore(file: string): Store {
   }
 
   /** Inside a transaction: marks a live link of `kind` used (compare-and-set); the row, or null when it was not live. */
-  function useToken(id: string, kind: OneTimeTokenRecord['kind'], now: number): OneTimeTokenRecord | null {
+  function markTokenUsed(id: string, kind: OneTimeTokenRecord['kind'], now: number): OneTimeTokenRecord | null {
     const row = db
       .update(oneTimeTokens)
       .set({ usedAt: now })
@@ -306,7 +306,7 @@ export function createSqliteStore(file: string): Store {
     resetPassword: (tokenId, newHash, now, revokedEvent, events) =>
       run(() =>
         atomic((): PasswordResetResult | null => {
-          const token = useToken(tokenId, 'password_reset', now);
+          const token = markTokenUsed(tokenId, 'password_reset', now);
           if (!token) return null;
           const { userId } = token;
           const updated = db
@@ -325,7 +325,7 @@ export function createSqliteStore(file: string): Store {
     verifyEmail: (tokenId, now, events) =>
       run(() =>
         atomic((): UserRecord | null => {
-          const token = useToken(tokenId, 'email_verification', now);
+          const token = markTokenUsed(tokenId, 'email_verification', now);
           if (!token) return null;
           const user = db
             .update(users)
@@ -339,7 +339,7 @@ export function createSqliteStore(file: string): Store {
         }),
       ).catch(rolledBack(null)),
 
-    useOneTimeToken: (id, kind, now) => run(() => useToken(id, kind, now)),
+    consumeOneTimeToken: (id, kind, now) => run(() => markTokenUsed(id, kind, now)),
 
     findTwoFactor: (userId) =>
       run(
@@ -389,7 +389,7 @@ export function createSqliteStore(file: string): Store {
         }),
       ),
 
-    useTotpStep: (userId, secret, step) =>
+    acceptTotpStep: (userId, secret, step) =>
       run(
         () =>
           db
@@ -406,7 +406,7 @@ export function createSqliteStore(file: string): Store {
             .run().changes === 1,
       ),
 
-    useRecoveryCode: (userId, codeHash, now, events) =>
+    consumeRecoveryCode: (userId, codeHash, now, events) =>
       run(() =>
         atomic(() => {
           const used = db

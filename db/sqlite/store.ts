@@ -351,7 +351,9 @@ export function createSqliteStore(file: string): Store {
               createdAt: twoFactor.createdAt,
               enabledAt: twoFactor.enabledAt,
               lastUsedStep: twoFactor.lastUsedStep,
-              recoveryCodesLeft: sql<number>`(select count(*) from ${recoveryCodes} where ${recoveryCodes.userId} = ${twoFactor.userId} and ${recoveryCodes.usedAt} is null)`,
+              // Spelled out: drizzle leaves columns unqualified in a select list, and an unqualified
+              // user_id inside the subquery would be the subquery's own.
+              recoveryCodesLeft: sql<number>`(select count(*) from "recovery_codes" where "recovery_codes"."user_id" = "two_factor"."user_id" and "recovery_codes"."used_at" is null)`,
             })
             .from(twoFactor)
             .where(eq(twoFactor.userId, userId))
@@ -417,7 +419,7 @@ export function createSqliteStore(file: string): Store {
                 eq(recoveryCodes.userId, userId),
                 eq(recoveryCodes.codeHash, codeHash),
                 isNull(recoveryCodes.usedAt),
-                sql`exists (select 1 from ${twoFactor} where ${twoFactor.userId} = ${userId} and ${twoFactor.enabledAt} is not null)`,
+                sql`exists (select 1 from "two_factor" where "two_factor"."user_id" = ${userId} and "two_factor"."enabled_at" is not null)`,
               ),
             )
             .run().changes;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityEventRow, TestApp } from '../support/app';
 import { advanceClock } from '../support/clock';
 import { SECOND } from '../support/env';
-import { CookieJar, expectError, ORIGIN } from '../support/http';
+import { type CookieJar, expectError, ORIGIN } from '../support/http';
 import type { MailSink } from '../support/mail';
 import { type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
 import { codeAt, firstStep, loadTwoFactorRoutes, registerWithTwoFactor, secondStep, type TwoFactorRoutes } from '../support/two-factor';

@@ -127,8 +127,12 @@ export interface Confirmation {
   now: number;
 }
 
-/** What a one-time link is for; a newer link of a kind replaces the user's older ones of that kind. */
-export type OneTimeTokenKind = 'password_reset' | 'email_verification';
+/**
+ * What a one-time token is for; a newer token of a kind replaces the user's older ones of that kind.
+ * `two_factor_after_<first factor>`: a sign-in whose first factor passed and whose second is due
+ * (lib/auth/second-factor.ts); later first factors add their own kind.
+ */
+export type OneTimeTokenKind = 'password_reset' | 'email_verification' | 'two_factor_after_password';
 
 /**
  * A one-time link as stored. `id` is a MAC of the token (lib/auth/link-tokens.ts), never the token:
@@ -156,6 +160,23 @@ export interface PasswordResetResult {
 
 /** Whether a device was seen before: `first` when the account had none recorded yet. */
 export type DeviceSighting = 'first' | 'new' | 'known';
+
+/**
+ * An account's TOTP authenticator. `secret` is the sealed form (AES-256-GCM under a server key,
+ * lib/auth/totp-secret.ts): the database alone cannot produce codes. A row with `enabledAt` null is
+ * a setup in progress; only an enabled row asks for a second factor.
+ */
+export interface TwoFactorRecord {
+  userId: string;
+  secret: string;
+  createdAt: number;
+  /** When the first code confirmed the setup; null while pending. */
+  enabledAt: number | null;
+  /** The last RFC 6238 time step accepted (setup or sign-in): only a later step is accepted again. */
+  lastUsedStep: number | null;
+  /** Unused recovery codes left. */
+  recoveryCodesLeft: number;
+}
 
 export interface HousekeepingCutoffs {
   /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
@@ -232,6 +253,40 @@ export interface Store {
   verifyEmail(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
   /** Records that the user signed in from `device` at `now`; says whether it was new to the account. */
   rememberDevice(userId: string, device: string, now: number): Promise<DeviceSighting>;
+
+  /**
+   * Compare-and-set: marks the live (unused, unexpired at `now`) token `id` of `kind` used and
+   * returns it; of two racing uses one wins. Null (nothing written) when it is not live.
+   */
+  consumeOneTimeToken(id: string, kind: OneTimeTokenKind, now: number): Promise<OneTimeTokenRecord | null>;
+
+  // Two-factor authentication (TOTP and recovery codes)
+  /** The user's authenticator, enabled or pending, with the count of unused recovery codes; null when none. */
+  findTwoFactor(userId: string): Promise<TwoFactorRecord | null>;
+  /**
+   * Starts (or restarts) a setup: stores `secret` as the user's pending authenticator, replacing a
+   * pending one. False, writing nothing, when two-factor is already enabled or the user is gone.
+   */
+  beginTwoFactorSetup(userId: string, secret: string, now: number): Promise<boolean>;
+  /**
+   * Atomically: turns the pending authenticator on, only if it is still pending with exactly
+   * `secret` (the one the confirming code was checked against); records `step` as used; replaces
+   * the user's recovery codes with `recoveryCodeHashes`; writes `events`. False, writing nothing, otherwise.
+   */
+  enableTwoFactor(userId: string, secret: string, step: number, recoveryCodeHashes: readonly string[], now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /**
+   * Compare-and-set: records `step` as the last accepted time step of the user's enabled
+   * authenticator, only if that authenticator still has `secret` and no step at or after `step`
+   * was accepted. Of two racing uses of one code, one wins (checklist 63: each code once).
+   */
+  acceptTotpStep(userId: string, secret: string, step: number): Promise<boolean>;
+  /**
+   * Compare-and-set: marks the unused recovery code `codeHash` of a user whose two-factor is
+   * enabled used, with `events`. False, writing nothing, when there is no such unused code.
+   */
+  consumeRecoveryCode(userId: string, codeHash: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /** Deletes the user's enabled authenticator and every recovery code, with `events`, atomically. False when it was not enabled. */
+  disableTwoFactor(userId: string, events: readonly NewSecurityEvent[]): Promise<boolean>;
 
   // Sessions
   /** Stores a new session (sign-in), with its events. */

@@ -1,19 +1,41 @@
 'use client';
+import { useState } from 'react';
 import { Field } from './field';
 import { FormAlert } from './form-alert';
+import { SecondStepForm } from './second-step-form';
 import { text, useAuthForm } from './use-auth-form';
 import { useHydrated } from './use-hydrated';
 
 const FIELDS = ['email', 'password'] as const;
 
-/** The sign-in form: `Email`, `Password`, `Sign in`; goes to `redirectTo` when signed in. */
+/** Whether a successful sign-in answer asks for the second step (`{"twoFactorRequired":true}`). */
+async function asksForSecondStep(response: Response): Promise<boolean> {
+  try {
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null && 'twoFactorRequired' in body && body.twoFactorRequired === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The sign-in form: `Email`, `Password`, `Sign in`; goes to `redirectTo` when signed in. For an
+ * account with two-factor authentication on, the second step (`Code`, `Verify`) takes its place.
+ */
 export function LoginForm({ redirectTo }: { redirectTo: string }) {
   const hydrated = useHydrated();
+  const [secondStep, setSecondStep] = useState(false);
   const { formRef, pending, problem, onSubmit } = useAuthForm(
     '/api/auth/login',
     (data) => ({ email: text(data, 'email'), password: text(data, 'password') }),
     redirectTo,
+    async (response) => {
+      if (!(await asksForSecondStep(response))) return 'go';
+      setSecondStep(true);
+      return 'stay';
+    },
   );
+  if (secondStep) return <SecondStepForm redirectTo={redirectTo} onRestart={() => setSecondStep(false)} />;
   return (
     // noValidate: the API's messages are the ones we show, next to the fields, for every browser.
     // method="post": a submit before hydration must never put the password in the URL.

@@ -9,7 +9,13 @@ import { postJson, type Problem } from '@/lib/client/api';
  * A full navigation (not a client-side push) so that every server component, and the router's
  * cache, start over with the new identity. `redirectTo` was checked with safeNextPath on the server.
  */
-export function useAuthForm(endpoint: string, bodyOf: (data: FormData) => Record<string, string | undefined>, redirectTo: string) {
+export function useAuthForm(
+  endpoint: string,
+  bodyOf: (data: FormData) => Record<string, string | undefined>,
+  redirectTo: string,
+  /** Reads a successful answer first; `stay` keeps the page (e.g. a second sign-in step follows). */
+  afterSuccess?: (response: Response) => Promise<'stay' | 'go'>,
+) {
   const formRef = useRef<HTMLFormElement>(null);
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -26,6 +32,10 @@ export function useAuthForm(endpoint: string, bodyOf: (data: FormData) => Record
     setPending(true);
     setProblem(null);
     const outcome = await postJson(endpoint, body);
+    if (outcome.ok && afterSuccess && (await afterSuccess(outcome.response)) === 'stay') {
+      setPending(false);
+      return;
+    }
     if (outcome.ok) {
       // Stay pending: the page is about to be replaced.
       window.location.replace(redirectTo);

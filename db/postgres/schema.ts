@@ -100,7 +100,7 @@ export const oneTimeTokens = pgTable(
     userId: text()
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** `password_reset` or `email_verification`. */
+    /** A OneTimeTokenKind: `password_reset`, `email_verification`, `two_factor_after_password`. */
     kind: text().notNull(),
     /** The address the link was mailed to: a verification only counts for that address. */
     email: text().notNull(),
@@ -127,4 +127,30 @@ export const knownDevices = pgTable(
     lastSeenAt: millis().notNull(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.device] })],
+);
+
+/** An account's TOTP authenticator, sealed; see db/sqlite/schema.ts. */
+export const twoFactor = pgTable('two_factor', {
+  userId: text()
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secret: text().notNull(),
+  createdAt: millis().notNull(),
+  enabledAt: millis(),
+  /** An RFC 6238 time step (about 5.9e7 today): bigint like the times. */
+  lastUsedStep: bigint({ mode: 'number' }),
+});
+
+/** Single-use recovery codes, as HMACs only; see db/sqlite/schema.ts. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text().notNull(),
+    createdAt: millis().notNull(),
+    usedAt: millis(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
 );

@@ -34,12 +34,13 @@ import {
   type SecurityEventRecord,
   type SessionRecord,
   type Store,
+  type TwoFactorRecord,
   type UserRecord,
 } from '../store';
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
+import { knownDevices, oneTimeTokens, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -305,6 +306,53 @@ function build() {
           where ${users.id} = ${p('id')} and ${users.email} = ${p('email')}
           returning ${selectList(userColumns)}`,
     ),
+    // ---- two-factor ----
+    findTwoFactor: compile<{ userId: string }, TwoFactorRecord>(
+      sql`select ${twoFactor.userId} as "userId", ${twoFactor.secret} as "secret", ${twoFactor.createdAt} as "createdAt",
+            ${twoFactor.enabledAt} as "enabledAt", ${twoFactor.lastUsedStep} as "lastUsedStep",
+            (select count(*) from ${recoveryCodes} where ${recoveryCodes.userId} = ${twoFactor.userId} and ${recoveryCodes.usedAt} is null)::integer as "recoveryCodesLeft"
+          from ${twoFactor} where ${twoFactor.userId} = ${p('userId')}`,
+    ),
+    /** Inserts a pending authenticator, or replaces a pending one; an enabled one matches nothing. */
+    beginTwoFactorSetup: compile<{ userId: string; secret: string; now: number }>(
+      sql`insert into ${twoFactor} (${sql.join([twoFactor.userId, twoFactor.secret, twoFactor.createdAt].map(name), sql`, `)})
+          select ${p('userId')}::text, ${p('secret')}::text, ${p('now')}::bigint
+          where exists (select 1 from ${users} where ${users.id} = ${p('userId')}::text)
+          on conflict (${name(twoFactor.userId)}) do update set
+            ${name(twoFactor.secret)} = excluded.${name(twoFactor.secret)},
+            ${name(twoFactor.createdAt)} = excluded.${name(twoFactor.createdAt)},
+            ${name(twoFactor.lastUsedStep)} = null
+          where ${twoFactor.enabledAt} is null`,
+    ),
+    enableTwoFactor: compile<{ userId: string; secret: string; step: number; now: number }>(
+      sql`update ${twoFactor} set ${name(twoFactor.enabledAt)} = ${p('now')}::bigint, ${name(twoFactor.lastUsedStep)} = ${p('step')}::bigint
+          where ${twoFactor.userId} = ${p('userId')} and ${twoFactor.secret} = ${p('secret')} and ${twoFactor.enabledAt} is null`,
+    ),
+    deleteRecoveryCodes: compile<{ userId: string }>(builder.delete(recoveryCodes).where(eq(recoveryCodes.userId, p('userId')))),
+    insertRecoveryCodes: compile<{ userId: string; hashes: string[]; now: number }>(
+      sql`insert into ${recoveryCodes} (${sql.join([recoveryCodes.userId, recoveryCodes.codeHash, recoveryCodes.createdAt].map(name), sql`, `)})
+          select ${p('userId')}::text, h, ${p('now')}::bigint from unnest(${p('hashes')}::text[]) as h`,
+    ),
+    /** Compare-and-set on the last accepted step: a concurrent use of the same step waits on the row lock, then matches nothing. */
+    acceptTotpStep: compile<{ userId: string; secret: string; step: number }>(
+      sql`update ${twoFactor} set ${name(twoFactor.lastUsedStep)} = ${p('step')}::bigint
+          where ${twoFactor.userId} = ${p('userId')} and ${twoFactor.secret} = ${p('secret')} and ${twoFactor.enabledAt} is not null
+            and (${twoFactor.lastUsedStep} is null or ${twoFactor.lastUsedStep} < ${p('step')}::bigint)`,
+    ),
+    /** Uses one recovery code and writes the events only then, in one statement. */
+    consumeRecoveryCode: compile<{ userId: string; codeHash: string; now: number } & EventArrays, { used: number }>(
+      sql`with ${sql.identifier('u')} as (
+            update ${recoveryCodes} set ${name(recoveryCodes.usedAt)} = ${p('now')}::bigint
+            where ${recoveryCodes.userId} = ${p('userId')} and ${recoveryCodes.codeHash} = ${p('codeHash')} and ${recoveryCodes.usedAt} is null
+              and exists (select 1 from ${twoFactor} where ${twoFactor.userId} = ${p('userId')}::text and ${twoFactor.enabledAt} is not null)
+            returning 1
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays} where exists (select 1 from ${sql.identifier('u')})
+          )
+          select count(*)::integer as "used" from ${sql.identifier('u')}`,
+    ),
+    disableTwoFactor: compile<{ userId: string }>(sql`delete from ${twoFactor} where ${twoFactor.userId} = ${p('userId')} and ${twoFactor.enabledAt} is not null`),
+
     /** Records the device and says, from the rows before this statement, whether the account knew it. */
     rememberDevice: compile<{ userId: string; device: string; now: number }, { seen: number; known: boolean }>(
       sql`with ${sql.identifier('b')} as (
@@ -713,6 +761,56 @@ export function createPostgresStore(url: string): Store {
           return user;
         }),
       ).catch(rolledBack(null));
+    },
+
+    consumeOneTimeToken(id, kind, now) {
+      return run(async () => (await query(statements().useToken, { id, kind, now })).rows[0] ?? null);
+    },
+
+    // ---- two-factor ----
+
+    findTwoFactor(userId) {
+      return run(async () => (await read<TwoFactorRecord>(statements().findTwoFactor.bind({ userId }))).rows[0] ?? null);
+    },
+
+    beginTwoFactorSetup(userId, secret, now) {
+      return run(async () => (await query(statements().beginTwoFactorSetup, { userId, secret, now })).rowCount === 1);
+    },
+
+    enableTwoFactor(userId, secret, step, hashes, now, events) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          // The UPDATE locks the row: a racing enable waits, then finds it enabled and matches nothing.
+          const enabled = await query(s.enableTwoFactor, { userId, secret, step, now }, client);
+          if (enabled.rowCount !== 1) return false;
+          await query(s.deleteRecoveryCodes, { userId }, client);
+          if (hashes.length > 0) await query(s.insertRecoveryCodes, { userId, hashes: [...hashes], now }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return true;
+        }),
+      );
+    },
+
+    acceptTotpStep(userId, secret, step) {
+      return run(async () => (await query(statements().acceptTotpStep, { userId, secret, step })).rowCount === 1);
+    },
+
+    consumeRecoveryCode(userId, codeHash, now, events) {
+      return run(async () => (await query(statements().consumeRecoveryCode, { userId, codeHash, now, ...eventArrays(events) })).rows[0]?.used === 1);
+    },
+
+    disableTwoFactor(userId, events) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          const deleted = await query(s.disableTwoFactor, { userId }, client);
+          if (deleted.rowCount !== 1) return false;
+          await query(s.deleteRecoveryCodes, { userId }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return true;
+        }),
+      );
     },
 
     rememberDevice(userId, device, now) {

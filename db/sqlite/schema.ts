@@ -97,7 +97,7 @@ export const oneTimeTokens = sqliteTable(
     userId: text()
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** `password_reset` or `email_verification`. */
+    /** A OneTimeTokenKind: `password_reset`, `email_verification`, `two_factor_after_password`. */
     kind: text().notNull(),
     /** The address the link was mailed to: a verification only counts for that address. */
     email: text().notNull(),
@@ -124,4 +124,37 @@ export const knownDevices = sqliteTable(
     lastSeenAt: integer().notNull(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.device] })],
+);
+
+/**
+ * An account's TOTP authenticator (one per user). `secret` is sealed with AES-256-GCM under a key
+ * derived from REFRESH_TOKEN_SECRET (lib/auth/totp-secret.ts): a copy of the database cannot produce
+ * codes. `enabledAt` null: a setup waiting for its first code. `lastUsedStep`: the last RFC 6238
+ * time step accepted; only a later one is accepted again, so each code works once.
+ */
+export const twoFactor = sqliteTable('two_factor', {
+  userId: text()
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secret: text().notNull(),
+  createdAt: integer().notNull(),
+  enabledAt: integer(),
+  lastUsedStep: integer(),
+});
+
+/**
+ * Single-use recovery codes, stored only as HMAC-SHA-256 under a server key (lib/auth/recovery-codes.ts):
+ * a copy of this table can neither use a code nor test guesses offline.
+ */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text().notNull(),
+    createdAt: integer().notNull(),
+    usedAt: integer(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
 );

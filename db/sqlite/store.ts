@@ -30,10 +30,11 @@ import {
   type SecurityEventRecord,
   type SessionRecord,
   type Store,
+  type TwoFactorRecord,
   type UserRecord,
 } from '../store';
 import * as schema from './schema';
-import { knownDevices, oneTimeTokens, rateLimits, securityEvents, sessions, users } from './schema';
+import { knownDevices, oneTimeTokens, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -184,7 +185,7 @@ export function createSqliteStore(file: string): Store {
   }
 
   /** Inside a transaction: marks a live link of `kind` used (compare-and-set); the row, or null when it was not live. */
-  function useToken(id: string, kind: OneTimeTokenRecord['kind'], now: number): OneTimeTokenRecord | null {
+  function markTokenUsed(id: string, kind: OneTimeTokenRecord['kind'], now: number): OneTimeTokenRecord | null {
     const row = db
       .update(oneTimeTokens)
       .set({ usedAt: now })
@@ -305,7 +306,7 @@ export function createSqliteStore(file: string): Store {
     resetPassword: (tokenId, newHash, now, revokedEvent, events) =>
       run(() =>
         atomic((): PasswordResetResult | null => {
-          const token = useToken(tokenId, 'password_reset', now);
+          const token = markTokenUsed(tokenId, 'password_reset', now);
           if (!token) return null;
           const { userId } = token;
           const updated = db
@@ -324,7 +325,7 @@ export function createSqliteStore(file: string): Store {
     verifyEmail: (tokenId, now, events) =>
       run(() =>
         atomic((): UserRecord | null => {
-          const token = useToken(tokenId, 'email_verification', now);
+          const token = markTokenUsed(tokenId, 'email_verification', now);
           if (!token) return null;
           const user = db
             .update(users)
@@ -337,6 +338,110 @@ export function createSqliteStore(file: string): Store {
           return user;
         }),
       ).catch(rolledBack(null)),
+
+    consumeOneTimeToken: (id, kind, now) => run(() => markTokenUsed(id, kind, now)),
+
+    findTwoFactor: (userId) =>
+      run(
+        (): TwoFactorRecord | null =>
+          db
+            .select({
+              userId: twoFactor.userId,
+              secret: twoFactor.secret,
+              createdAt: twoFactor.createdAt,
+              enabledAt: twoFactor.enabledAt,
+              lastUsedStep: twoFactor.lastUsedStep,
+              // Spelled out: drizzle leaves columns unqualified in a select list, and an unqualified
+              // user_id inside the subquery would be the subquery's own.
+              recoveryCodesLeft: sql<number>`(select count(*) from "recovery_codes" where "recovery_codes"."user_id" = "two_factor"."user_id" and "recovery_codes"."used_at" is null)`,
+            })
+            .from(twoFactor)
+            .where(eq(twoFactor.userId, userId))
+            .get() ?? null,
+      ),
+
+    beginTwoFactorSetup: (userId, secret, now) =>
+      run(() =>
+        atomic(() => {
+          const user = db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
+          if (!user) return false;
+          // Replaces a pending setup; an enabled authenticator is never overwritten.
+          const written = db
+            .insert(twoFactor)
+            .values({ userId, secret, createdAt: now, enabledAt: null, lastUsedStep: null })
+            .onConflictDoUpdate({ target: twoFactor.userId, set: { secret, createdAt: now, lastUsedStep: null }, setWhere: isNull(twoFactor.enabledAt) })
+            .run().changes;
+          return written === 1;
+        }),
+      ),
+
+    enableTwoFactor: (userId, secret, step, hashes, now, events) =>
+      run(() =>
+        atomic(() => {
+          const enabled = db
+            .update(twoFactor)
+            .set({ enabledAt: now, lastUsedStep: step })
+            .where(and(eq(twoFactor.userId, userId), eq(twoFactor.secret, secret), isNull(twoFactor.enabledAt)))
+            .run().changes;
+          if (enabled !== 1) return false;
+          db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
+          if (hashes.length > 0) db.insert(recoveryCodes).values(hashes.map((codeHash) => ({ userId, codeHash, createdAt: now }))).run();
+          insertEvents(events);
+          return true;
+        }),
+      ),
+
+    acceptTotpStep: (userId, secret, step) =>
+      run(
+        () =>
+          db
+            .update(twoFactor)
+            .set({ lastUsedStep: step })
+            .where(
+              and(
+                eq(twoFactor.userId, userId),
+                eq(twoFactor.secret, secret),
+                sql`${twoFactor.enabledAt} is not null`,
+                or(isNull(twoFactor.lastUsedStep), lt(twoFactor.lastUsedStep, step)),
+              ),
+            )
+            .run().changes === 1,
+      ),
+
+    consumeRecoveryCode: (userId, codeHash, now, events) =>
+      run(() =>
+        atomic(() => {
+          const used = db
+            .update(recoveryCodes)
+            .set({ usedAt: now })
+            .where(
+              and(
+                eq(recoveryCodes.userId, userId),
+                eq(recoveryCodes.codeHash, codeHash),
+                isNull(recoveryCodes.usedAt),
+                sql`exists (select 1 from "two_factor" where "two_factor"."user_id" = ${userId} and "two_factor"."enabled_at" is not null)`,
+              ),
+            )
+            .run().changes;
+          if (used !== 1) return false;
+          insertEvents(events);
+          return true;
+        }),
+      ),
+
+    disableTwoFactor: (userId, events) =>
+      run(() =>
+        atomic(() => {
+          const deleted = db
+            .delete(twoFactor)
+            .where(and(eq(twoFactor.userId, userId), sql`${twoFactor.enabledAt} is not null`))
+            .run().changes;
+          if (deleted !== 1) return false;
+          db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
+          insertEvents(events);
+          return true;
+        }),
+      ),
 
     rememberDevice: (userId, device, now) =>
       run(() =>

@@ -21,6 +21,9 @@ const SHOWN: readonly SecurityEventType[] = [
   'email_verified',
   'new_device_notified',
   'mail_failed',
+  'two_factor_enabled',
+  'two_factor_disabled',
+  'recovery_code_used',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -39,6 +42,9 @@ const MAIL_NAMES: Record<string, string> = {
   password_changed: '“password changed” email',
   new_sign_in: '“new sign-in” email',
   registration_attempt: 'email about a sign-up attempt',
+  two_factor_enabled: '“two-factor turned on” email',
+  two_factor_disabled: '“two-factor turned off” email',
+  recovery_code_used: '“recovery code used” email',
 };
 
 const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
@@ -63,7 +69,14 @@ function describe(type: string, detail: string | null): string {
     case 'sign_in_succeeded':
       return 'Signed in';
     case 'sign_in_failed':
-      return reasonOf(detail) === 'email_not_verified' ? 'Sign-in refused until the email is verified' : 'Failed sign-in attempt';
+      if (reasonOf(detail) === 'email_not_verified') return 'Sign-in refused until the email is verified';
+      return reasonOf(detail) === 'wrong_code' ? 'Failed sign-in attempt: wrong two-factor code' : 'Failed sign-in attempt';
+    case 'two_factor_enabled':
+      return 'Two-factor authentication turned on';
+    case 'two_factor_disabled':
+      return 'Two-factor authentication turned off';
+    case 'recovery_code_used':
+      return 'Recovery code used';
     case 'refresh_token_reused':
       return 'A used sign-in token was presented again; that session was ended';
     case 'password_changed':

@@ -20,7 +20,10 @@ export type SecurityEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'new_device_notified'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'recovery_code_used';
 
 export interface ClientContext {
   ip: string | null;

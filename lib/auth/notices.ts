@@ -5,7 +5,7 @@
 import 'server-only';
 import type { UserRecord } from '@/db/store';
 import { describeUserAgent } from '@/lib/user-agent';
-import { newSignInMail, passwordChangedMail } from '@/lib/mail/messages';
+import { newSignInMail, passwordChangedMail, recoveryCodeUsedMail, twoFactorChangedMail } from '@/lib/mail/messages';
 import { sendAfterResponse } from '@/lib/mail/outbox';
 import type { AuthDeps } from './deps';
 import { deviceKey } from './devices';
@@ -30,4 +30,15 @@ export async function noticeIfNewDevice({ store, config }: NoticeDeps, user: Pic
   await store.addSecurityEvents([event]);
   logSecurityEvents([event]);
   sendAfterResponse({ store, config, userId: user.id, client }, newSignInMail(user.email, describeUserAgent(client.userAgent), client.ip, now, new URL('/account', config.appOrigin).toString()));
+}
+
+/** "Two-factor authentication was turned on/off". */
+export function noticeTwoFactorChanged({ store, config }: NoticeDeps, user: Pick<UserRecord, 'id' | 'email'>, on: boolean, client: ClientContext, now: number): void {
+  const origin = config.appOrigin;
+  sendAfterResponse({ store, config, userId: user.id, client }, twoFactorChangedMail(user.email, on, now, new URL('/account', origin).toString(), new URL('/forgot-password', origin).toString()));
+}
+
+/** "A recovery code was used", saying how many are left. */
+export function noticeRecoveryCodeUsed({ store, config }: NoticeDeps, user: Pick<UserRecord, 'id' | 'email'>, left: number, client: ClientContext, now: number): void {
+  sendAfterResponse({ store, config, userId: user.id, client }, recoveryCodeUsedMail(user.email, left, now, new URL('/account', config.appOrigin).toString()));
 }

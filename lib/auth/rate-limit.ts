@@ -36,6 +36,12 @@ export const BACKOFF_BASE_MS = 30_000;
  */
 export const LINK_MAILS_PER_ADDRESS: Limit = { max: 3, windowMs: 15 * 60_000 };
 export const BACKOFF_CAP_MS = 15 * 60_000;
+/**
+ * Codes one second-step challenge may be tried with (checklist 63): on top of the per-account
+ * backoff, so one password step buys a handful of guesses at 6 digits, never more. The window
+ * outlives the challenge (5 minutes), so the cap holds for the challenge's whole life.
+ */
+export const CODE_ATTEMPTS_PER_CHALLENGE: Limit = { max: 5, windowMs: 10 * 60_000 };
 
 export interface Limit {
   max: number;
@@ -94,7 +100,7 @@ export function decideBackoff(row: RateLimitRecord | null, limit: Limit, now: nu
   return now >= openAt ? { allowed: true } : { allowed: false, retryAfterMs: openAt - now };
 }
 
-type Scope = 'ip' | 'account' | 'mailbox';
+type Scope = 'ip' | 'account' | 'mailbox' | 'challenge';
 
 interface Attempt {
   scope: Scope;
@@ -165,6 +171,11 @@ export class RateLimiter {
   /** Counts a link mail to an address (existing account or not); throws 429 when its window is used up. */
   consumeMailbox(store: Store, email: string, client: ClientContext, action: string, now: number): Promise<void> {
     return this.take(store, { scope: 'mailbox', key: mailboxKey(email), limit: LINK_MAILS_PER_ADDRESS, decide: decideWindow, action }, client, now);
+  }
+
+  /** Counts a code tried on a second-step challenge (its stored id); throws 429 when the challenge has had its share. */
+  consumeChallenge(store: Store, challengeId: string, client: ClientContext, now: number): Promise<void> {
+    return this.take(store, { scope: 'challenge', key: `challenge:${challengeId}`, limit: CODE_ATTEMPTS_PER_CHALLENGE, decide: decideWindow, action: 'two_factor' }, client, now);
   }
 
   /** Clears an account's failures after a successful password check. */

@@ -8,16 +8,16 @@ import { AuthError } from './errors';
 import { recordSecurityEvent, type ClientContext } from './events';
 import { resendAfterRefusedSignIn } from './email-verification';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
-import type { SignedIn } from './register';
-import { startSession } from './start-session';
+import { requireSecondStepOrStart, type FirstStepOutcome } from './second-factor';
 import type { LoginInput } from './validation';
 
 /**
- * Checks credentials and starts a session; 401 `invalid_credentials` on any mismatch.
+ * Checks credentials and starts a session, or, for an account with two-factor on, returns the
+ * challenge of the second step instead (lib/auth/second-factor.ts); 401 `invalid_credentials` on any mismatch.
  * `previousRefreshToken` is the refresh cookie this browser still carries, if any: once the
  * password is accepted, the session it names ends (see endPreviousSession).
  */
-export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientContext, now: number, previousRefreshToken: string | null = null): Promise<SignedIn> {
+export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientContext, now: number, previousRefreshToken: string | null = null): Promise<FirstStepOutcome> {
   const { store, config, limits } = deps;
   await limits.consumeIp(store, config, client, 'sign_in', now);
   // Keyed by the email as typed, whether or not an account has it (checklist G34).
@@ -28,11 +28,12 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
     await recordSecurityEvent(store, { type: 'sign_in_failed', userId: found?.id ?? null, client, detail: { reason: found ? 'wrong_password' : 'unknown_email' } }, now);
     throw new AuthError('invalid_credentials');
   }
-  await limits.resetAccount(input.email);
   const { passwordHash, ...user } = found;
   if (config.requireEmailVerification && user.emailVerifiedAt === null) {
     // Only now, after the right password: the refusal tells nothing to someone without it.
     await recordSecurityEvent(store, { type: 'sign_in_failed', userId: user.id, client, detail: { reason: 'email_not_verified' } }, now);
+    // The password was right and no second step follows: its failures are cleared as on success.
+    await limits.resetAccount(input.email);
     await resendAfterRefusedSignIn(deps, user, client, now);
     throw new AuthError('email_not_verified');
   }
@@ -41,5 +42,6 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
     // (only if no password change got there first).
     await store.rehashPassword(user.id, passwordHash, await hashPassword(input.password, config.bcryptCost), now);
   }
-  return startSession(deps, user, 'password', client, now, previousRefreshToken);
+  // Clears the account's failures only once every factor has passed.
+  return requireSecondStepOrStart(deps, user, 'password', client, now, previousRefreshToken);
 }

@@ -5,7 +5,15 @@
  */
 import { formatDuration } from '@/lib/duration';
 
-export type MailKind = 'password_reset' | 'email_verification' | 'password_changed' | 'new_sign_in' | 'registration_attempt';
+export type MailKind =
+  | 'password_reset'
+  | 'email_verification'
+  | 'password_changed'
+  | 'new_sign_in'
+  | 'registration_attempt'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'recovery_code_used';
 
 export interface MailMessage {
   kind: MailKind;
@@ -97,5 +105,36 @@ export function registrationAttemptMail(to: string, loginUrl: string, forgotUrl:
     ],
     { label: 'Sign in', url: loginUrl },
     [forgotUrl],
+  );
+}
+
+/** "Two-factor authentication was turned on" / "… turned off": a change to how the account signs in. */
+export function twoFactorChangedMail(to: string, on: boolean, at: number, accountUrl: string, forgotUrl: string): MailMessage {
+  return compose(
+    on ? 'two_factor_enabled' : 'two_factor_disabled',
+    to,
+    on ? 'Two-factor authentication was turned on' : 'Two-factor authentication was turned off',
+    [
+      on
+        ? `Two-factor authentication was turned on for your account on ${new Date(at).toUTCString()}. Signing in now needs a code from your authenticator app (or a recovery code) after the password.`
+        : `Two-factor authentication was turned off for your account on ${new Date(at).toUTCString()}. Signing in now needs only the password.`,
+      `If this was not you, reset your password at once (${forgotUrl}) and review your account's sessions.`,
+    ],
+    { label: 'Review your account', url: accountUrl },
+    [forgotUrl],
+  );
+}
+
+/** "A recovery code was used": one of the single-use codes signed in or turned two-factor off. */
+export function recoveryCodeUsedMail(to: string, left: number, at: number, accountUrl: string): MailMessage {
+  return compose(
+    'recovery_code_used',
+    to,
+    'A recovery code was used',
+    [
+      `A recovery code of your account was used on ${new Date(at).toUTCString()}. Each code works once; ${left === 1 ? '1 code is' : `${left} codes are`} left.`,
+      'If this was not you, someone has your password and a recovery code: change your password and turn two-factor authentication off and on again for new codes.',
+    ],
+    { label: 'Review your account', url: accountUrl },
   );
 }

@@ -43,3 +43,15 @@ test('screenshot of the reset-password page', async ({ page, request }, testInfo
   await expect(page.getByRole('button', { name: 'Set new password' })).toBeEnabled();
   await page.screenshot({ path: target, animations: 'disabled' });
 });
+
+test('screenshot of the two-factor setup on /account', async ({ page }, testInfo) => {
+  const docs = path.join(path.dirname(testInfo.config.configFile ?? path.resolve('playwright.config.ts')), 'docs');
+  const target = UPDATE ? path.join(docs, 'two-factor-setup.png') : testInfo.outputPath('two-factor-setup.png');
+  await registerViaApi(page.request, uniqueEmail('screenshot-2fa'));
+  await page.goto('/account');
+  const section = page.getByRole('region', { name: 'Two-factor authentication' });
+  await section.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+  await expect(section.getByRole('img', { name: /QR code/ })).toBeVisible();
+  await expect(section.getByLabel('Setup key')).toHaveText(/^[A-Z2-7]{32}$/);
+  await section.screenshot({ path: target, animations: 'disabled' });
+});

@@ -983,6 +983,125 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('two-factor', () => {
+      const sealed = (tag: string) => `v1.sealed-${tag}`;
+      const twoFactorEvent = (userId: string, type = 'two_factor_enabled') => newEvent(type, { userId });
+
+      it('beginTwoFactorSetup stores a pending authenticator and replaces a pending one; findTwoFactor reads it', async () => {
+        const { user } = await registered('tf-begin');
+        expect(await store.findTwoFactor(user.id)).toBeNull();
+        expect(await store.beginTwoFactorSetup(user.id, sealed('a'), T0)).toBe(true);
+        expect(await store.findTwoFactor(user.id)).toStrictEqual({ userId: user.id, secret: sealed('a'), createdAt: T0, enabledAt: null, lastUsedStep: null, recoveryCodesLeft: 0 });
+        expect(await store.beginTwoFactorSetup(user.id, sealed('b'), T0 + MINUTE)).toBe(true);
+        expect(await store.findTwoFactor(user.id)).toStrictEqual({ userId: user.id, secret: sealed('b'), createdAt: T0 + MINUTE, enabledAt: null, lastUsedStep: null, recoveryCodesLeft: 0 });
+        expect(await store.beginTwoFactorSetup('user-ghost', sealed('c'), T0)).toBe(false);
+        expect(await store.findTwoFactor('user-ghost')).toBeNull();
+      });
+
+      it('enableTwoFactor turns on only the pending setup with that secret, records the step, stores the codes and events', async () => {
+        const { user } = await registered('tf-enable');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        expect(await store.enableTwoFactor(user.id, sealed('other'), 100, ['h1'], T0 + SECOND, [twoFactorEvent(user.id)])).toBe(false);
+        expect((await store.findTwoFactor(user.id))?.enabledAt).toBeNull();
+        expect(await store.listSecurityEvents(user.id, ['two_factor_enabled'], 10)).toStrictEqual([]);
+
+        const event = twoFactorEvent(user.id);
+        expect(await store.enableTwoFactor(user.id, sealed('a'), 100, ['h1', 'h2', 'h3'], T0 + SECOND, [event])).toBe(true);
+        expect(await store.findTwoFactor(user.id)).toStrictEqual({ userId: user.id, secret: sealed('a'), createdAt: T0, enabledAt: T0 + SECOND, lastUsedStep: 100, recoveryCodesLeft: 3 });
+        expect((await store.listSecurityEvents(user.id, ['two_factor_enabled'], 10)).map(withoutId)).toStrictEqual([event]);
+        // Enabled: a second enable, and a new setup, change nothing.
+        expect(await store.enableTwoFactor(user.id, sealed('a'), 200, ['h9'], T0 + MINUTE, [])).toBe(false);
+        expect(await store.beginTwoFactorSetup(user.id, sealed('new'), T0 + MINUTE)).toBe(false);
+        expect(await store.findTwoFactor(user.id)).toMatchObject({ secret: sealed('a'), lastUsedStep: 100, recoveryCodesLeft: 3 });
+        expect(await store.enableTwoFactor('user-ghost', sealed('a'), 1, [], T0, [])).toBe(false);
+      });
+
+      it('acceptTotpStep accepts only a later step, of the enabled authenticator with that secret', async () => {
+        const { user } = await registered('tf-step');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 50)).toBe(false);
+        await store.enableTwoFactor(user.id, sealed('a'), 100, [], T0, []);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 100)).toBe(false);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 99)).toBe(false);
+        expect(await store.acceptTotpStep(user.id, sealed('b'), 101)).toBe(false);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 101)).toBe(true);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 101)).toBe(false);
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 103)).toBe(true);
+        expect((await store.findTwoFactor(user.id))?.lastUsedStep).toBe(103);
+        // Steps are large numbers (about 5.9e7 today, far more in a century): no 32-bit surprise.
+        expect(await store.acceptTotpStep(user.id, sealed('a'), 2 ** 40)).toBe(true);
+        expect((await store.findTwoFactor(user.id))?.lastUsedStep).toBe(2 ** 40);
+      });
+
+      it('consumeRecoveryCode uses each code once, only while two-factor is on, with its events', async () => {
+        const { user } = await registered('tf-recovery');
+        const { user: other } = await registered('tf-recovery-other');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        await store.enableTwoFactor(user.id, sealed('a'), 1, ['h1', 'h2'], T0, []);
+        await store.beginTwoFactorSetup(other.id, sealed('o'), T0);
+        await store.enableTwoFactor(other.id, sealed('o'), 1, ['h3'], T0, []);
+        const event = newEvent('recovery_code_used', { userId: user.id });
+        expect(await store.consumeRecoveryCode(user.id, 'h3', T0, [event])).toBe(false);
+        expect(await store.consumeRecoveryCode(user.id, 'h1', T0, [event])).toBe(true);
+        expect(await store.consumeRecoveryCode(user.id, 'h1', T0, [event])).toBe(false);
+        expect((await store.listSecurityEvents(user.id, ['recovery_code_used'], 10)).map(withoutId)).toStrictEqual([event]);
+        expect((await store.findTwoFactor(user.id))?.recoveryCodesLeft).toBe(1);
+        expect((await store.findTwoFactor(other.id))?.recoveryCodesLeft).toBe(1);
+      });
+
+      it('a new enabling replaces the old recovery codes', async () => {
+        const { user } = await registered('tf-replace');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        await store.enableTwoFactor(user.id, sealed('a'), 1, ['old1', 'old2'], T0, []);
+        expect(await store.disableTwoFactor(user.id, [])).toBe(true);
+        await store.beginTwoFactorSetup(user.id, sealed('b'), T0);
+        await store.enableTwoFactor(user.id, sealed('b'), 2, ['new1'], T0, []);
+        expect(await store.consumeRecoveryCode(user.id, 'old1', T0, [])).toBe(false);
+        expect(await store.consumeRecoveryCode(user.id, 'new1', T0, [])).toBe(true);
+      });
+
+      it('disableTwoFactor deletes the enabled authenticator and every code, with its events; false when not enabled', async () => {
+        const { user } = await registered('tf-disable');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        expect(await store.disableTwoFactor(user.id, [twoFactorEvent(user.id, 'two_factor_disabled')])).toBe(false);
+        expect(await store.listSecurityEvents(user.id, ['two_factor_disabled'], 10)).toStrictEqual([]);
+        await store.enableTwoFactor(user.id, sealed('a'), 1, ['h1'], T0, []);
+        const event = twoFactorEvent(user.id, 'two_factor_disabled');
+        expect(await store.disableTwoFactor(user.id, [event])).toBe(true);
+        expect(await store.findTwoFactor(user.id)).toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['two_factor_disabled'], 10)).map(withoutId)).toStrictEqual([event]);
+        expect(await store.consumeRecoveryCode(user.id, 'h1', T0, [])).toBe(false);
+        expect(await store.disableTwoFactor(user.id, [])).toBe(false);
+      });
+
+      it('deleting the account deletes its authenticator and recovery codes', async () => {
+        const { user, session, hash } = await registered('tf-delete');
+        await store.beginTwoFactorSetup(user.id, sealed('a'), T0);
+        await store.enableTwoFactor(user.id, sealed('a'), 1, ['h1'], T0, []);
+        const result = await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], []);
+        expect(result.ok).toBe(true);
+        expect(await store.findTwoFactor(user.id)).toBeNull();
+        // The same id registered again starts without any.
+        await store.register(newUser('tf-delete'), null, [], T0);
+        expect(await store.findTwoFactor(user.id)).toBeNull();
+        expect(await store.beginTwoFactorSetup(user.id, sealed('b'), T0)).toBe(true);
+        await store.enableTwoFactor(user.id, sealed('b'), 1, [], T0, []);
+        expect(await store.consumeRecoveryCode(user.id, 'h1', T0, [])).toBe(false);
+      });
+
+      it('consumeOneTimeToken spends a live token of its kind once; not an expired one or another kind', async () => {
+        const { user } = await registered('tf-challenge');
+        const token = { id: 'mac-ch', userId: user.id, kind: 'two_factor_after_password' as const, email: user.email, createdAt: T0, expiresAt: T0 + 5 * MINUTE };
+        await store.issueOneTimeToken(token, []);
+        expect(await store.consumeOneTimeToken('mac-ch', 'password_reset', T0)).toBeNull();
+        expect(await store.consumeOneTimeToken('mac-ch', 'two_factor_after_password', T0 + 5 * MINUTE)).toBeNull();
+        expect(await store.consumeOneTimeToken('mac-ch', 'two_factor_after_password', T0 + SECOND)).toStrictEqual({ ...token, usedAt: T0 + SECOND });
+        expect(await store.consumeOneTimeToken('mac-ch', 'two_factor_after_password', T0 + 2 * SECOND)).toBeNull();
+        expect(await store.findOneTimeToken('mac-ch', 'two_factor_after_password', T0 + 2 * SECOND)).toBeNull();
+        expect(await store.consumeOneTimeToken('mac-unknown', 'two_factor_after_password', T0)).toBeNull();
+      });
+    });
+
     describe('races', () => {
       for (const mode of raceModes) {
         describe(mode.label, () => {
@@ -1012,6 +1131,49 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             expect(winners).toHaveLength(1);
             const winner = results.findIndex((result) => result !== null);
             expect((await store.findCredentials({ id: user.id }))?.passwordHash).toBe(`$2b$04$race-${winner}`);
+          });
+
+          it(`${N} parallel acceptTotpStep of one step (one code sent twice): exactly one wins`, async () => {
+            const { user } = await registered('race-totp');
+            await store.beginTwoFactorSetup(user.id, 'v1.sealed', T0);
+            await store.enableTwoFactor(user.id, 'v1.sealed', 10, [], T0, []);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.acceptTotpStep(user.id, 'v1.sealed', 11)));
+            expect(results.filter(Boolean)).toHaveLength(1);
+            expect((await store.findTwoFactor(user.id))?.lastUsedStep).toBe(11);
+          });
+
+          it(`${N} parallel uses of one recovery code: exactly one wins, one event`, async () => {
+            const { user } = await registered('race-recovery');
+            await store.beginTwoFactorSetup(user.id, 'v1.sealed', T0);
+            await store.enableTwoFactor(user.id, 'v1.sealed', 10, ['h1', 'h2'], T0, []);
+            const stores = await raceStores(mode.stores);
+            const event = newEvent('recovery_code_used', { userId: user.id });
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.consumeRecoveryCode(user.id, 'h1', T0 + i, [event])));
+            expect(results.filter(Boolean)).toHaveLength(1);
+            expect(await store.listSecurityEvents(user.id, ['recovery_code_used'], 100)).toHaveLength(1);
+            expect((await store.findTwoFactor(user.id))?.recoveryCodesLeft).toBe(1);
+          });
+
+          it(`${N} parallel enables of one setup: exactly one wins, one set of codes`, async () => {
+            const { user } = await registered('race-enable');
+            await store.beginTwoFactorSetup(user.id, 'v1.sealed', T0);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(
+              Array.from({ length: N }, (_, i) => stores[i % stores.length]!.enableTwoFactor(user.id, 'v1.sealed', 10 + i, [`h${i}-a`, `h${i}-b`], T0, [newEvent('two_factor_enabled', { userId: user.id })])),
+            );
+            expect(results.filter(Boolean)).toHaveLength(1);
+            const winner = results.indexOf(true);
+            expect(await store.findTwoFactor(user.id)).toMatchObject({ lastUsedStep: 10 + winner, recoveryCodesLeft: 2 });
+            expect(await store.listSecurityEvents(user.id, ['two_factor_enabled'], 100)).toHaveLength(1);
+          });
+
+          it(`${N} parallel spends of one second-step challenge: exactly one wins`, async () => {
+            const { user } = await registered('race-challenge');
+            await store.issueOneTimeToken({ id: 'mac-race-ch', userId: user.id, kind: 'two_factor_after_password', email: user.email, createdAt: T0, expiresAt: T0 + 5 * MINUTE }, []);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.consumeOneTimeToken('mac-race-ch', 'two_factor_after_password', T0 + i)));
+            expect(results.filter((result) => result !== null)).toHaveLength(1);
           });
 
           it(`${N} parallel uses of one verification link: exactly one succeeds`, async () => {

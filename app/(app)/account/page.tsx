@@ -8,6 +8,7 @@ import { ChangePasswordForm } from './_components/change-password-form';
 import { DeleteAccountForm } from './_components/delete-account-form';
 import { RevokeSessionButton } from './_components/revoke-session-button';
 import { SignOutOthersButton } from './_components/sign-out-others-button';
+import { TwoFactorSection } from './_components/two-factor-section';
 import styles from './account.module.css';
 
 export const metadata: Metadata = { title: 'Account' };
@@ -92,6 +93,8 @@ export default async function AccountPage() {
           <ChangePasswordForm email={current.user.email} passwordMin={PASSWORD_MIN} />
         </div>
       </section>
+
+      <TwoFactorSection />
 
       <section className="panel" aria-labelledby="activity-title">
         <h2 id="activity-title">Recent activity</h2>

@@ -21,6 +21,9 @@ const SHOWN: readonly SecurityEventType[] = [
   'email_verified',
   'new_device_notified',
   'mail_failed',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_counter_regressed',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -39,6 +42,8 @@ const MAIL_NAMES: Record<string, string> = {
   password_changed: '“password changed” email',
   new_sign_in: '“new sign-in” email',
   registration_attempt: 'email about a sign-up attempt',
+  passkey_added: '“passkey added” email',
+  passkey_removed: '“passkey removed” email',
 };
 
 const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
@@ -80,6 +85,12 @@ function describe(type: string, detail: string | null): string {
       return 'Signed in from a new device (you were sent an email)';
     case 'mail_failed':
       return `Could not send the ${MAIL_NAMES[detailOf(detail, 'mail') ?? ''] ?? 'email'}`;
+    case 'passkey_added':
+      return 'Passkey added';
+    case 'passkey_removed':
+      return 'Passkey removed';
+    case 'passkey_counter_regressed':
+      return 'A passkey sign-in was refused: the passkey may have been copied';
     case 'session_revoked':
       return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
     default:

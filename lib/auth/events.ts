@@ -20,7 +20,10 @@ export type SecurityEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'new_device_notified'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_counter_regressed';
 
 export interface ClientContext {
   ip: string | null;

@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '@/lib/duration';
 
-export type MailKind = 'password_reset' | 'email_verification' | 'password_changed' | 'new_sign_in' | 'registration_attempt';
+export type MailKind = 'password_reset' | 'email_verification' | 'password_changed' | 'new_sign_in' | 'registration_attempt' | 'passkey_added' | 'passkey_removed';
 
 export interface MailMessage {
   kind: MailKind;
@@ -97,5 +97,22 @@ export function registrationAttemptMail(to: string, loginUrl: string, forgotUrl:
     ],
     { label: 'Sign in', url: loginUrl },
     [forgotUrl],
+  );
+}
+
+/** "A passkey was added to your account" / "… removed from …": after a change on the account page. */
+export function passkeyChangedMail(to: string, change: 'added' | 'removed', passkeyName: string, device: string, at: number, accountUrl: string): MailMessage {
+  const added = change === 'added';
+  return compose(
+    added ? 'passkey_added' : 'passkey_removed',
+    to,
+    added ? 'A passkey was added to your account' : 'A passkey was removed from your account',
+    [
+      `The passkey “${passkeyName}” was ${added ? 'added to' : 'removed from'} your account from ${device}, on ${new Date(at).toUTCString()}.`,
+      added
+        ? 'It can now sign in to your account without a password. If this was not you, remove it on your account page, sign out of other sessions and change your password.'
+        : 'It can no longer sign in to your account. If this was not you, sign out of other sessions on your account page and change your password.',
+    ],
+    { label: 'Review your passkeys', url: accountUrl },
   );
 }

@@ -60,8 +60,6 @@ test.describe('passkeys', () => {
     expect(credentials[0]?.isResidentCredential).toBe(true);
     expect(credentials[0]?.rpId).toBe('localhost');
 
-    await section.screenshot({ path: UPDATE ? path.join(path.dirname(testInfo.config.configFile ?? path.resolve('playwright.config.ts')), 'docs', 'passkeys.png') : testInfo.outputPath('passkeys.png'), animations: 'disabled' });
-
     await signOut(page);
     await page.goto('/login');
     await page.getByRole('button', { name: 'Sign in with a passkey', exact: true }).click();
@@ -72,6 +70,8 @@ test.describe('passkeys', () => {
     await expect(page.getByRole('listitem').filter({ hasText: 'This device' })).toContainText('Passkey');
     const row = section.getByRole('list', { name: 'Passkeys' }).getByRole('listitem').first();
     await expect(row).not.toContainText('Never');
+    // The README's picture (docs/passkeys.png, replaced only with UPDATE_SCREENSHOTS=1, as in screenshots.spec.ts).
+    await section.screenshot({ path: UPDATE ? path.join(path.dirname(testInfo.config.configFile ?? path.resolve('playwright.config.ts')), 'docs', 'passkeys.png') : testInfo.outputPath('passkeys.png'), animations: 'disabled' });
     await row.getByRole('button', { name: 'Remove', exact: true }).click();
     await expect(section.getByText('No passkeys yet')).toBeVisible();
 

@@ -178,6 +178,54 @@ export interface TwoFactorRecord {
   recoveryCodesLeft: number;
 }
 
+/** Which WebAuthn ceremony a challenge was issued for. */
+export type PasskeyCeremony = 'registration' | 'authentication';
+
+/**
+ * A WebAuthn challenge kept on the server between the options and the verification of one ceremony.
+ * The browser holds only `id` (in an HttpOnly cookie); the challenge itself is signed by the
+ * authenticator. Single use: consuming it deletes it.
+ */
+export interface PasskeyChallenge {
+  id: string;
+  /** The base64url challenge the browser's authenticator signs. */
+  challenge: string;
+  ceremony: PasskeyCeremony;
+  /** Registration: the signed-in user adding a passkey. Authentication: null (anyone may sign in). */
+  userId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** How a credential's key is kept: on one device, or synced between a user's devices. */
+export type PasskeyDeviceType = 'singleDevice' | 'multiDevice';
+
+/** A passkey (WebAuthn credential) as stored. None of it is secret: the private key never leaves the authenticator. */
+export interface PasskeyRecord {
+  /** Our own random id (URLs, the account page); not the credential id. */
+  id: string;
+  userId: string;
+  /** The authenticator's credential id, base64url; unique across all users. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0: it keeps none). */
+  counter: number;
+  /** Transport hints (`internal`, `hybrid`, `usb`, …) the browser reported at registration. */
+  transports: string[];
+  deviceType: PasskeyDeviceType;
+  backedUp: boolean;
+  /** A name the user recognises it by, e.g. "Chrome on macOS". */
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type NewPasskey = Omit<PasskeyRecord, 'lastUsedAt'>;
+
+/** What recording a passkey sign-in did: the counter moved on, went backwards (refused), or the passkey is gone. */
+export type PasskeyUse = 'used' | 'counter_regressed' | 'not_found';
+
 export interface HousekeepingCutoffs {
   /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
   sessionsEndedBefore: number;
@@ -189,6 +237,8 @@ export interface HousekeepingCutoffs {
   tokensEndedBefore: number;
   /** Known devices last seen before this instant. */
   devicesBefore: number;
+  /** Passkey challenges that expired before this instant (never consumed: the ceremony was abandoned). */
+  passkeyChallengesBefore: number;
 }
 
 export interface HousekeepingResult {
@@ -197,6 +247,7 @@ export interface HousekeepingResult {
   rateLimits: number;
   oneTimeTokens: number;
   devices: number;
+  passkeyChallenges: number;
 }
 
 export interface Store {
@@ -323,8 +374,35 @@ export interface Store {
   consumeRateLimit<T>(key: string, decide: (row: RateLimitRecord | null) => RateLimitOutcome<T>): Promise<T>;
   deleteRateLimit(key: string): Promise<void>;
 
+  // Passkeys (WebAuthn)
+  /** Stores a new challenge. */
+  storePasskeyChallenge(challenge: PasskeyChallenge): Promise<void>;
+  /**
+   * Takes the challenge `id` of `ceremony` out of the database in one atomic step (of N racing
+   * calls exactly one gets it) and returns it if it was still live at `now`; null when it is unknown,
+   * of the other ceremony, already consumed or expired (an expired one is deleted all the same).
+   */
+  consumePasskeyChallenge(id: string, ceremony: PasskeyCeremony, now: number): Promise<PasskeyChallenge | null>;
+  /**
+   * Stores a passkey with `events`, atomically. False (nothing written) when its credential id is
+   * already registered (to anyone) or the user is gone.
+   */
+  addPasskey(passkey: NewPasskey, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /** A user's passkeys, oldest first. */
+  listPasskeys(userId: string): Promise<PasskeyRecord[]>;
+  /** The passkey with this credential id, whoever owns it; null when none. */
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | null>;
+  /**
+   * Compare-and-set on the signature counter after a verified assertion: stores `newCounter`,
+   * `backedUp` and `lastUsedAt = now` only if `newCounter` is above the stored counter (or both are
+   * 0: an authenticator that keeps no counter). `counter_regressed` (nothing written) otherwise.
+   */
+  recordPasskeyUse(id: string, newCounter: number, backedUp: boolean, now: number): Promise<PasskeyUse>;
+  /** Deletes the user's passkey `id` (another user's is not found) and writes `events` only then; returns what was deleted. */
+  deletePasskey(userId: string, id: string, events: readonly NewSecurityEvent[]): Promise<PasskeyRecord | null>;
+
   // Housekeeping
-  /** Deletes ended sessions, old events, stale rate-limit rows, spent links and forgotten devices; returns how many of each. */
+  /** Deletes ended sessions, old events, stale rate-limit rows, spent links, forgotten devices and abandoned passkey challenges; returns how many of each. */
   housekeeping(cutoffs: HousekeepingCutoffs): Promise<HousekeepingResult>;
 
   /** Closes connections (tests, scripts). The store cannot be used afterwards. */

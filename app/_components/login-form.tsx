@@ -45,7 +45,8 @@ export function LoginForm({ redirectTo }: { redirectTo: string }) {
         label="Email"
         name="email"
         type="email"
-        autoComplete="email"
+        // `webauthn`: the browser may offer passkeys in this field's autofill list (passkey-sign-in.tsx).
+        autoComplete="username webauthn"
         autoCapitalize="none"
         spellCheck={false}
         required

@@ -7,8 +7,8 @@
  * Migrations: `npx drizzle-kit generate --config drizzle.postgres.config.ts` writes
  * db/postgres/migrations; db/postgres/migrate.ts applies them.
  */
-import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import type { SignInMethod } from '../store';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import type { PasskeyCeremony, PasskeyDeviceType, SignInMethod } from '../store';
 
 /** Epoch milliseconds. */
 const millis = () => bigint({ mode: 'number' });
@@ -153,4 +153,50 @@ export const recoveryCodes = pgTable(
     usedAt: millis(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
+
+/**
+ * Passkeys (WebAuthn credentials): the same table as on SQLite (db/sqlite/schema.ts). Nothing here
+ * is secret; `credential_id` is unique across all users.
+ */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url, as the browser reports it. */
+    credentialId: text().notNull().unique(),
+    /** The COSE public key, base64url. */
+    publicKey: text().notNull(),
+    /** The signature counter as last seen (a 32-bit unsigned value: bigint holds all of it). */
+    counter: bigint({ mode: 'number' }).notNull(),
+    /** Transport hints, comma-separated (`internal,hybrid`). */
+    transports: text().notNull(),
+    deviceType: text().$type<PasskeyDeviceType>().notNull(),
+    backedUp: boolean().notNull(),
+    name: text().notNull(),
+    createdAt: millis().notNull(),
+    lastUsedAt: millis(),
+  },
+  (table) => [index('passkeys_user_id_idx').on(table.userId)],
+);
+
+/**
+ * WebAuthn challenges between a ceremony's options and its verification: single use (DELETE …
+ * RETURNING), 5 minutes, bound to the browser by an HttpOnly cookie holding `id`.
+ */
+export const passkeyChallenges = pgTable(
+  'passkey_challenges',
+  {
+    id: text().primaryKey(),
+    challenge: text().notNull(),
+    ceremony: text().$type<PasskeyCeremony>().notNull(),
+    /** Registration: the signed-in user adding a passkey; authentication: null. */
+    userId: text().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: millis().notNull(),
+    expiresAt: millis().notNull(),
+  },
+  (table) => [index('passkey_challenges_expires_at_idx').on(table.expiresAt)],
 );

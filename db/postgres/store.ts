@@ -26,6 +26,9 @@ import {
   type NewSecurityEvent,
   type NewSession,
   type OneTimeTokenRecord,
+  type PasskeyChallenge,
+  type PasskeyRecord,
+  type PasskeyUse,
   type PasswordResetResult,
   type RateLimitRecord,
   type Rechecked,
@@ -40,7 +43,7 @@ import {
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { knownDevices, oneTimeTokens, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +147,29 @@ const tokenColumns = {
   expiresAt: oneTimeTokens.expiresAt,
   usedAt: oneTimeTokens.usedAt,
 } satisfies Record<keyof OneTimeTokenRecord, PgColumn>;
+const challengeColumns = {
+  id: passkeyChallenges.id,
+  challenge: passkeyChallenges.challenge,
+  ceremony: passkeyChallenges.ceremony,
+  userId: passkeyChallenges.userId,
+  createdAt: passkeyChallenges.createdAt,
+  expiresAt: passkeyChallenges.expiresAt,
+} satisfies Record<keyof PasskeyChallenge, PgColumn>;
+const passkeyColumns = {
+  id: passkeys.id,
+  userId: passkeys.userId,
+  credentialId: passkeys.credentialId,
+  publicKey: passkeys.publicKey,
+  counter: passkeys.counter,
+  transports: passkeys.transports,
+  deviceType: passkeys.deviceType,
+  backedUp: passkeys.backedUp,
+  name: passkeys.name,
+  createdAt: passkeys.createdAt,
+  lastUsedAt: passkeys.lastUsedAt,
+} satisfies Record<keyof PasskeyRecord, PgColumn>;
+/** A passkey row as selected: transports still comma-separated text. */
+type PasskeyRow = Omit<PasskeyRecord, 'transports'> & { transports: string };
 const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
 /** The user's columns as `user.<field>`, next to a session's in one row. */
@@ -429,6 +455,65 @@ function build() {
           limit ${p('limit')}::integer`,
     ),
 
+    // ---- passkeys ----
+    insertPasskeyChallenge: compile<{ id: string; challenge: string; ceremony: string; userId: string | null; createdAt: number; expiresAt: number }>(
+      sql`insert into ${passkeyChallenges} (${sql.join([passkeyChallenges.id, passkeyChallenges.challenge, passkeyChallenges.ceremony, passkeyChallenges.userId, passkeyChallenges.createdAt, passkeyChallenges.expiresAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('challenge')}, ${p('ceremony')}, ${p('userId')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
+    ),
+    /** One DELETE … RETURNING: a racing consumer waits on the row lock, then finds it gone. */
+    consumePasskeyChallenge: compile<{ id: string; ceremony: string }, PasskeyChallenge>(
+      sql`delete from ${passkeyChallenges} where ${passkeyChallenges.id} = ${p('id')} and ${passkeyChallenges.ceremony} = ${p('ceremony')}
+          returning ${sql.join(Object.entries(challengeColumns).map(([field, column]) => sql`${name(column)} as ${sql.identifier(field)}`), sql`, `)}`,
+    ),
+    insertPasskey: compile<{
+      id: string;
+      userId: string;
+      credentialId: string;
+      publicKey: string;
+      counter: number;
+      transports: string;
+      deviceType: string;
+      backedUp: boolean;
+      name: string;
+      createdAt: number;
+    }, { id: string }>(
+      sql`insert into ${passkeys} (${sql.join(
+        [passkeys.id, passkeys.userId, passkeys.credentialId, passkeys.publicKey, passkeys.counter, passkeys.transports, passkeys.deviceType, passkeys.backedUp, passkeys.name, passkeys.createdAt].map(name),
+        sql`, `,
+      )})
+          values (${p('id')}, ${p('userId')}, ${p('credentialId')}, ${p('publicKey')}, ${p('counter')}::bigint, ${p('transports')}, ${p('deviceType')}, ${p('backedUp')}::boolean, ${p('name')}, ${p('createdAt')}::bigint)
+          on conflict (${name(passkeys.credentialId)}) do nothing
+          returning ${name(passkeys.id)} as "id"`,
+    ),
+    listPasskeys: compile<{ userId: string }, PasskeyRow>(
+      sql`select ${selectList(passkeyColumns)} from ${passkeys} where ${passkeys.userId} = ${p('userId')} order by ${passkeys.createdAt} asc, ${passkeys.id} asc`,
+    ),
+    findPasskeyByCredentialId: compile<{ credentialId: string }, PasskeyRow>(sql`select ${selectList(passkeyColumns)} from ${passkeys} where ${passkeys.credentialId} = ${p('credentialId')}`),
+    /**
+     * Compare-and-set on the counter, and whether the row exists, in one statement. A concurrent
+     * use waits on the row lock and re-checks the condition against the winner's counter.
+     */
+    recordPasskeyUse: compile<{ id: string; counter: number; backedUp: boolean; now: number }, { used: boolean; found: boolean }>(
+      sql`with ${sql.identifier('u')} as (
+            update ${passkeys} set ${name(passkeys.counter)} = ${p('counter')}::bigint, ${name(passkeys.backedUp)} = ${p('backedUp')}::boolean, ${name(passkeys.lastUsedAt)} = ${p('now')}::bigint
+            where ${passkeys.id} = ${p('id')}
+              and (case when ${p('counter')}::bigint = 0 then ${passkeys.counter} = 0 else ${passkeys.counter} < ${p('counter')}::bigint end)
+            returning 1
+          )
+          select exists (select 1 from ${sql.identifier('u')}) as "used",
+                 exists (select 1 from ${passkeys} where ${passkeys.id} = ${p('id')}) as "found"`,
+    ),
+    /** Deletes the user's passkey and writes the events only then, in one statement. */
+    deletePasskey: compile<{ id: string; userId: string } & EventArrays, PasskeyRow>(
+      sql`with ${sql.identifier('d')} as (
+            delete from ${passkeys} where ${passkeys.id} = ${p('id')} and ${passkeys.userId} = ${p('userId')}
+            returning ${sql.join(Object.entries(passkeyColumns).map(([field, column]) => sql`${name(column)} as ${sql.identifier(field)}`), sql`, `)}
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays} where exists (select 1 from ${sql.identifier('d')})
+          )
+          select * from ${sql.identifier('d')}`,
+    ),
+
     // ---- rate limits ----
     /**
      * Serialises every consume of one key, across processes, until the transaction ends. A
@@ -450,7 +535,7 @@ function build() {
     deleteRateLimit: compile<{ key: string }>(builder.delete(rateLimits).where(eq(rateLimits.key, p('key')))),
 
     // ---- housekeeping: three deletes, one statement, one round trip ----
-    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number }, HousekeepingResult>(
+    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number; passkeyChallengesBefore: number }, HousekeepingResult>(
       sql`with ${sql.identifier('s')} as (
             delete from ${sessions}
             where ${sessions.revokedAt} < ${p('sessionsEndedBefore')}::bigint
@@ -467,12 +552,15 @@ function build() {
             returning 1
           ), ${sql.identifier('d')} as (
             delete from ${knownDevices} where ${knownDevices.lastSeenAt} < ${p('devicesBefore')}::bigint returning 1
+          ), ${sql.identifier('c')} as (
+            delete from ${passkeyChallenges} where ${passkeyChallenges.expiresAt} < ${p('passkeyChallengesBefore')}::bigint returning 1
           )
           select (select count(*) from ${sql.identifier('s')})::integer as "sessions",
                  (select count(*) from ${sql.identifier('e')})::integer as "events",
                  (select count(*) from ${sql.identifier('l')})::integer as "rateLimits",
                  (select count(*) from ${sql.identifier('t')})::integer as "oneTimeTokens",
-                 (select count(*) from ${sql.identifier('d')})::integer as "devices"`,
+                 (select count(*) from ${sql.identifier('d')})::integer as "devices",
+                 (select count(*) from ${sql.identifier('c')})::integer as "passkeyChallenges"`,
     ),
   };
 }
@@ -891,12 +979,68 @@ export function createPostgresStore(url: string): Store {
       });
     },
 
+    // ---- passkeys ----
+
+    storePasskeyChallenge(challenge) {
+      return run(async () => {
+        await query(statements().insertPasskeyChallenge, { ...challenge });
+      });
+    },
+
+    consumePasskeyChallenge(id, ceremony, now) {
+      return run(async () => {
+        const row = (await query(statements().consumePasskeyChallenge, { id, ceremony })).rows[0];
+        return row && row.expiresAt > now ? row : null;
+      });
+    },
+
+    addPasskey(passkey, events) {
+      return run(() =>
+        inTransaction(pool, async (client) => {
+          const s = statements();
+          // The user row stays locked until COMMIT: an account deletion cannot slip in between.
+          const user = await query(s.lockUser, { id: passkey.userId }, client);
+          if (user.rows.length === 0) return false;
+          const inserted = await query(s.insertPasskey, { ...passkey, transports: passkey.transports.join(',') }, client);
+          if (inserted.rows.length === 0) return false;
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return true;
+        }),
+      );
+    },
+
+    listPasskeys(userId) {
+      return run(async () => (await read<PasskeyRow>(statements().listPasskeys.bind({ userId }))).rows.map(passkeyRecord));
+    },
+
+    findPasskeyByCredentialId(credentialId) {
+      return run(async () => {
+        const row = (await read<PasskeyRow>(statements().findPasskeyByCredentialId.bind({ credentialId }))).rows[0];
+        return row ? passkeyRecord(row) : null;
+      });
+    },
+
+    recordPasskeyUse(id, newCounter, backedUp, now) {
+      return run(async (): Promise<PasskeyUse> => {
+        const row = (await query(statements().recordPasskeyUse, { id, counter: newCounter, backedUp, now })).rows[0];
+        if (row?.used) return 'used';
+        return row?.found ? 'counter_regressed' : 'not_found';
+      });
+    },
+
+    deletePasskey(userId, id, events) {
+      return run(async () => {
+        const row = (await query(statements().deletePasskey, { id, userId, ...eventArrays(events) })).rows[0];
+        return row ? passkeyRecord(row) : null;
+      });
+    },
+
     // ---- housekeeping ----
 
     housekeeping(cutoffs) {
       return run(async () => {
         const result = await query(statements().housekeeping, { ...cutoffs });
-        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 };
+        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 };
       });
     },
 
@@ -906,6 +1050,10 @@ export function createPostgresStore(url: string): Store {
       await releasePool(url, entry);
     },
   };
+}
+
+function passkeyRecord(row: PasskeyRow): PasskeyRecord {
+  return { ...row, transports: row.transports === '' ? [] : row.transports.split(',') };
 }
 
 function revocationValues(userId: string, reason: string, now: number, keep: string | null, event: RevocationEvent) {

@@ -4,7 +4,7 @@
  * API boundary. Change a table here and there, then `npm run db:generate`.
  */
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { SignInMethod } from '../store';
+import type { PasskeyCeremony, PasskeyDeviceType, SignInMethod } from '../store';
 
 export const users = sqliteTable('users', {
   id: text().primaryKey(),
@@ -157,4 +157,52 @@ export const recoveryCodes = sqliteTable(
     usedAt: integer(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
+
+/**
+ * Passkeys (WebAuthn credentials). Nothing here is secret: the private key never leaves the
+ * authenticator, and the public key only verifies. `credential_id` is unique across all users, so
+ * one authenticator credential can never belong to two accounts.
+ */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** base64url, as the browser reports it. */
+    credentialId: text().notNull().unique(),
+    /** The COSE public key, base64url. */
+    publicKey: text().notNull(),
+    /** The signature counter as last seen: a later assertion must show a higher one (or both 0). */
+    counter: integer().notNull(),
+    /** Transport hints, comma-separated (`internal,hybrid`). */
+    transports: text().notNull(),
+    deviceType: text().$type<PasskeyDeviceType>().notNull(),
+    backedUp: integer({ mode: 'boolean' }).notNull(),
+    name: text().notNull(),
+    createdAt: integer().notNull(),
+    lastUsedAt: integer(),
+  },
+  (table) => [index('passkeys_user_id_idx').on(table.userId)],
+);
+
+/**
+ * WebAuthn challenges between a ceremony's options and its verification: single use (consumed
+ * by DELETE … RETURNING), 5 minutes, and bound to the browser by an HttpOnly cookie holding `id`.
+ * Abandoned ones are deleted by housekeeping once expired.
+ */
+export const passkeyChallenges = sqliteTable(
+  'passkey_challenges',
+  {
+    id: text().primaryKey(),
+    challenge: text().notNull(),
+    ceremony: text().$type<PasskeyCeremony>().notNull(),
+    /** Registration: the signed-in user adding a passkey; authentication: null. */
+    userId: text().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+  },
+  (table) => [index('passkey_challenges_expires_at_idx').on(table.expiresAt)],
 );

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import {
@@ -22,6 +22,9 @@ import {
   type NewSession,
   type NewUser,
   type OneTimeTokenRecord,
+  type PasskeyChallenge,
+  type PasskeyRecord,
+  type PasskeyUse,
   type PasswordResetResult,
   type RateLimitOutcome,
   type RateLimitRecord,
@@ -34,7 +37,7 @@ import {
   type UserRecord,
 } from '../store';
 import * as schema from './schema';
-import { knownDevices, oneTimeTokens, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -106,6 +109,11 @@ function open(file: string): Db {
     sqlite.close();
     throw error;
   }
+}
+
+/** A stored passkey row as the interface's record (transports are kept comma-separated). */
+function passkeyRecord(row: typeof passkeys.$inferSelect): PasskeyRecord {
+  return { ...row, transports: row.transports === '' ? [] : row.transports.split(',') };
 }
 
 /** The columns safe to hand to the rest of the app. */
@@ -530,6 +538,75 @@ export function createSqliteStore(file: string): Store {
         db.delete(rateLimits).where(eq(rateLimits.key, key)).run();
       }),
 
+    storePasskeyChallenge: (challenge) =>
+      run(() => {
+        db.insert(passkeyChallenges).values(challenge).run();
+      }),
+
+    // One DELETE … RETURNING: of racing consumers, exactly one gets the row.
+    consumePasskeyChallenge: (id, ceremony, now) =>
+      run((): PasskeyChallenge | null => {
+        const row = db
+          .delete(passkeyChallenges)
+          .where(and(eq(passkeyChallenges.id, id), eq(passkeyChallenges.ceremony, ceremony)))
+          .returning()
+          .get();
+        return row && row.expiresAt > now ? row : null;
+      }),
+
+    addPasskey: (passkey, events) =>
+      run(() =>
+        atomic(() => {
+          const user = db.select({ id: users.id }).from(users).where(eq(users.id, passkey.userId)).get();
+          if (!user) return false;
+          const inserted = db
+            .insert(passkeys)
+            .values({ ...passkey, transports: passkey.transports.join(','), lastUsedAt: null })
+            .onConflictDoNothing({ target: passkeys.credentialId })
+            .run().changes;
+          if (inserted !== 1) return false;
+          insertEvents(events);
+          return true;
+        }),
+      ),
+
+    listPasskeys: (userId) => run(() => db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), asc(passkeys.id)).all().map(passkeyRecord)),
+
+    findPasskeyByCredentialId: (credentialId) =>
+      run(() => {
+        const row = db.select().from(passkeys).where(eq(passkeys.credentialId, credentialId)).get();
+        return row ? passkeyRecord(row) : null;
+      }),
+
+    recordPasskeyUse: (id, newCounter, backedUp, now) =>
+      run(() =>
+        atomic((): PasskeyUse => {
+          // Counters never go below 0, so "both 0" is the only way a 0 passes.
+          const updated = db
+            .update(passkeys)
+            .set({ counter: newCounter, backedUp, lastUsedAt: now })
+            .where(and(eq(passkeys.id, id), newCounter === 0 ? eq(passkeys.counter, 0) : lt(passkeys.counter, newCounter)))
+            .run().changes;
+          if (updated === 1) return 'used';
+          const exists = db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, id)).get();
+          return exists ? 'counter_regressed' : 'not_found';
+        }),
+      ),
+
+    deletePasskey: (userId, id, events) =>
+      run(() =>
+        atomic(() => {
+          const row = db
+            .delete(passkeys)
+            .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+            .returning()
+            .get();
+          if (!row) return null;
+          insertEvents(events);
+          return passkeyRecord(row);
+        }),
+      ),
+
     housekeeping: (cutoffs: HousekeepingCutoffs) =>
       run(
         (): HousekeepingResult =>
@@ -547,6 +624,7 @@ export function createSqliteStore(file: string): Store {
                 .where(or(lt(oneTimeTokens.usedAt, cutoffs.tokensEndedBefore), lt(oneTimeTokens.expiresAt, cutoffs.tokensEndedBefore)))
                 .run().changes,
               devices: db.delete(knownDevices).where(lt(knownDevices.lastSeenAt, cutoffs.devicesBefore)).run().changes,
+              passkeyChallenges: db.delete(passkeyChallenges).where(lt(passkeyChallenges.expiresAt, cutoffs.passkeyChallengesBefore)).run().changes,
             };
           }),
       ),

@@ -24,6 +24,9 @@ const SHOWN: readonly SecurityEventType[] = [
   'two_factor_enabled',
   'two_factor_disabled',
   'recovery_code_used',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_counter_regressed',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -45,6 +48,8 @@ const MAIL_NAMES: Record<string, string> = {
   two_factor_enabled: '“two-factor turned on” email',
   two_factor_disabled: '“two-factor turned off” email',
   recovery_code_used: '“recovery code used” email',
+  passkey_added: '“passkey added” email',
+  passkey_removed: '“passkey removed” email',
 };
 
 const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
@@ -93,6 +98,12 @@ function describe(type: string, detail: string | null): string {
       return 'Signed in from a new device (you were sent an email)';
     case 'mail_failed':
       return `Could not send the ${MAIL_NAMES[detailOf(detail, 'mail') ?? ''] ?? 'email'}`;
+    case 'passkey_added':
+      return 'Passkey added';
+    case 'passkey_removed':
+      return 'Passkey removed';
+    case 'passkey_counter_regressed':
+      return 'A passkey sign-in was refused: the passkey may have been copied';
     case 'session_revoked':
       return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
     default:

@@ -23,7 +23,10 @@ export type SecurityEventType =
   | 'mail_failed'
   | 'two_factor_enabled'
   | 'two_factor_disabled'
-  | 'recovery_code_used';
+  | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_counter_regressed';
 
 export interface ClientContext {
   ip: string | null;

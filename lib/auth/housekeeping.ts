@@ -32,6 +32,8 @@ export function runHousekeeping(store: Store, config: HousekeepingConfig, now: n
     // A used or expired link can never be used again: nothing to keep it for.
     tokensEndedBefore: now,
     devicesBefore: now - DEVICE_RETENTION_MS,
+    // An expired challenge can never complete its ceremony.
+    passkeyChallengesBefore: now,
   });
 }
 

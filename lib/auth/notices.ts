@@ -1,11 +1,12 @@
 /**
- * Notice mails to an account's owner (checklist O62): the password was changed or reset, and a
- * sign-in from a device the account has not used before. Sent after the response.
+ * Notice mails to an account's owner (checklist O62): the password was changed or reset, a passkey
+ * was added or removed, and a sign-in from a device the account has not used before. Sent after
+ * the response.
  */
 import 'server-only';
 import type { UserRecord } from '@/db/store';
 import { describeUserAgent } from '@/lib/user-agent';
-import { newSignInMail, passwordChangedMail, recoveryCodeUsedMail, twoFactorChangedMail } from '@/lib/mail/messages';
+import { newSignInMail, passkeyChangedMail, passwordChangedMail, recoveryCodeUsedMail, twoFactorChangedMail } from '@/lib/mail/messages';
 import { sendAfterResponse } from '@/lib/mail/outbox';
 import type { AuthDeps } from './deps';
 import { deviceKey } from './devices';
@@ -17,6 +18,14 @@ type NoticeDeps = Pick<AuthDeps, 'store' | 'config'>;
 export function noticePasswordChanged({ store, config }: NoticeDeps, user: Pick<UserRecord, 'id' | 'email'>, client: ClientContext, now: number): void {
   const origin = config.appOrigin;
   sendAfterResponse({ store, config, userId: user.id, client }, passwordChangedMail(user.email, 'change', now, new URL('/account', origin).toString(), new URL('/forgot-password', origin).toString()));
+}
+
+/** "A passkey was added to / removed from your account", naming the passkey and the device that did it. */
+export function noticePasskeyChanged({ store, config }: NoticeDeps, user: Pick<UserRecord, 'id' | 'email'>, change: 'added' | 'removed', passkeyName: string, client: ClientContext, now: number): void {
+  sendAfterResponse(
+    { store, config, userId: user.id, client },
+    passkeyChangedMail(user.email, change, passkeyName, describeUserAgent(client.userAgent), now, new URL('/account', config.appOrigin).toString()),
+  );
 }
 
 /**

@@ -13,7 +13,9 @@ export type MailKind =
   | 'registration_attempt'
   | 'two_factor_enabled'
   | 'two_factor_disabled'
-  | 'recovery_code_used';
+  | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_removed';
 
 export interface MailMessage {
   kind: MailKind;
@@ -136,5 +138,22 @@ export function recoveryCodeUsedMail(to: string, left: number, at: number, accou
       'If this was not you, someone has your password and a recovery code: change your password and turn two-factor authentication off and on again for new codes.',
     ],
     { label: 'Review your account', url: accountUrl },
+  );
+}
+
+/** "A passkey was added to your account" / "… removed from …": after a change on the account page. */
+export function passkeyChangedMail(to: string, change: 'added' | 'removed', passkeyName: string, device: string, at: number, accountUrl: string): MailMessage {
+  const added = change === 'added';
+  return compose(
+    added ? 'passkey_added' : 'passkey_removed',
+    to,
+    added ? 'A passkey was added to your account' : 'A passkey was removed from your account',
+    [
+      `The passkey “${passkeyName}” was ${added ? 'added to' : 'removed from'} your account from ${device}, on ${new Date(at).toUTCString()}.`,
+      added
+        ? 'It can now sign in to your account without a password. If this was not you, remove it on your account page, sign out of other sessions and change your password.'
+        : 'It can no longer sign in to your account. If this was not you, sign out of other sessions on your account page and change your password.',
+    ],
+    { label: 'Review your passkeys', url: accountUrl },
   );
 }

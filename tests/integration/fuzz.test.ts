@@ -54,9 +54,11 @@ interface RouteUnderTest {
 }
 
 /** Routes that never issue a token, whatever happens (me, logout, sessions, password, …). */
-const ISSUING_ROUTES = new Set(['login', 'register', 'refresh']);
+const ISSUING_ROUTES = new Set(['login', 'register', 'refresh', 'passkeys/authentication']);
+/** Routes that set the passkey challenge cookie (a challenge id, never a token) and no other. */
+const CHALLENGE_ROUTES = new Set(['passkeys/registration/options', 'passkeys/authentication/options']);
 /** Routes that need a signed-in caller. */
-const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account']);
+const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account', 'passkeys', 'passkeys/[id]', 'passkeys/registration', 'passkeys/registration/options']);
 
 const API_DIR = path.resolve(__dirname, '../../app/api/auth');
 /** Scale every property's run count: FUZZ_RUNS=10 for a long local session. */
@@ -165,7 +167,9 @@ async function send(request: FuzzRequest) {
   if (!handler) throw new TypeError(`${route.name} has no ${method}`);
   const label = `${method} ${url.pathname}`;
   const response = await handler(built, { params: Promise.resolve(params) });
-  return expectContractResponse(response, { label, neverIssues: !ISSUING_ROUTES.has(route.name) });
+  const checked = await expectContractResponse(response, { label, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name) });
+  if (CHALLENGE_ROUTES.has(route.name)) for (const line of checked.issued) expect(line, label).toMatch(/^passkey_challenge=[A-Za-z0-9_-]{43};/);
+  return checked;
 }
 
 /**
@@ -562,7 +566,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
         ];
         for (const [what, make] of cases) {
           const response = await handler(make(), { params: Promise.resolve({ id: 'x' }) });
-          const { status, text } = await expectContractResponse(response, { label: `POST ${route.template} (${what})`, neverIssues: !ISSUING_ROUTES.has(route.name) });
+          const { status, text } = await expectContractResponse(response, { label: `POST ${route.template} (${what})`, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name) });
           // Routes that read no body (refresh) may ignore it; every route that reads one refuses it.
           if (route.name !== 'refresh') {
             expect([status, what], text).toEqual([413, what]);

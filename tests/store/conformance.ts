@@ -15,6 +15,8 @@ import {
   type Confirmation,
   type NewSecurityEvent,
   type NewOneTimeToken,
+  type NewPasskey,
+  type PasskeyChallenge,
   type NewSession,
   type NewUser,
   type RateLimitOutcome,
@@ -179,7 +181,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
      * last in a test.
      */
     async function countAndDropAllEvents(): Promise<number> {
-      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0 });
+      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 });
       return result.events;
     }
 
@@ -806,8 +808,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           await store.consumeRateLimit(r.key, () => ({ save: r, result: null }));
         }
 
-        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0 });
-        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2, oneTimeTokens: 0, devices: 0 });
+        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
 
         for (const gone of [revokedOld, idleOld, absoluteOld]) expect(await store.findSession(gone.id), gone.id).toBeNull();
         for (const kept of [liveSession, revokedRecent, idleRecent, absoluteRecent]) expect(await store.findSession(kept.id), kept.id).not.toBeNull();
@@ -819,7 +821,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.findUserById(user.id)).toStrictEqual(user);
 
         // A second pass finds nothing more.
-        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 });
+        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
       });
     });
 
@@ -952,7 +954,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const result = await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], []);
         expect(result.ok).toBe(true);
         expect(await store.findOneTimeToken('mac-del', 'password_reset', T0)).toBeNull();
-        expect(await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: Number.MAX_SAFE_INTEGER, devicesBefore: Number.MAX_SAFE_INTEGER })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0 });
+        expect(await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: Number.MAX_SAFE_INTEGER, devicesBefore: Number.MAX_SAFE_INTEGER, passkeyChallengesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
       });
 
       it('housekeeping deletes used and expired links and devices not seen since the cutoff, and keeps the rest', async () => {
@@ -965,8 +967,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await store.issueOneTimeToken(link('mac-live', third.id, { expiresAt: T0 + HOUR }), []);
         await store.rememberDevice(user.id, 'old', T0 - 100 * DAY);
         await store.rememberDevice(user.id, 'recent', T0);
-        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: T0 + 2 * MINUTE, devicesBefore: T0 - 90 * DAY });
-        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 2, devices: 1 });
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: T0 + 2 * MINUTE, devicesBefore: T0 - 90 * DAY, passkeyChallengesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 2, devices: 1, passkeyChallenges: 0 });
         expect(await store.findOneTimeToken('mac-live', 'password_reset', T0 + 2 * MINUTE)).not.toBeNull();
         expect(await store.rememberDevice(user.id, 'recent', T0 + MINUTE)).toBe('known');
         expect(await store.rememberDevice(user.id, 'old', T0 + MINUTE)).toBe('new');
@@ -1102,9 +1104,143 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('passkeys', () => {
+      const challenge = (id: string, overrides: Partial<PasskeyChallenge> = {}): PasskeyChallenge => ({
+        id,
+        challenge: `challenge-${id}`,
+        ceremony: 'authentication',
+        userId: null,
+        createdAt: T0,
+        expiresAt: T0 + 5 * MINUTE,
+        ...overrides,
+      });
+      const passkey = (id: string, userId: string, overrides: Partial<NewPasskey> = {}): NewPasskey => ({
+        id,
+        userId,
+        credentialId: `cred-${id}`,
+        publicKey: `pk-${id}`,
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice',
+        backedUp: true,
+        name: `Passkey ${id}`,
+        createdAt: T0,
+        ...overrides,
+      });
+
+      it('a challenge is consumed once, only for its ceremony, and only while live', async () => {
+        const { user } = await registered('pk-ch');
+        const registration = challenge('ch-reg', { ceremony: 'registration', userId: user.id });
+        await store.storePasskeyChallenge(registration);
+        // The other ceremony neither gets it nor spends it.
+        expect(await store.consumePasskeyChallenge('ch-reg', 'authentication', T0)).toBeNull();
+        expect(await store.consumePasskeyChallenge('ch-reg', 'registration', T0 + MINUTE)).toStrictEqual(registration);
+        expect(await store.consumePasskeyChallenge('ch-reg', 'registration', T0 + MINUTE)).toBeNull();
+        expect(await store.consumePasskeyChallenge('unknown', 'authentication', T0)).toBeNull();
+
+        // Expired at exactly expiresAt; an expired one is spent all the same.
+        await store.storePasskeyChallenge(challenge('ch-old'));
+        expect(await store.consumePasskeyChallenge('ch-old', 'authentication', T0 + 5 * MINUTE)).toBeNull();
+        await store.storePasskeyChallenge(challenge('ch-edge'));
+        expect(await store.consumePasskeyChallenge('ch-edge', 'authentication', T0 + 5 * MINUTE - 1)).toStrictEqual(challenge('ch-edge'));
+      });
+
+      it('housekeeping deletes expired challenges only; deleting a user deletes their registration challenges', async () => {
+        const { user, session, hash } = await registered('pk-hk');
+        await store.storePasskeyChallenge(challenge('ch-expired-1', { expiresAt: T0 - 1 }));
+        await store.storePasskeyChallenge(challenge('ch-expired-2', { expiresAt: T0 - HOUR }));
+        await store.storePasskeyChallenge(challenge('ch-live', { expiresAt: T0 + 1 }));
+        await store.storePasskeyChallenge(challenge('ch-user', { ceremony: 'registration', userId: user.id }));
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: T0 });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 2 });
+        expect(await store.consumePasskeyChallenge('ch-live', 'authentication', T0)).toStrictEqual(challenge('ch-live', { expiresAt: T0 + 1 }));
+
+        await store.addPasskey(passkey('pk-hk', user.id), []);
+        expect(await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], [])).toStrictEqual({ ok: true, value: null });
+        expect(await store.consumePasskeyChallenge('ch-user', 'registration', T0)).toBeNull();
+        expect(await store.findPasskeyByCredentialId('cred-pk-hk')).toBeNull();
+        expect(await store.listPasskeys(user.id)).toEqual([]);
+      });
+
+      it('addPasskey stores the passkey and its events; a taken credential id or a missing user writes nothing', async () => {
+        const { user } = await registered('pk-add');
+        const { user: other } = await registered('pk-add-other');
+        const first = passkey('pk-1', user.id, { counter: 2 ** 32 - 1, transports: [], deviceType: 'singleDevice', backedUp: false, createdAt: T0 + 1 });
+        const second = passkey('pk-2', user.id, { createdAt: T0 + 2 });
+        expect(await store.addPasskey(first, [newEvent('passkey_added', { userId: user.id, detail: '{"n":1}' })])).toBe(true);
+        expect(await store.addPasskey(second, [])).toBe(true);
+        expect(await store.listPasskeys(user.id)).toStrictEqual([
+          { ...first, lastUsedAt: null },
+          { ...second, lastUsedAt: null },
+        ]);
+        expect(await store.findPasskeyByCredentialId(second.credentialId)).toStrictEqual({ ...second, lastUsedAt: null });
+        expect(await store.findPasskeyByCredentialId('cred-none')).toBeNull();
+        expect(await store.listPasskeys(other.id)).toEqual([]);
+
+        // One credential can never belong to two accounts (or twice to one).
+        expect(await store.addPasskey(passkey('pk-3', other.id, { credentialId: first.credentialId }), [newEvent('passkey_added', { userId: other.id })])).toBe(false);
+        expect(await store.listPasskeys(other.id)).toEqual([]);
+        expect(await store.addPasskey(passkey('pk-4', 'user-nobody'), [newEvent('passkey_added')])).toBe(false);
+        expect(await store.findPasskeyByCredentialId('cred-pk-4')).toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['passkey_added'], 10)).map((e) => e.detail)).toEqual(['{"n":1}']);
+        expect(await countAndDropAllEvents()).toBe(1);
+      });
+
+      it('recordPasskeyUse moves the counter only forwards (both 0 allowed) and says why not', async () => {
+        const { user } = await registered('pk-use');
+        await store.addPasskey(passkey('pk-c', user.id, { counter: 5, backedUp: false }), []);
+        expect(await store.recordPasskeyUse('pk-c', 5, true, T0 + 1)).toBe('counter_regressed');
+        expect(await store.recordPasskeyUse('pk-c', 4, true, T0 + 2)).toBe('counter_regressed');
+        expect(await store.recordPasskeyUse('pk-c', 0, true, T0 + 3)).toBe('counter_regressed');
+        expect((await store.findPasskeyByCredentialId('cred-pk-c'))?.lastUsedAt).toBeNull();
+        expect(await store.recordPasskeyUse('pk-c', 9, true, T0 + 4)).toBe('used');
+        expect(await store.findPasskeyByCredentialId('cred-pk-c')).toStrictEqual({ ...passkey('pk-c', user.id), counter: 9, backedUp: true, lastUsedAt: T0 + 4 });
+
+        // An authenticator that keeps no counter always says 0.
+        await store.addPasskey(passkey('pk-zero', user.id), []);
+        expect(await store.recordPasskeyUse('pk-zero', 0, true, T0 + 5)).toBe('used');
+        expect(await store.recordPasskeyUse('pk-zero', 0, true, T0 + 6)).toBe('used');
+        expect((await store.findPasskeyByCredentialId('cred-pk-zero'))?.lastUsedAt).toBe(T0 + 6);
+        expect(await store.recordPasskeyUse('pk-none', 1, true, T0)).toBe('not_found');
+      });
+
+      it("deletePasskey deletes only the user's own passkey, writing events only then", async () => {
+        const { user } = await registered('pk-del');
+        const { user: other } = await registered('pk-del-other');
+        const mine = passkey('pk-mine', user.id);
+        await store.addPasskey(mine, []);
+        expect(await store.deletePasskey(other.id, mine.id, [newEvent('passkey_removed', { userId: other.id })])).toBeNull();
+        expect(await store.findPasskeyByCredentialId(mine.credentialId)).not.toBeNull();
+        expect(await store.deletePasskey(user.id, mine.id, [newEvent('passkey_removed', { userId: user.id })])).toStrictEqual({ ...mine, lastUsedAt: null });
+        expect(await store.deletePasskey(user.id, mine.id, [newEvent('passkey_removed', { userId: user.id })])).toBeNull();
+        expect(await store.findPasskeyByCredentialId(mine.credentialId)).toBeNull();
+        expect(await store.listSecurityEvents(user.id, ['passkey_removed'], 10)).toHaveLength(1);
+        expect(await countAndDropAllEvents()).toBe(1);
+      });
+    });
+
     describe('races', () => {
       for (const mode of raceModes) {
         describe(mode.label, () => {
+          it(`${N} parallel consumptions of one passkey challenge: exactly one gets it`, async () => {
+            const stores = await raceStores(mode.stores);
+            const stored: PasskeyChallenge = { id: 'ch-race', challenge: 'c-race', ceremony: 'authentication', userId: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE };
+            await store.storePasskeyChallenge(stored);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.consumePasskeyChallenge('ch-race', 'authentication', T0 + i)));
+            expect(results.filter((result) => result !== null)).toStrictEqual([stored]);
+          });
+
+          it(`${N} parallel recordPasskeyUse with one counter: exactly one used, the rest counter_regressed`, async () => {
+            const { user } = await registered('race-pk');
+            const key: NewPasskey = { id: 'pk-race', userId: user.id, credentialId: 'cred-race', publicKey: 'pk', counter: 3, transports: ['internal'], deviceType: 'singleDevice', backedUp: false, name: 'race', createdAt: T0 };
+            await store.addPasskey(key, []);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.recordPasskeyUse('pk-race', 4, false, T0 + i)));
+            expect(results.filter((result) => result === 'used')).toHaveLength(1);
+            expect(results.filter((result) => result === 'counter_regressed')).toHaveLength(N - 1);
+            expect((await store.findPasskeyByCredentialId('cred-race'))?.counter).toBe(4);
+          });
+
           it(`${N} parallel rotateSession of one generation: exactly one wins, generation + 1`, async () => {
             const { session } = await registered('race-rot', { generation: 5 });
             const stores = await raceStores(mode.stores);
@@ -1346,7 +1482,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await expectUnavailable(() => store.register(newUser('late'), newSession('sess-late', 'user-late'), [], T0), 'closed');
         await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
         await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
-        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0 }), 'closed');
+        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 }), 'closed');
         await expectUnavailable(() => store.ready(), 'closed');
       });
 

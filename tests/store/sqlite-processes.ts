@@ -119,6 +119,13 @@ export class SqliteStoreProcesses {
       listSecurityEvents: (...args) => call('listSecurityEvents', ...args),
       consumeRateLimit: <T>(key: string, decide: (...args: never[]) => unknown) => child.request({ op: 'consume', handle, key, decide: decide.toString() }) as Promise<T>,
       deleteRateLimit: (...args) => call('deleteRateLimit', ...args),
+      storePasskeyChallenge: (...args) => call('storePasskeyChallenge', ...args),
+      consumePasskeyChallenge: (...args) => call('consumePasskeyChallenge', ...args),
+      addPasskey: (...args) => call('addPasskey', ...args),
+      listPasskeys: (...args) => call('listPasskeys', ...args),
+      findPasskeyByCredentialId: (...args) => call('findPasskeyByCredentialId', ...args),
+      recordPasskeyUse: (...args) => call('recordPasskeyUse', ...args),
+      deletePasskey: (...args) => call('deletePasskey', ...args),
       housekeeping: (...args) => call('housekeeping', ...args),
       close: async () => {
         await child.request({ op: 'close', handle });

@@ -6,6 +6,7 @@ import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
 import { ChangePasswordForm } from './_components/change-password-form';
 import { DeleteAccountForm } from './_components/delete-account-form';
+import { PasskeysSection } from './_components/passkeys-section';
 import { RevokeSessionButton } from './_components/revoke-session-button';
 import { SignOutOthersButton } from './_components/sign-out-others-button';
 import { TwoFactorSection } from './_components/two-factor-section';
@@ -95,6 +96,7 @@ export default async function AccountPage() {
       </section>
 
       <TwoFactorSection />
+      <PasskeysSection />
 
       <section className="panel" aria-labelledby="activity-title">
         <h2 id="activity-title">Recent activity</h2>

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { AccountDeletedNotice } from '@/app/_components/account-deleted-notice';
 import { LoginForm } from '@/app/_components/login-form';
+import { PasskeySignIn } from '@/app/_components/passkey-sign-in';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { nextParam, safeNextPath } from '@/lib/auth/redirects';
 
@@ -23,6 +24,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <p className="muted">Welcome back. Sign in to continue.</p>
       <AccountDeletedNotice message={status} />
       <LoginForm redirectTo={redirectTo} />
+      <PasskeySignIn redirectTo={redirectTo} />
       <p>
         <Link href="/forgot-password">Forgot password?</Link>
       </p>

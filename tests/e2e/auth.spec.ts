@@ -102,7 +102,7 @@ test.describe('register, sign out, sign in', () => {
 
   test('form fields carry the right types and autocomplete hints', async ({ page }) => {
     await page.goto('/login');
-    await expect(page.getByLabel('Email', { exact: true })).toHaveAttribute('autocomplete', 'email');
+    await expect(page.getByLabel('Email', { exact: true })).toHaveAttribute('autocomplete', 'username webauthn'); // passkeys offered in its autofill (passkeys.spec.ts)
     await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'password');
     await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('autocomplete', 'current-password');
     await expect(page.getByRole('link', { name: 'Create an account' })).toHaveAttribute('href', '/register');

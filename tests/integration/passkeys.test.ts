@@ -198,20 +198,23 @@ describe('signing in with a passkey', () => {
 
   it('uses each challenge once: a replayed assertion is refused, with its cookie or with a new one', async () => {
     const { credential } = await accountWithPasskey('replay@example.com');
-    const { response, jar, assertion } = await passkeys.signInWithPasskey(credential);
-    expect(response.status).toBe(200);
-    // The same cookie again: its challenge is spent (the response cleared it; a copy kept it).
-    const replayJar = new CookieJar();
-    await passkeys.authenticationOptions(replayJar);
-    const spent = replayJar.get('passkey_challenge') ?? '';
-    const first = await passkeys.send('authentication', { cookies: replayJar, origin: ORIGIN, json: { response: credential.assert({ challenge: 'x', origin: ORIGIN, rpId: RP_ID }) } });
-    await expectError(first, 401, 'passkey_rejected');
-    await expectError(await passkeys.send('authentication', { cookies: { passkey_challenge: spent }, origin: ORIGIN, json: { response: assertion } }), 400, 'invalid_passkey_challenge');
-    // A fresh challenge does not make an old assertion (signed over another challenge) good.
+    const browser = new CookieJar();
+    const options = await passkeys.authenticationOptions(browser);
+    const cookie = { passkey_challenge: browser.get('passkey_challenge') ?? '' };
+    const assertion = credential.assert({ challenge: options.challenge, origin: ORIGIN, rpId: RP_ID });
+    expect((await passkeys.send('authentication', { cookies: cookie, origin: ORIGIN, json: { response: assertion } })).status).toBe(200);
+    // The same request again (someone who copied the cookie and the body): its challenge is spent.
+    await expectError(await passkeys.send('authentication', { cookies: cookie, origin: ORIGIN, json: { response: assertion } }), 400, 'invalid_passkey_challenge');
+    // A fresh challenge does not make an assertion signed over another one good.
     const fresh = new CookieJar();
     await passkeys.authenticationOptions(fresh);
     await expectError(await passkeys.send('authentication', { cookies: fresh, origin: ORIGIN, json: { response: assertion } }), 401, 'passkey_rejected');
-    expect(jar.get('access_token')).toBeTruthy();
+
+    // A failed verification spends the challenge too: no second try on it.
+    const retry = new CookieJar();
+    const retried = await passkeys.authenticationOptions(retry);
+    await expectError(await passkeys.send('authentication', { cookies: retry, origin: ORIGIN, json: { response: credential.assert({ challenge: retried.challenge, origin: ORIGIN, rpId: RP_ID, signWith: strangerKey() }) } }), 401, 'passkey_rejected');
+    await expectError(await passkeys.send('authentication', { cookies: retry, origin: ORIGIN, json: { response: credential.assert({ challenge: retried.challenge, origin: ORIGIN, rpId: RP_ID }) } }), 400, 'invalid_passkey_challenge');
   });
 
   it('lets a challenge live 5 minutes and not a moment longer', async () => {

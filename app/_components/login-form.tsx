@@ -1,5 +1,5 @@
 'use client';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Field } from './field';
 import { FormAlert } from './form-alert';
 import { SecondStepForm } from './second-step-form';
@@ -20,9 +20,10 @@ async function asksForSecondStep(response: Response): Promise<boolean> {
 
 /**
  * The sign-in form: `Email`, `Password`, `Sign in`; goes to `redirectTo` when signed in. For an
- * account with two-factor authentication on, the second step (`Code`, `Verify`) takes its place.
+ * account with two-factor authentication on, the second step (`Code`, `Verify`) takes its place,
+ * and the other ways to sign in (`alternatives`: passkeys, …) step aside until it is done.
  */
-export function LoginForm({ redirectTo }: { redirectTo: string }) {
+export function LoginForm({ redirectTo, alternatives = null }: { redirectTo: string; alternatives?: ReactNode }) {
   const hydrated = useHydrated();
   const [secondStep, setSecondStep] = useState(false);
   const { formRef, pending, problem, onSubmit } = useAuthForm(
@@ -37,25 +38,28 @@ export function LoginForm({ redirectTo }: { redirectTo: string }) {
   );
   if (secondStep) return <SecondStepForm redirectTo={redirectTo} onRestart={() => setSecondStep(false)} />;
   return (
-    // noValidate: the API's messages are the ones we show, next to the fields, for every browser.
-    // method="post": a submit before hydration must never put the password in the URL.
-    <form ref={formRef} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
-      <FormAlert problem={problem} shownFields={FIELDS} />
-      <Field
-        label="Email"
-        name="email"
-        type="email"
-        // `webauthn`: the browser may offer passkeys in this field's autofill list (passkey-sign-in.tsx).
-        autoComplete="username webauthn"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
-        errors={problem?.fields.email}
-      />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={problem?.fields.password} />
-      <button type="submit" className="button button-primary" disabled={pending || !hydrated}>
-        {pending ? 'Signing in…' : 'Sign in'}
-      </button>
-    </form>
+    <>
+      {/* noValidate: the API's messages are the ones we show, next to the fields, for every browser.
+          method="post": a submit before hydration must never put the password in the URL. */}
+      <form ref={formRef} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
+        <FormAlert problem={problem} shownFields={FIELDS} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          // `webauthn`: the browser may offer passkeys in this field's autofill list (passkey-sign-in.tsx).
+          autoComplete="username webauthn"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          errors={problem?.fields.email}
+        />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={problem?.fields.password} />
+        <button type="submit" className="button button-primary" disabled={pending || !hydrated}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      {alternatives}
+    </>
   );
 }

@@ -23,8 +23,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1 id="login-title">Sign in</h1>
       <p className="muted">Welcome back. Sign in to continue.</p>
       <AccountDeletedNotice message={status} />
-      <LoginForm redirectTo={redirectTo} />
-      <PasskeySignIn redirectTo={redirectTo} />
+      <LoginForm redirectTo={redirectTo} alternatives={<PasskeySignIn redirectTo={redirectTo} />} />
       <p>
         <Link href="/forgot-password">Forgot password?</Link>
       </p>

@@ -21,6 +21,9 @@ const SHOWN: readonly SecurityEventType[] = [
   'email_verified',
   'new_device_notified',
   'mail_failed',
+  'api_key_created',
+  'api_key_used_from_new_ip',
+  'api_key_revoked',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -41,10 +44,10 @@ const MAIL_NAMES: Record<string, string> = {
   registration_attempt: 'email about a sign-up attempt',
 };
 
-const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
+const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional(), name: z.string().optional() });
 
 /** A field recorded with an event, if its detail (our own JSON) has it. */
-function detailOf(detail: string | null, field: 'reason' | 'mail'): string | undefined {
+function detailOf(detail: string | null, field: 'reason' | 'mail' | 'name'): string | undefined {
   if (detail === null) return undefined;
   try {
     const parsed = detailSchema.safeParse(JSON.parse(detail));
@@ -80,6 +83,12 @@ function describe(type: string, detail: string | null): string {
       return 'Signed in from a new device (you were sent an email)';
     case 'mail_failed':
       return `Could not send the ${MAIL_NAMES[detailOf(detail, 'mail') ?? ''] ?? 'email'}`;
+    case 'api_key_created':
+      return `API key “${detailOf(detail, 'name') ?? ''}” created`;
+    case 'api_key_used_from_new_ip':
+      return `API key “${detailOf(detail, 'name') ?? ''}” used from a new IP address`;
+    case 'api_key_revoked':
+      return `API key “${detailOf(detail, 'name') ?? ''}” revoked`;
     case 'session_revoked':
       return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
     default:

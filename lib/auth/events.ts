@@ -20,7 +20,11 @@ export type SecurityEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'new_device_notified'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'api_key_created'
+  | 'api_key_used_from_new_ip'
+  | 'api_key_revoked'
+  | 'client_token_issued';
 
 export interface ClientContext {
   ip: string | null;

@@ -8,7 +8,7 @@
 import 'server-only';
 import { assertSameOrigin } from '@/lib/http/request';
 import { errorResponse, route } from '@/lib/http/response';
-import { authenticate, type AuthFailure, type Authenticated } from './authenticate';
+import { authenticate, authenticateCaller, type ApiCaller, type AuthFailure, type Authenticated, type CallerKinds } from './authenticate';
 import { getAuthDeps, type AuthDeps } from './deps';
 
 export interface SignedInRequest<C> {
@@ -38,5 +38,31 @@ export function signedInRoute<C = unknown>(handler: (signedIn: SignedInRequest<C
     const auth = await authenticate(deps.store, request, deps.config.cookieSecure, now);
     if ('via' in auth) return unauthenticatedResponse(auth);
     return handler({ request, auth, deps, now, context });
+  });
+}
+
+export interface CallerRequest<C> {
+  request: Request;
+  /** A live session, or (where the route allows them) an API key's user or a machine client. */
+  caller: ApiCaller;
+  deps: AuthDeps;
+  now: number;
+  context: C;
+}
+
+/**
+ * Wraps a READ-ONLY handler that API keys and/or machine clients may call as well as signed-in
+ * sessions (`allowed` names which; nothing is allowed by default). Routes that change anything
+ * (password, sessions, sign-out scopes, the account, API keys themselves) use `signedInRoute`,
+ * which accepts a session's access token only.
+ */
+export function callerRoute<C = unknown>(allowed: CallerKinds, handler: (call: CallerRequest<C>) => Promise<Response>) {
+  return route<C>(async (request, context) => {
+    assertSameOrigin(request);
+    const deps = await getAuthDeps();
+    const now = Date.now();
+    const caller = await authenticateCaller(deps, request, allowed, now);
+    if ('via' in caller) return unauthenticatedResponse(caller);
+    return handler({ request, caller, deps, now, context });
   });
 }

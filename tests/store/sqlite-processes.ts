@@ -112,6 +112,12 @@ export class SqliteStoreProcesses {
       listSecurityEvents: (...args) => call('listSecurityEvents', ...args),
       consumeRateLimit: <T>(key: string, decide: (...args: never[]) => unknown) => child.request({ op: 'consume', handle, key, decide: decide.toString() }) as Promise<T>,
       deleteRateLimit: (...args) => call('deleteRateLimit', ...args),
+      createApiKey: (...args) => call('createApiKey', ...args),
+      findApiKeyWithUser: (...args) => call('findApiKeyWithUser', ...args),
+      listApiKeys: (...args) => call('listApiKeys', ...args),
+      revokeApiKey: (...args) => call('revokeApiKey', ...args),
+      recordApiKeyUse: (...args) => call('recordApiKeyUse', ...args),
+      deleteEndedApiKeys: (...args) => call('deleteEndedApiKeys', ...args),
       housekeeping: (...args) => call('housekeeping', ...args),
       close: async () => {
         await child.request({ op: 'close', handle });

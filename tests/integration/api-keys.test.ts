@@ -10,12 +10,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startApp, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { DAY, MINUTE, T0 } from '../support/env';
-import { apiRequest, call, CookieJar, expectError, jwtPayload, type Handler, type RequestOptions } from '../support/http';
+import { apiRequest, call, expectError, jwtPayload, type CookieJar, type Handler, type RequestOptions } from '../support/http';
 
 // A pass-through spy on node:crypto (a library, not our code): the timing test counts how many
 // HMACs and constant-time comparisons a key check runs, and on what.
 vi.mock('node:crypto', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:crypto')>();
+  const actual = await importOriginal<typeof nodeCrypto>();
   return { ...actual, createHmac: vi.fn(actual.createHmac), timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
 
@@ -24,6 +24,9 @@ const KEY_FORMAT = /^ntak_[A-Za-z0-9_-]{16}_[A-Za-z0-9_-]{43}$/;
 
 type Module = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
 
+/** A dynamic route's module, called as Next.js calls it (with its params). */
+const asModule = (module: object): Module => module as Module;
+
 let app: TestApp;
 const routes: Record<string, Module> = {};
 
@@ -31,9 +34,9 @@ beforeAll(async () => {
   freezeClock(T0);
   app = await startApp({ TRUST_PROXY: 'true', RATE_LIMIT_PER_API_KEY: '8/1m' });
   routes.keys = await import('@/app/api/auth/api-keys/route');
-  routes.key = await import('@/app/api/auth/api-keys/[id]/route');
+  routes.key = asModule(await import('@/app/api/auth/api-keys/[id]/route'));
   routes.sessions = await import('@/app/api/auth/sessions/route');
-  routes.session = await import('@/app/api/auth/sessions/[id]/route');
+  routes.session = asModule(await import('@/app/api/auth/sessions/[id]/route'));
   routes.password = await import('@/app/api/auth/password/route');
   routes.account = await import('@/app/api/auth/account/route');
   routes.logout = await import('@/app/api/auth/logout/route');

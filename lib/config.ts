@@ -166,6 +166,12 @@ function buildSchema(production: boolean) {
         .transform((name) => name.toLowerCase())
         .optional(),
       MTLS_CLIENTS: mtlsClients.optional(),
+      // Optional: the proxy also sends X-Mtls-Proxy-Secret with this value, so a request that reaches
+      // the app without passing the proxy cannot carry a certificate header the app believes.
+      MTLS_PROXY_SECRET: z
+        .string()
+        .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `MTLS_PROXY_SECRET must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
+        .optional(),
       TRUST_PROXY: flag('TRUST_PROXY').optional(),
       // Set by server.mjs (`npm start`), which writes the socket address into x-client-address.
       TRUST_CLIENT_ADDRESS_HEADER: flag('TRUST_CLIENT_ADDRESS_HEADER').prefault('false'),
@@ -223,6 +229,8 @@ function buildSchema(production: boolean) {
       /** As configured, for the boot warning when TRUST_PROXY is off. */
       mtlsClientCertHeaderSetting: env.MTLS_CLIENT_CERT_HEADER ?? null,
       mtlsClients: env.MTLS_CLIENTS ?? ([] as MtlsClient[]),
+      /** When set, the certificate header counts only on requests whose X-Mtls-Proxy-Secret equals it. */
+      mtlsProxySecret: env.MTLS_PROXY_SECRET ?? null,
       /** x-client-address comes from server.mjs, never from a client (used only without TRUST_PROXY). */
       trustClientAddressHeader: env.TRUST_CLIENT_ADDRESS_HEADER,
       /** Worker threads for bcrypt; undefined means one per core (see lib/auth/bcrypt-pool.ts). */
@@ -259,6 +267,7 @@ export function readEnv(): Record<string, string | undefined> {
     RATE_LIMIT_PER_API_KEY: process.env.RATE_LIMIT_PER_API_KEY,
     MTLS_CLIENT_CERT_HEADER: process.env.MTLS_CLIENT_CERT_HEADER,
     MTLS_CLIENTS: process.env.MTLS_CLIENTS,
+    MTLS_PROXY_SECRET: process.env.MTLS_PROXY_SECRET,
     TRUST_PROXY: process.env.TRUST_PROXY,
     TRUST_CLIENT_ADDRESS_HEADER: process.env.TRUST_CLIENT_ADDRESS_HEADER,
     VERCEL: process.env.VERCEL,

@@ -8,10 +8,17 @@
  * (URL-encoded PEM), plain PEM, or base64 DER. node:crypto's X509Certificate parses it; nothing
  * here parses ASN.1 by hand. The validity period is checked again here: a proxy's CA check is the
  * first line, this the second.
+ *
+ * With MTLS_PROXY_SECRET set, the header also needs the proxy's X-Mtls-Proxy-Secret: a request that
+ * reaches the app's port without passing the proxy (a misconfigured firewall) cannot carry a
+ * certificate the app believes.
  */
 import 'server-only';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { Config } from '@/lib/config';
+
+/** Where the proxy proves it is the proxy, when MTLS_PROXY_SECRET is set. */
+export const MTLS_PROXY_SECRET_HEADER = 'x-mtls-proxy-secret';
 
 /** A PEM certificate is ~1.5 KB, URL-encoded ~2 KB; anything much larger is not one. */
 const MAX_HEADER_LENGTH = 16 * 1024;
@@ -25,6 +32,13 @@ export interface ClientCertificate {
   sha256: string;
   /** As node:crypto prints it: one `KEY=value` per line. */
   subject: string;
+}
+
+/** Whether the request carries the proxy's secret (compared in constant time, through HMACs of equal length). */
+function fromProxy(presented: string | null, secret: string): boolean {
+  if (presented === null) return false;
+  const digest = (value: string) => createHmac('sha256', 'mtls-proxy-secret').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(secret));
 }
 
 function parse(value: string): X509Certificate | null {
@@ -50,8 +64,9 @@ function parse(value: string): X509Certificate | null {
  * header is not configured (or TRUST_PROXY is off), absent, malformed, or the certificate is not
  * valid at `now`.
  */
-export function forwardedClientCertificate(headers: Headers, config: Pick<Config, 'mtlsClientCertHeader'>, now: number): ClientCertificate | null {
+export function forwardedClientCertificate(headers: Headers, config: Pick<Config, 'mtlsClientCertHeader' | 'mtlsProxySecret'>, now: number): ClientCertificate | null {
   if (config.mtlsClientCertHeader === null) return null;
+  if (config.mtlsProxySecret !== null && !fromProxy(headers.get(MTLS_PROXY_SECRET_HEADER), config.mtlsProxySecret)) return null;
   const value = headers.get(config.mtlsClientCertHeader);
   if (value === null || value.length === 0 || value.length > MAX_HEADER_LENGTH) return null;
   const certificate = parse(value);

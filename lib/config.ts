@@ -113,17 +113,21 @@ const mtlsClients = z
       .array(
         z.union(
           [
-            z.strictObject({ clientId, subject: z.string().trim().min(3).max(1024).includes('=') }),
-            z.strictObject({
-              clientId,
-              sha256: z
-                .string()
-                .transform((hex) => hex.replaceAll(':', '').toLowerCase())
-                .refine((hex) => /^[0-9a-f]{64}$/.test(hex), 'each MTLS_CLIENTS sha256 must be 64 hex digits (colons allowed)'),
-            }),
+            z.strictObject({ clientId, subject: z.string().trim().min(3).max(1024).includes('=') }, { error: 'MTLS_CLIENTS entries have only clientId and subject, or clientId and sha256' }),
+            z.strictObject(
+              {
+                clientId,
+                sha256: z
+                  .string()
+                  .transform((hex) => hex.replaceAll(':', '').toLowerCase())
+                  .refine((hex) => /^[0-9a-f]{64}$/.test(hex), 'each MTLS_CLIENTS sha256 must be 64 hex digits (colons allowed)'),
+              },
+              { error: 'MTLS_CLIENTS entries have only clientId and subject, or clientId and sha256' },
+            ),
           ],
           { message: 'MTLS_CLIENTS must be a JSON array of {"clientId","subject"} or {"clientId","sha256"}' },
         ),
+        { message: 'MTLS_CLIENTS must be a JSON array of {"clientId","subject"} or {"clientId","sha256"}' },
       )
       .max(1000, 'MTLS_CLIENTS may name at most 1000 clients')
       .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'each MTLS_CLIENTS clientId must be unique'),

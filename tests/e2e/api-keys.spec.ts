@@ -50,6 +50,9 @@ test.describe('/account: API keys', () => {
     await expect(keyRows(page)).toHaveCount(1);
     expect(await page.content()).not.toContain(key.slice(22));
     await expect(keyRows(page).first().getByRole('definition').nth(1)).not.toHaveText('Never');
+    // Recent activity tells the owner.
+    await expect(page.getByRole('cell', { name: 'API key “Nightly backup” created' })).toBeVisible();
+    await expect(page.getByRole('cell', { name: 'API key “Nightly backup” used from a new IP address' })).toBeVisible();
 
     await keyRows(page).first().getByRole('button', { name: 'Revoke' }).click();
     await expect(section(page).getByText('No API keys yet')).toBeVisible();

@@ -7,6 +7,9 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { getStore } from '@/db/index';
+import { API_KEY_RETENTION_MS, runHousekeeping } from '@/lib/auth/housekeeping';
+import { parseConfig, readEnv } from '@/lib/config';
 import { startApp, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
 import { DAY, MINUTE, T0 } from '../support/env';
@@ -196,6 +199,27 @@ describe('lifecycle', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     advanceClock(MINUTE);
     expect((await meWithKey(key)).status).toBe(200);
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes keys a day after they were revoked or expired, and keeps the rest', async () => {
+    const owner = await user('housekeeping');
+    const revokedLongAgo = await createKey(owner.jar, { name: 'revoked long ago' });
+    const expiring = await createKey(owner.jar, { name: 'expiring', expiresInDays: 30 });
+    const live = await createKey(owner.jar, { name: 'live' });
+    await send('key', 'DELETE', `/api/auth/api-keys/${revokedLongAgo.apiKey.id}`, { cookies: owner.jar }, { id: revokedLongAgo.apiKey.id });
+    advanceClock(30 * DAY + API_KEY_RETENTION_MS + 1);
+    // A month later the first session's access token has long expired: sign in again.
+    const { jar } = await app.signIn(owner.email, PASSWORD);
+    const revokedRecently = await createKey(jar, { name: 'revoked recently' });
+    await send('key', 'DELETE', `/api/auth/api-keys/${revokedRecently.apiKey.id}`, { cookies: jar }, { id: revokedRecently.apiKey.id });
+    const config = parseConfig(readEnv());
+    const result = await runHousekeeping(await getStore(config.database), config, Date.now());
+    expect(result.apiKeys).toBeGreaterThanOrEqual(2);
+    const left = (await app.query<{ id: string }>('select id from api_keys where user_id = ?', owner.id)).map((row) => row.id).sort();
+    expect(left).toEqual([live.apiKey.id, revokedRecently.apiKey.id].sort());
+    expect(left).not.toContain(expiring.apiKey.id);
   });
 });
 

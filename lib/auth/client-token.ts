@@ -31,12 +31,12 @@ export const clientClaimsSchema = z.strictObject({
 
 export type ClientClaims = z.infer<typeof clientClaimsSchema>;
 
-/** A token for `clientId` bound to the certificate with thumbprint `x5tS256`; with its expiry (ms). */
-export function signClientToken(clientId: string, x5tS256: string, keys: AccessTokenKeys, now: number): { token: string; expiresAt: number } {
+/** A token for `clientId` bound to the certificate with thumbprint `x5tS256`; with its expiry (ms) and lifetime (s, `exp - iat`). */
+export function signClientToken(clientId: string, x5tS256: string, keys: AccessTokenKeys, now: number): { token: string; expiresAt: number; expiresIn: number } {
   const iat = toSeconds(now);
   const exp = iat + toSeconds(keys.ttlMs);
   const claims: ClientClaims = { sub: clientId, client_id: clientId, cnf: { 'x5t#S256': x5tS256 }, iss: keys.issuer, aud: keys.audience, iat, exp, jti: randomUUID() };
-  return { token: signAccessClaims(claims, keys), expiresAt: exp * 1000 };
+  return { token: signAccessClaims(claims, keys), expiresAt: exp * 1000, expiresIn: exp - iat };
 }
 
 /** The claims of a valid client token (signature, header, typ, iss, aud, exp, shape); null otherwise. Binding is the caller's check. */

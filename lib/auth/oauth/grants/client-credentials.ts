@@ -35,5 +35,5 @@ export async function clientCredentialsGrant(deps: AuthDeps, request: Request, t
   // A log line, not a stored event: a busy client asks every few minutes, and a stored row per
   // token would grow the table with nothing a user can act on.
   logSecurityEvents([securityEvent({ type: 'client_token_issued', client, detail: { clientId: machine.clientId } }, now)]);
-  return { access_token: issued.token, token_type: 'Bearer', expires_in: Math.round((issued.expiresAt - now) / 1000) };
+  return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
 }

@@ -226,6 +226,30 @@ export type NewPasskey = Omit<PasskeyRecord, 'lastUsedAt'>;
 /** What recording a passkey sign-in did: the counter moved on, went backwards (refused), or the passkey is gone. */
 export type PasskeyUse = 'used' | 'counter_regressed' | 'not_found';
 
+/**
+ * An API key as stored (lib/auth/api-keys.ts). `id` is the key's public part; `secretMac` a MAC of
+ * its secret under a server key, never the secret: the database alone can neither use nor
+ * recognise a key.
+ */
+export interface NewApiKey {
+  id: string;
+  userId: string;
+  name: string;
+  secretMac: string;
+  createdAt: number;
+  /** Null: never expires. */
+  expiresAt: number | null;
+}
+
+export interface ApiKeyRecord extends NewApiKey {
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  revokedAt: number | null;
+}
+
+/** Why a new API key was not stored. */
+export type ApiKeyCreation = 'created' | 'too_many' | 'no_user';
+
 export interface HousekeepingCutoffs {
   /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
   sessionsEndedBefore: number;
@@ -400,6 +424,28 @@ export interface Store {
   recordPasskeyUse(id: string, newCounter: number, backedUp: boolean, now: number): Promise<PasskeyUse>;
   /** Deletes the user's passkey `id` (another user's is not found) and writes `events` only then; returns what was deleted. */
   deletePasskey(userId: string, id: string, events: readonly NewSecurityEvent[]): Promise<PasskeyRecord | null>;
+
+  // API keys
+  /**
+   * Stores a new key and `events` atomically, unless the user is gone (`no_user`) or already holds
+   * `maxActive` keys that are neither revoked nor expired at `key.createdAt` (`too_many`).
+   */
+  createApiKey(key: NewApiKey, maxActive: number, events: readonly NewSecurityEvent[]): Promise<ApiKeyCreation>;
+  /** The key, in whatever state, and its user, in one round trip; null for an unknown id. */
+  findApiKeyWithUser(id: string): Promise<{ key: ApiKeyRecord; user: UserRecord } | null>;
+  /** A user's unrevoked keys (expired ones too, until housekeeping deletes them), newest first. */
+  listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes the user's key `id` if it is not revoked yet, writing `events` only then. Returns whether it was. */
+  revokeApiKey(userId: string, id: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
+  /**
+   * Records a use of an unrevoked key from `ip` (null: unknown, keeps the last known). Writes
+   * `lastUsedAt` only when the last write is at least `throttleMs` old or the address changed, so a
+   * busy key does not write on every request. When `ip` is known and differs from the last recorded
+   * address, also writes `newIpEvents`, in the same atomic step, and returns true.
+   */
+  recordApiKeyUse(id: string, ip: string | null, now: number, throttleMs: number, newIpEvents: readonly NewSecurityEvent[]): Promise<boolean>;
+  /** Deletes keys revoked, or expired, before `before`; returns how many. */
+  deleteEndedApiKeys(before: number): Promise<number>;
 
   // Housekeeping
   /** Deletes ended sessions, old events, stale rate-limit rows, spent links, forgotten devices and abandoned passkey challenges; returns how many of each. */

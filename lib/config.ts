@@ -92,6 +92,47 @@ export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
   return parsed.data;
 }
 
+/** A machine client known by its certificate (MTLS_CLIENTS): by subject, or by SHA-256 fingerprint. */
+export type MtlsClient = { clientId: string; subject: string } | { clientId: string; sha256: string };
+
+const clientId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'each MTLS_CLIENTS clientId must be 1 to 64 letters, digits or . _ : -');
+
+/** MTLS_CLIENTS: a JSON array of {"clientId","subject"} or {"clientId","sha256"} (hex, colons allowed). */
+const mtlsClients = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'MTLS_CLIENTS must be a JSON array of {"clientId","subject"} or {"clientId","sha256"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.union(
+          [
+            z.strictObject({ clientId, subject: z.string().trim().min(3).max(1024).includes('=') }, { error: 'MTLS_CLIENTS entries have only clientId and subject, or clientId and sha256' }),
+            z.strictObject(
+              {
+                clientId,
+                sha256: z
+                  .string()
+                  .transform((hex) => hex.replaceAll(':', '').toLowerCase())
+                  .refine((hex) => /^[0-9a-f]{64}$/.test(hex), 'each MTLS_CLIENTS sha256 must be 64 hex digits (colons allowed)'),
+              },
+              { error: 'MTLS_CLIENTS entries have only clientId and subject, or clientId and sha256' },
+            ),
+          ],
+          { message: 'MTLS_CLIENTS must be a JSON array of {"clientId","subject"} or {"clientId","sha256"}' },
+        ),
+        { message: 'MTLS_CLIENTS must be a JSON array of {"clientId","subject"} or {"clientId","sha256"}' },
+      )
+      .max(1000, 'MTLS_CLIENTS may name at most 1000 clients')
+      .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'each MTLS_CLIENTS clientId must be unique'),
+  );
+
 function buildSchema(production: boolean) {
   const missingSecret = (name: string) =>
     production
@@ -121,6 +162,20 @@ function buildSchema(production: boolean) {
         .default(DEFAULT_BCRYPT_COST),
       RATE_LIMIT_PER_IP: limit('RATE_LIMIT_PER_IP').prefault('100/15m'),
       RATE_LIMIT_PER_ACCOUNT: limit('RATE_LIMIT_PER_ACCOUNT').prefault('10/15m'),
+      RATE_LIMIT_PER_API_KEY: limit('RATE_LIMIT_PER_API_KEY').prefault('600/1m'),
+      // The header in which the TLS-terminating proxy forwards the verified client certificate.
+      MTLS_CLIENT_CERT_HEADER: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/, 'MTLS_CLIENT_CERT_HEADER must be a header name such as X-SSL-Client-Cert')
+        .transform((name) => name.toLowerCase())
+        .optional(),
+      MTLS_CLIENTS: mtlsClients.optional(),
+      // Optional: the proxy also sends X-Mtls-Proxy-Secret with this value, so a request that reaches
+      // the app without passing the proxy cannot carry a certificate header the app believes.
+      MTLS_PROXY_SECRET: z
+        .string()
+        .refine((v) => utf8Length(v) >= MIN_SECRET_BYTES, `MTLS_PROXY_SECRET must be at least ${MIN_SECRET_BYTES} bytes (try: openssl rand -hex 32)`)
+        .optional(),
       TRUST_PROXY: flag('TRUST_PROXY').optional(),
       // Set by server.mjs (`npm start`), which writes the socket address into x-client-address.
       TRUST_CLIENT_ADDRESS_HEADER: flag('TRUST_CLIENT_ADDRESS_HEADER').prefault('false'),
@@ -168,7 +223,18 @@ function buildSchema(production: boolean) {
       bcryptCost: env.BCRYPT_COST,
       rateLimitPerIp: env.RATE_LIMIT_PER_IP,
       rateLimitPerAccount: env.RATE_LIMIT_PER_ACCOUNT,
+      rateLimitPerApiKey: env.RATE_LIMIT_PER_API_KEY,
       trustProxy: env.TRUST_PROXY ?? env.VERCEL === '1',
+      /**
+       * The header carrying the proxy-verified client certificate, lower-cased; null unless
+       * TRUST_PROXY is on too (without a proxy we control, anyone could write that header).
+       */
+      mtlsClientCertHeader: (env.TRUST_PROXY ?? env.VERCEL === '1') ? (env.MTLS_CLIENT_CERT_HEADER ?? null) : null,
+      /** As configured, for the boot warning when TRUST_PROXY is off. */
+      mtlsClientCertHeaderSetting: env.MTLS_CLIENT_CERT_HEADER ?? null,
+      mtlsClients: env.MTLS_CLIENTS ?? ([] as MtlsClient[]),
+      /** When set, the certificate header counts only on requests whose X-Mtls-Proxy-Secret equals it. */
+      mtlsProxySecret: env.MTLS_PROXY_SECRET ?? null,
       /** x-client-address comes from server.mjs, never from a client (used only without TRUST_PROXY). */
       trustClientAddressHeader: env.TRUST_CLIENT_ADDRESS_HEADER,
       /** Worker threads for bcrypt; undefined means one per core (see lib/auth/bcrypt-pool.ts). */
@@ -202,6 +268,10 @@ export function readEnv(): Record<string, string | undefined> {
     BCRYPT_COST: process.env.BCRYPT_COST,
     RATE_LIMIT_PER_IP: process.env.RATE_LIMIT_PER_IP,
     RATE_LIMIT_PER_ACCOUNT: process.env.RATE_LIMIT_PER_ACCOUNT,
+    RATE_LIMIT_PER_API_KEY: process.env.RATE_LIMIT_PER_API_KEY,
+    MTLS_CLIENT_CERT_HEADER: process.env.MTLS_CLIENT_CERT_HEADER,
+    MTLS_CLIENTS: process.env.MTLS_CLIENTS,
+    MTLS_PROXY_SECRET: process.env.MTLS_PROXY_SECRET,
     TRUST_PROXY: process.env.TRUST_PROXY,
     TRUST_CLIENT_ADDRESS_HEADER: process.env.TRUST_CLIENT_ADDRESS_HEADER,
     VERCEL: process.env.VERCEL,
@@ -238,6 +308,9 @@ export function configWarnings(config: Config): string[] {
   }
   if (config.production && config.smtpUrl === null) {
     warnings.push('Warning: SMTP_URL is not set, so no mail is sent: password-reset and verification mails (links included) are written to the server log instead; set SMTP_URL in production');
+  }
+  if (config.mtlsClientCertHeaderSetting !== null && config.mtlsClientCertHeader === null) {
+    warnings.push('Warning: MTLS_CLIENT_CERT_HEADER is ignored because TRUST_PROXY is off: only a proxy you control may forward client certificates');
   }
   return warnings;
 }

@@ -38,3 +38,6 @@ export function formatDuration(ms: number): string {
   }
   return `${Math.ceil(ms / 1000)} seconds`;
 }
+
+/** One day in milliseconds, for lifetimes counted in days (API keys). */
+export const DAY_MS = UNIT_MS.d;

@@ -200,3 +200,23 @@ export const passkeyChallenges = pgTable(
   },
   (table) => [index('passkey_challenges_expires_at_idx').on(table.expiresAt)],
 );
+
+/** API keys (see db/sqlite/schema.ts): only a MAC of each key's secret is stored. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    secretMac: text().notNull(),
+    createdAt: millis().notNull(),
+    /** Null: the key never expires (it can still be revoked). */
+    expiresAt: millis(),
+    lastUsedAt: millis(),
+    lastUsedIp: text(),
+    revokedAt: millis(),
+  },
+  (table) => [index('api_keys_user_id_idx').on(table.userId)],
+);

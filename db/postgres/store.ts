@@ -19,6 +19,8 @@ import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import {
   StoreUnavailableError,
+  type ApiKeyCreation,
+  type ApiKeyRecord,
   type Confirmation,
   type Credentials,
   type DeviceSighting,
@@ -43,7 +45,7 @@ import {
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +172,17 @@ const passkeyColumns = {
 } satisfies Record<keyof PasskeyRecord, PgColumn>;
 /** A passkey row as selected: transports still comma-separated text. */
 type PasskeyRow = Omit<PasskeyRecord, 'transports'> & { transports: string };
+const apiKeyColumns = {
+  id: apiKeys.id,
+  userId: apiKeys.userId,
+  name: apiKeys.name,
+  secretMac: apiKeys.secretMac,
+  createdAt: apiKeys.createdAt,
+  expiresAt: apiKeys.expiresAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+  lastUsedIp: apiKeys.lastUsedIp,
+  revokedAt: apiKeys.revokedAt,
+} satisfies Record<keyof ApiKeyRecord, PgColumn>;
 const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
 /** The user's columns as `user.<field>`, next to a session's in one row. */
@@ -533,6 +546,58 @@ function build() {
             ${name(rateLimits.limitedAt)} = excluded.${name(rateLimits.limitedAt)}`,
     ),
     deleteRateLimit: compile<{ key: string }>(builder.delete(rateLimits).where(eq(rateLimits.key, p('key')))),
+
+    // ---- API keys ----
+    findApiKeyWithUser: compile<{ id: string }, ApiKeyRecord & { [K in keyof UserRecord as `user.${K}`]: UserRecord[K] }>(
+      sql`select ${selectList(apiKeyColumns)}, ${selectList(prefixed(userColumns))} from ${apiKeys} join ${users} on ${users.id} = ${apiKeys.userId} where ${apiKeys.id} = ${p('id')}`,
+    ),
+    countActiveApiKeys: compile<{ userId: string; now: number }, { count: number }>(
+      sql`select count(*)::integer as "count" from ${apiKeys}
+          where ${apiKeys.userId} = ${p('userId')} and ${apiKeys.revokedAt} is null and (${apiKeys.expiresAt} is null or ${apiKeys.expiresAt} > ${p('now')}::bigint)`,
+    ),
+    insertApiKey: compile<{ id: string; userId: string; name: string; secretMac: string; createdAt: number; expiresAt: number | null }>(
+      sql`insert into ${apiKeys} (${sql.join([apiKeys.id, apiKeys.userId, apiKeys.name, apiKeys.secretMac, apiKeys.createdAt, apiKeys.expiresAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('userId')}, ${p('name')}, ${p('secretMac')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
+    ),
+    listApiKeys: compile<{ userId: string }, ApiKeyRecord>(
+      sql`select ${selectList(apiKeyColumns)} from ${apiKeys} where ${apiKeys.userId} = ${p('userId')} and ${apiKeys.revokedAt} is null
+          order by ${apiKeys.createdAt} desc, ${apiKeys.id} desc`,
+    ),
+    /** Revokes one key of the user if it is not yet, and writes the events only then, in one statement. */
+    revokeApiKey: compile<{ id: string; userId: string; now: number } & EventArrays, { revoked: number }>(
+      sql`with ${sql.identifier('r')} as (
+            update ${apiKeys} set ${name(apiKeys.revokedAt)} = ${p('now')}::bigint
+            where ${apiKeys.id} = ${p('id')} and ${apiKeys.userId} = ${p('userId')} and ${apiKeys.revokedAt} is null
+            returning ${apiKeys.id}
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays} where exists (select 1 from ${sql.identifier('r')})
+          )
+          select count(*)::integer as "revoked" from ${sql.identifier('r')}`,
+    ),
+    /**
+     * One statement: reads the key's last use, writes the new one when it is due (throttle passed,
+     * or a new address), and the events when the address is new. Two first uses racing from one
+     * new address may both write the event: a duplicate notice, never a lost one.
+     */
+    recordApiKeyUse: compile<{ id: string; ip: string | null; now: number; throttleMs: number } & EventArrays, { newIp: boolean }>(
+      sql`with ${sql.identifier('o')} as (
+            select ${apiKeys.lastUsedAt} as "at", ${apiKeys.lastUsedIp} as "ip" from ${apiKeys} where ${apiKeys.id} = ${p('id')} and ${apiKeys.revokedAt} is null
+          ), ${sql.identifier('n')} as (
+            select exists (select 1 from ${sql.identifier('o')} where ${p('ip')}::text is not null and ${sql.identifier('o')}."ip" is distinct from ${p('ip')}::text) as "newIp",
+                   exists (select 1 from ${sql.identifier('o')} where ${sql.identifier('o')}."at" is null or ${sql.identifier('o')}."at" <= ${p('now')}::bigint - ${p('throttleMs')}::bigint
+                             or (${p('ip')}::text is not null and ${sql.identifier('o')}."ip" is distinct from ${p('ip')}::text)) as "touch"
+          ), ${sql.identifier('u')} as (
+            update ${apiKeys} set ${name(apiKeys.lastUsedAt)} = ${p('now')}::bigint, ${name(apiKeys.lastUsedIp)} = coalesce(${p('ip')}::text, ${apiKeys.lastUsedIp})
+            where ${apiKeys.id} = ${p('id')} and (select "touch" from ${sql.identifier('n')})
+            returning 1
+          ), ${sql.identifier('e')} as (
+            insert into ${securityEvents} (${eventInsertColumns}) ${eventsFromArrays} where (select "newIp" from ${sql.identifier('n')})
+          )
+          select "newIp" from ${sql.identifier('n')}`,
+    ),
+    deleteEndedApiKeys: compile<{ before: number }>(
+      sql`delete from ${apiKeys} where ${apiKeys.revokedAt} < ${p('before')}::bigint or ${apiKeys.expiresAt} < ${p('before')}::bigint`,
+    ),
 
     // ---- housekeeping: three deletes, one statement, one round trip ----
     housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number; passkeyChallengesBefore: number }, HousekeepingResult>(
@@ -1009,6 +1074,24 @@ export function createPostgresStore(url: string): Store {
       );
     },
 
+    // ---- API keys ----
+
+    createApiKey(key, maxActive, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<ApiKeyCreation> => {
+          const s = statements();
+          // The user row stays locked until COMMIT: two creations racing for the last free place queue here.
+          const user = await query(s.lockUser, { id: key.userId }, client);
+          if (user.rows.length === 0) return 'no_user';
+          const active = (await query(s.countActiveApiKeys, { userId: key.userId, now: key.createdAt }, client)).rows[0]?.count ?? 0;
+          if (active >= maxActive) return 'too_many';
+          await query(s.insertApiKey, { ...key }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return 'created';
+        }),
+      );
+    },
+
     listPasskeys(userId) {
       return run(async () => (await read<PasskeyRow>(statements().listPasskeys.bind({ userId }))).rows.map(passkeyRecord));
     },
@@ -1033,6 +1116,37 @@ export function createPostgresStore(url: string): Store {
         const row = (await query(statements().deletePasskey, { id, userId, ...eventArrays(events) })).rows[0];
         return row ? passkeyRecord(row) : null;
       });
+    },
+
+    findApiKeyWithUser(id) {
+      return run(async () => {
+        const row = (await read<ApiKeyRecord & { [K in keyof UserRecord as `user.${K}`]: UserRecord[K] }>(statements().findApiKeyWithUser.bind({ id }))).rows[0];
+        if (!row) return null;
+        const { 'user.id': userId, 'user.email': email, 'user.name': userName, 'user.createdAt': userCreatedAt, 'user.emailVerifiedAt': emailVerifiedAt, ...key } = row;
+        return { key, user: { id: userId, email, name: userName, createdAt: userCreatedAt, emailVerifiedAt } };
+      });
+    },
+
+    listApiKeys(userId) {
+      return run(async () => (await read<ApiKeyRecord>(statements().listApiKeys.bind({ userId }))).rows);
+    },
+
+    revokeApiKey(userId, id, now, events) {
+      return run(async () => {
+        const result = await query(statements().revokeApiKey, { id, userId, now, ...eventArrays(events) });
+        return result.rows[0]?.revoked === 1;
+      });
+    },
+
+    recordApiKeyUse(id, ip, now, throttleMs, newIpEvents) {
+      return run(async () => {
+        const result = await query(statements().recordApiKeyUse, { id, ip, now, throttleMs, ...eventArrays(newIpEvents) });
+        return result.rows[0]?.newIp === true;
+      });
+    },
+
+    deleteEndedApiKeys(before) {
+      return run(async () => (await query(statements().deleteEndedApiKeys, { before })).rowCount ?? 0);
     },
 
     // ---- housekeeping ----

@@ -206,3 +206,28 @@ export const passkeyChallenges = sqliteTable(
   },
   (table) => [index('passkey_challenges_expires_at_idx').on(table.expiresAt)],
 );
+
+/**
+ * API keys for scripts and other machines (lib/auth/api-keys.ts). A key is
+ * `ntak_<id>_<secret>`; only `id` (public, 96 random bits) and `secretMac`, HMAC-SHA-256 of the
+ * id and secret under a key derived from REFRESH_TOKEN_SECRET, are stored: a copy of this table
+ * can neither use nor recognise a key. Revoked and expired rows are deleted by housekeeping.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    secretMac: text().notNull(),
+    createdAt: integer().notNull(),
+    /** Null: the key never expires (it can still be revoked). */
+    expiresAt: integer(),
+    lastUsedAt: integer(),
+    lastUsedIp: text(),
+    revokedAt: integer(),
+  },
+  (table) => [index('api_keys_user_id_idx').on(table.userId)],
+);

@@ -13,6 +13,8 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import {
   StoreUnavailableError,
+  type ApiKeyCreation,
+  type ApiKeyRecord,
   type Confirmation,
   type Credentials,
   type DeviceSighting,
@@ -37,7 +39,7 @@ import {
   type UserRecord,
 } from '../store';
 import * as schema from './schema';
-import { knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -143,6 +145,8 @@ function prepare(db: Db) {
       .where(and(eq(sessions.id, sql.placeholder('id')), eq(sessions.generation, sql.placeholder('generation')), isNull(sessions.revokedAt)))
       .prepare(),
     findRateLimit: db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder('key'))).prepare(),
+    // Every request authenticated by an API key.
+    findApiKeyWithUser: db.select({ key: apiKeys, user: userColumns }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.id, sql.placeholder('id'))).prepare(),
   };
 }
 
@@ -606,6 +610,74 @@ export function createSqliteStore(file: string): Store {
           return passkeyRecord(row);
         }),
       ),
+
+    createApiKey: (key, maxActive, events) =>
+      run(() =>
+        atomic((): ApiKeyCreation => {
+          const user = db.select({ id: users.id }).from(users).where(eq(users.id, key.userId)).get();
+          if (!user) return 'no_user';
+          const active = db
+            .select({ count: sql<number>`count(*)` })
+            .from(apiKeys)
+            .where(and(eq(apiKeys.userId, key.userId), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, key.createdAt))))
+            .get();
+          if ((active?.count ?? 0) >= maxActive) return 'too_many';
+          db.insert(apiKeys).values(key).run();
+          insertEvents(events);
+          return 'created';
+        }),
+      ),
+
+    findApiKeyWithUser: (id) => run(() => (statements.findApiKeyWithUser.get({ id }) as { key: ApiKeyRecord; user: UserRecord } | undefined) ?? null),
+
+    listApiKeys: (userId) =>
+      run(
+        (): ApiKeyRecord[] =>
+          db
+            .select()
+            .from(apiKeys)
+            .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+            .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+            .all(),
+      ),
+
+    revokeApiKey: (userId, id, now, events) =>
+      run(() =>
+        atomic(() => {
+          const revoked =
+            db
+              .update(apiKeys)
+              .set({ revokedAt: now })
+              .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+              .run().changes === 1;
+          if (revoked) insertEvents(events);
+          return revoked;
+        }),
+      ),
+
+    recordApiKeyUse: (id, ip, now, throttleMs, newIpEvents) =>
+      run(() =>
+        atomic(() => {
+          const row = db
+            .select({ lastUsedAt: apiKeys.lastUsedAt, lastUsedIp: apiKeys.lastUsedIp })
+            .from(apiKeys)
+            .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+            .get();
+          if (!row) return false;
+          const newIp = ip !== null && row.lastUsedIp !== ip;
+          if (newIp || row.lastUsedAt === null || row.lastUsedAt <= now - throttleMs) {
+            db.update(apiKeys)
+              .set({ lastUsedAt: now, lastUsedIp: ip ?? row.lastUsedIp })
+              .where(eq(apiKeys.id, id))
+              .run();
+          }
+          if (newIp) insertEvents(newIpEvents);
+          return newIp;
+        }),
+      ),
+
+    deleteEndedApiKeys: (before) =>
+      run(() => db.delete(apiKeys).where(or(lt(apiKeys.revokedAt, before), lt(apiKeys.expiresAt, before))).run().changes),
 
     housekeeping: (cutoffs: HousekeepingCutoffs) =>
       run(

@@ -27,6 +27,9 @@ const SHOWN: readonly SecurityEventType[] = [
   'passkey_added',
   'passkey_removed',
   'passkey_counter_regressed',
+  'api_key_created',
+  'api_key_used_from_new_ip',
+  'api_key_revoked',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -52,10 +55,10 @@ const MAIL_NAMES: Record<string, string> = {
   passkey_removed: '“passkey removed” email',
 };
 
-const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
+const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional(), name: z.string().optional() });
 
 /** A field recorded with an event, if its detail (our own JSON) has it. */
-function detailOf(detail: string | null, field: 'reason' | 'mail'): string | undefined {
+function detailOf(detail: string | null, field: 'reason' | 'mail' | 'name'): string | undefined {
   if (detail === null) return undefined;
   try {
     const parsed = detailSchema.safeParse(JSON.parse(detail));
@@ -104,6 +107,12 @@ function describe(type: string, detail: string | null): string {
       return 'Passkey removed';
     case 'passkey_counter_regressed':
       return 'A passkey sign-in was refused: the passkey may have been copied';
+    case 'api_key_created':
+      return `API key “${detailOf(detail, 'name') ?? ''}” created`;
+    case 'api_key_used_from_new_ip':
+      return `API key “${detailOf(detail, 'name') ?? ''}” used from a new IP address`;
+    case 'api_key_revoked':
+      return `API key “${detailOf(detail, 'name') ?? ''}” revoked`;
     case 'session_revoked':
       return REVOKED_BECAUSE[reasonOf(detail) ?? ''] ?? 'Session ended';
     default:

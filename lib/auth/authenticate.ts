@@ -4,8 +4,13 @@
  */
 import 'server-only';
 import type { SessionRecord, Store, UserRecord } from '@/db/store';
+import { clientContext } from '@/lib/http/client';
 import { verifyAccessToken, type AccessClaims } from './access-token';
+import { looksLikeApiKey } from './api-key-tokens';
+import { authenticateApiKey, type ApiKeyCaller } from './authenticate-api-key';
+import { authenticateClient, type ClientCaller } from './authenticate-client';
 import { requestAuthCookies } from './cookies';
+import type { AuthDeps } from './deps';
 import { isLive } from './find-session';
 
 export interface Authenticated {
@@ -48,4 +53,36 @@ export async function authenticate(store: Store, request: Request, secureCookies
   const presented = presentedAccessToken(request, secureCookies);
   if (presented.token === null) return { via: presented.via };
   return (await authenticateToken(store, presented.token, now)) ?? { via: presented.via };
+}
+
+/** Who may call a route besides a signed-in session: each route opts in explicitly (least privilege). */
+export interface CallerKinds {
+  /** `Authorization: Bearer ntak_…`: for read-only routes only, never for anything that changes the account. */
+  apiKey?: boolean;
+  /** A machine client's certificate-bound token, with its certificate forwarded by the trusted proxy. */
+  client?: boolean;
+}
+
+export type SessionCaller = Authenticated & { kind: 'session' };
+export type ApiCaller = SessionCaller | ApiKeyCaller | ClientCaller;
+
+/**
+ * Authenticates a route handler's request as a session, or also as an API key or a machine client
+ * where the route allows them. An API key presented to a route that does not allow keys is refused
+ * like any bad bearer token (401), never looked up.
+ */
+export async function authenticateCaller(deps: AuthDeps, request: Request, allowed: CallerKinds, now: number): Promise<ApiCaller | AuthFailure> {
+  const presented = presentedAccessToken(request, deps.config.cookieSecure);
+  if (presented.token === null) return { via: presented.via };
+  if (presented.via === 'bearer' && looksLikeApiKey(presented.token)) {
+    if (!allowed.apiKey) return { via: 'bearer' };
+    return (await authenticateApiKey(deps, presented.token, clientContext(request.headers, deps.config), now)) ?? { via: 'bearer' };
+  }
+  const session = await authenticateToken(deps.store, presented.token, now);
+  if (session) return { kind: 'session', ...session };
+  if (allowed.client && presented.via === 'bearer') {
+    const client = await authenticateClient(deps, request, presented.token, now);
+    if (client) return client;
+  }
+  return { via: presented.via };
 }

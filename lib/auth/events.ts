@@ -26,7 +26,11 @@ export type SecurityEventType =
   | 'recovery_code_used'
   | 'passkey_added'
   | 'passkey_removed'
-  | 'passkey_counter_regressed';
+  | 'passkey_counter_regressed'
+  | 'api_key_created'
+  | 'api_key_used_from_new_ip'
+  | 'api_key_revoked'
+  | 'client_token_issued';
 
 export interface ClientContext {
   ip: string | null;

@@ -8,7 +8,9 @@
 import 'server-only';
 import { assertSameOrigin } from '@/lib/http/request';
 import { errorResponse, route } from '@/lib/http/response';
-import { authenticate, type AuthFailure, type Authenticated } from './authenticate';
+import type { ApiKeyCaller } from './authenticate-api-key';
+import type { ClientCaller } from './authenticate-client';
+import { authenticate, authenticateCaller, type AuthFailure, type Authenticated, type CallerKinds, type SessionCaller } from './authenticate';
 import { getAuthDeps, type AuthDeps } from './deps';
 
 export interface SignedInRequest<C> {
@@ -38,5 +40,38 @@ export function signedInRoute<C = unknown>(handler: (signedIn: SignedInRequest<C
     const auth = await authenticate(deps.store, request, deps.config.cookieSecure, now);
     if ('via' in auth) return unauthenticatedResponse(auth);
     return handler({ request, auth, deps, now, context });
+  });
+}
+
+/** The callers a route's `allowed` lets in: always a session, and API keys or clients only where it says so. */
+export type AllowedCaller<K extends CallerKinds> = SessionCaller | (K['apiKey'] extends true ? ApiKeyCaller : never) | (K['client'] extends true ? ClientCaller : never);
+
+export interface CallerRequest<K extends CallerKinds, C> {
+  request: Request;
+  /** A live session, or (where the route allows them) an API key's user or a machine client. */
+  caller: AllowedCaller<K>;
+  deps: AuthDeps;
+  now: number;
+  context: C;
+}
+
+/**
+ * Wraps a READ-ONLY handler that API keys and/or machine clients may call as well as signed-in
+ * sessions (`allowed` names which; nothing is allowed by default). Routes that change anything
+ * (password, sessions, sign-out scopes, the account, API keys themselves) use `signedInRoute`,
+ * which accepts a session's access token only.
+ */
+export function callerRoute<const K extends CallerKinds, C = unknown>(allowed: K, handler: (call: CallerRequest<K, C>) => Promise<Response>) {
+  return route<C>(async (request, context) => {
+    // Keys and clients are read-only by construction: a handler that could change something
+    // must never be reachable with them (a programmer mistake, so it fails loudly).
+    if ((allowed.apiKey || allowed.client) && request.method !== 'GET' && request.method !== 'HEAD') throw new TypeError('callerRoute with API keys or clients serves GET only');
+    assertSameOrigin(request);
+    const deps = await getAuthDeps();
+    const now = Date.now();
+    const caller = await authenticateCaller(deps, request, allowed, now);
+    if ('via' in caller) return unauthenticatedResponse(caller);
+    // authenticateCaller returns only the kinds `allowed` names.
+    return handler({ request, caller: caller as AllowedCaller<K>, deps, now, context });
   });
 }

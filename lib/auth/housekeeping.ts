@@ -17,24 +17,30 @@ export const SESSION_RETENTION_MS = 24 * 60 * 60_000;
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60_000;
 /** A device not signed in from for this long counts as new again (and its row is deleted). */
 export const DEVICE_RETENTION_MS = 90 * 24 * 60 * 60_000;
+/** Revoked and expired API keys stay listed nowhere; their rows go this long after they ended. */
+export const API_KEY_RETENTION_MS = 24 * 60 * 60_000;
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 /** The first run waits a little, so it never competes with a server's first requests. */
 export const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
 
-type HousekeepingConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>;
+type HousekeepingConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount' | 'rateLimitPerApiKey'>;
 
 /** Deletes what has expired at `now`; returns how many rows of each kind went. */
-export function runHousekeeping(store: Store, config: HousekeepingConfig, now: number): Promise<HousekeepingResult> {
-  return store.housekeeping({
-    sessionsEndedBefore: now - SESSION_RETENTION_MS,
-    eventsBefore: now - EVENT_RETENTION_MS,
-    rateLimitsBefore: now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs, LINK_MAILS_PER_ADDRESS.windowMs),
-    // A used or expired link can never be used again: nothing to keep it for.
-    tokensEndedBefore: now,
-    devicesBefore: now - DEVICE_RETENTION_MS,
-    // An expired challenge can never complete its ceremony.
-    passkeyChallengesBefore: now,
-  });
+export async function runHousekeeping(store: Store, config: HousekeepingConfig, now: number): Promise<HousekeepingResult & { apiKeys: number }> {
+  const [result, apiKeys] = await Promise.all([
+    store.housekeeping({
+      sessionsEndedBefore: now - SESSION_RETENTION_MS,
+      eventsBefore: now - EVENT_RETENTION_MS,
+      rateLimitsBefore: now - Math.max(config.rateLimitPerIp.windowMs, config.rateLimitPerAccount.windowMs, config.rateLimitPerApiKey.windowMs, LINK_MAILS_PER_ADDRESS.windowMs),
+      // A used or expired link can never be used again: nothing to keep it for.
+      tokensEndedBefore: now,
+      devicesBefore: now - DEVICE_RETENTION_MS,
+      // An expired challenge can never complete its ceremony.
+      passkeyChallengesBefore: now,
+    }),
+    store.deleteEndedApiKeys(now - API_KEY_RETENTION_MS),
+  ]);
+  return { ...result, apiKeys };
 }
 
 const running = new WeakSet<Store>();

@@ -20,16 +20,34 @@ export const LINK_TOKEN_BYTES = 32;
 const LINK_TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 const LINK_KEY_LABEL = 'next-token-auth one-time link v1';
 
-let derived: { secret: string; key: Buffer } | undefined;
+const derived = new Map<string, { secret: string; key: Buffer }>();
 
-/** The MAC key of link tokens: HKDF-SHA-256 of the refresh secret with a label of its own. */
-function linkKey(secret: string): Buffer {
-  if (derived?.secret !== secret) derived = { secret, key: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), LINK_KEY_LABEL, 32)) };
-  return derived.key;
+/**
+ * A MAC key of its own for one purpose: HKDF-SHA-256 of a server secret with the purpose's label,
+ * derived once per label. Each kind of stored secret (link tokens, API keys) gets its own label, so
+ * a MAC made for one can never be taken for another's.
+ */
+export function derivedMacKey(secret: string, label: string): Buffer {
+  let entry = derived.get(label);
+  if (entry?.secret !== secret) {
+    entry = { secret, key: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), label, 32)) };
+    derived.set(label, entry);
+  }
+  return entry.key;
+}
+
+/** HMAC-SHA-256 of a UTF-8 message under a derived key (see derivedMacKey). */
+export function derivedMac(secret: string, label: string, message: string): Buffer {
+  return createHmac('sha256', derivedMacKey(secret, label)).update(message, 'utf8').digest();
+}
+
+/** Whether a string is the canonical base64url encoding of its bytes (no stray bits in the last character). */
+export function isCanonicalBase64url(value: string): boolean {
+  return Buffer.from(value, 'base64url').toString('base64url') === value;
 }
 
 function mac(secret: string, kind: OneTimeTokenKind, token: string): string {
-  return createHmac('sha256', linkKey(secret)).update(`${kind}.${token}`, 'utf8').digest('base64url');
+  return derivedMac(secret, LINK_KEY_LABEL, `${kind}.${token}`).toString('base64url');
 }
 
 export interface IssuedLink {
@@ -47,7 +65,7 @@ export function newLinkToken(secret: string, kind: OneTimeTokenKind, user: { id:
 
 /** The stored id of a presented token, or null when it is not shaped like one of ours (canonical base64url of 32 bytes). */
 export function linkTokenId(secret: string, kind: OneTimeTokenKind, token: string): string | null {
-  if (!LINK_TOKEN_FORMAT.test(token) || Buffer.from(token, 'base64url').toString('base64url') !== token) return null;
+  if (!LINK_TOKEN_FORMAT.test(token) || !isCanonicalBase64url(token)) return null;
   return mac(secret, kind, token);
 }
 

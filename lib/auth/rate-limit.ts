@@ -100,7 +100,7 @@ export function decideBackoff(row: RateLimitRecord | null, limit: Limit, now: nu
   return now >= openAt ? { allowed: true } : { allowed: false, retryAfterMs: openAt - now };
 }
 
-type Scope = 'ip' | 'account' | 'mailbox' | 'challenge';
+type Scope = 'ip' | 'account' | 'mailbox' | 'challenge' | 'api_key';
 
 interface Attempt {
   scope: Scope;
@@ -114,6 +114,7 @@ interface Attempt {
 const REFUSALS_KEPT = 10_000;
 
 export type LimitsConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount'>;
+export type ApiKeyLimitsConfig = Pick<Config, 'rateLimitPerApiKey'>;
 
 /** Rate limits and backoff over a set of counters, with this process's cache of current refusals. */
 export class RateLimiter {
@@ -178,6 +179,11 @@ export class RateLimiter {
     return this.take(store, { scope: 'challenge', key: `challenge:${challengeId}`, limit: CODE_ATTEMPTS_PER_CHALLENGE, decide: decideWindow, action: 'two_factor' }, client, now);
   }
 
+  /** Counts a request authenticated by an API key (RATE_LIMIT_PER_API_KEY); throws 429 when its window is used up. */
+  consumeApiKey(store: Store, config: ApiKeyLimitsConfig, keyId: string, client: ClientContext, now: number): Promise<void> {
+    return this.take(store, { scope: 'api_key', key: apiKeyRateKey(keyId), limit: config.rateLimitPerApiKey, decide: decideWindow, action: 'api_key' }, client, now);
+  }
+
   /** Clears an account's failures after a successful password check. */
   async resetAccount(email: string): Promise<void> {
     this.refusedUntil.delete(accountKey(email));
@@ -190,6 +196,9 @@ function rateLimited(retryAfterMs: number): AuthError {
 }
 
 const ipKey = (client: ClientContext) => `ip:${client.ip ?? 'unknown'}`;
+
+/** The rate-limit key of the requests made with one API key. */
+export const apiKeyRateKey = (keyId: string) => `api_key:${keyId}`;
 
 /** The rate-limit key of an account's sign-in failures (also deleted with the account). */
 export const accountKey = (email: string) => `account:${email}`;

@@ -40,7 +40,16 @@ export function signAccessToken(
   // The claims in the order the verifier's canonical-serialisation check expects (it re-serialises
   // what it parsed and compares): exactly what JSON.stringify makes of this object.
   const claims: AccessClaims = { sid: subject.sessionId, sub: subject.userId, iss: keys.issuer, aud: keys.audience, iat, exp, jti: randomUUID() };
+  return { token: signAccessClaims(claims, keys), expiresAt: exp * 1000 };
+}
+
+/**
+ * The compact JWS of our one fixed header and `claims` (serialised by JSON.stringify, in the
+ * object's key order), MACed with the access-token key. Also signs machine clients' tokens
+ * (lib/auth/client-token.ts), whose claims differ.
+ */
+export function signAccessClaims(claims: object, keys: AccessTokenKeys): string {
   const signingInput = `${ACCESS_TOKEN_HEADER}.${Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url')}`;
   const signature = createHmac('sha256', keyObjectOf(keys)).update(signingInput, 'utf8').digest('base64url');
-  return { token: `${signingInput}.${signature}`, expiresAt: exp * 1000 };
+  return `${signingInput}.${signature}`;
 }

@@ -46,7 +46,7 @@ export function hasBody(request: Request): boolean {
 }
 
 /** Reads the raw body, stopping with 413 as soon as it passes the cap. */
-async function readCapped(request: Request): Promise<string> {
+export async function readCapped(request: Request): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new AuthError('payload_too_large');
   if (request.body === null) return '';

@@ -58,7 +58,9 @@ const ISSUING_ROUTES = new Set(['login', 'register', 'refresh', 'passkeys/authen
 /** Routes that set the passkey challenge cookie (a challenge id, never a token) and no other. */
 const CHALLENGE_ROUTES = new Set(['passkeys/registration/options', 'passkeys/authentication/options']);
 /** Routes that need a signed-in caller. */
-const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account', 'passkeys', 'passkeys/[id]', 'passkeys/registration', 'passkeys/registration/options']);
+const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account', 'passkeys', 'passkeys/[id]', 'passkeys/registration', 'passkeys/registration/options', 'api-keys', 'api-keys/[id]']);
+/** OAuth endpoints: their errors are RFC 6749 §5.2's shape, and they take form bodies. */
+const OAUTH_ROUTES = new Set(['token']);
 
 const API_DIR = path.resolve(__dirname, '../../app/api/auth');
 /** Scale every property's run count: FUZZ_RUNS=10 for a long local session. */
@@ -167,7 +169,7 @@ async function send(request: FuzzRequest) {
   if (!handler) throw new TypeError(`${route.name} has no ${method}`);
   const label = `${method} ${url.pathname}`;
   const response = await handler(built, { params: Promise.resolve(params) });
-  const checked = await expectContractResponse(response, { label, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name) });
+  const checked = await expectContractResponse(response, { label, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name), errorShape: OAUTH_ROUTES.has(route.name) ? 'oauth' : 'contract' });
   if (CHALLENGE_ROUTES.has(route.name)) for (const line of checked.issued) expect(line, label).toMatch(/^passkey_challenge=[A-Za-z0-9_-]{43};/);
   return checked;
 }
@@ -544,14 +546,16 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
       for (const route of await postRoutes()) {
         const handler = route.handlers.POST as Handler;
         const jar = await signIn('mallory@example.com');
+        const oauth = OAUTH_ROUTES.has(route.name);
+        const contentType = oauth ? 'application/x-www-form-urlencoded' : 'application/json';
         const cases: Array<[string, () => Request]> = [
-          ['declared', () => new Request(new URL(route.template, ORIGIN), { method: 'POST', headers: { 'content-type': 'application/json', cookie: jar.header() }, body: big })],
+          ['declared', () => new Request(new URL(route.template, ORIGIN), { method: 'POST', headers: { 'content-type': contentType, cookie: jar.header() }, body: big })],
           [
             'streamed without a length',
             () =>
               new Request(new URL(route.template, ORIGIN), {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', cookie: jar.header(), 'transfer-encoding': 'chunked' },
+                headers: { 'content-type': contentType, cookie: jar.header(), 'transfer-encoding': 'chunked' },
                 body: new ReadableStream<Uint8Array>({
                   start(controller) {
                     const chunk = new TextEncoder().encode('{"email":"' + 'a'.repeat(4096));
@@ -562,15 +566,15 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
                 duplex: 'half',
               } as RequestInit),
           ],
-          ['a lying Content-Length', () => new Request(new URL(route.template, ORIGIN), { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '12', cookie: jar.header() }, body: big })],
+          ['a lying Content-Length', () => new Request(new URL(route.template, ORIGIN), { method: 'POST', headers: { 'content-type': contentType, 'content-length': '12', cookie: jar.header() }, body: big })],
         ];
         for (const [what, make] of cases) {
           const response = await handler(make(), { params: Promise.resolve({ id: 'x' }) });
-          const { status, text } = await expectContractResponse(response, { label: `POST ${route.template} (${what})`, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name) });
+          const { status, text } = await expectContractResponse(response, { label: `POST ${route.template} (${what})`, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name), errorShape: oauth ? 'oauth' : 'contract' });
           // Routes that read no body (refresh) may ignore it; every route that reads one refuses it.
           if (route.name !== 'refresh') {
             expect([status, what], text).toEqual([413, what]);
-            expect(JSON.parse(text)).toMatchObject({ error: { code: 'payload_too_large' } });
+            expect(JSON.parse(text)).toMatchObject(oauth ? { error: 'invalid_request' } : { error: { code: 'payload_too_large' } });
           }
         }
       }

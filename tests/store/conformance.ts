@@ -12,7 +12,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   StoreUnavailableError,
+  type ApiKeyRecord,
   type Confirmation,
+  type NewApiKey,
   type NewSecurityEvent,
   type NewOneTimeToken,
   type NewPasskey,
@@ -1217,6 +1219,111 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.listSecurityEvents(user.id, ['passkey_removed'], 10)).toHaveLength(1);
         expect(await countAndDropAllEvents()).toBe(1);
       });
+    });
+
+    describe('API keys', () => {
+      function newKey(id: string, userId: string, overrides: Partial<NewApiKey> = {}): NewApiKey {
+        return { id, userId, name: `key ${id}`, secretMac: `mac-of-${id}`, createdAt: T0, expiresAt: null, ...overrides };
+      }
+      const fresh = (key: NewApiKey): ApiKeyRecord => ({ ...key, lastUsedAt: null, lastUsedIp: null, revokedAt: null });
+
+      it('createApiKey stores the key with its events; findApiKeyWithUser returns it with its user, in any state', async () => {
+        const { user } = await registered('ak-create');
+        const key = newKey('ak-create-1', user.id, { expiresAt: T0 + 30 * DAY });
+        expect(await store.createApiKey(key, 5, [newEvent('api_key_created', { userId: user.id })])).toBe('created');
+        expect(await store.findApiKeyWithUser(key.id)).toStrictEqual({ key: fresh(key), user });
+        expect(await store.findApiKeyWithUser('unknown-key-id')).toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['api_key_created'], 10)).length).toBe(1);
+        expect(await store.revokeApiKey(user.id, key.id, T0 + 1, [])).toBe(true);
+        expect((await store.findApiKeyWithUser(key.id))?.key.revokedAt).toBe(T0 + 1);
+      });
+
+      it('createApiKey refuses past maxActive live keys (revoked and expired ones do not count) and for a missing user, writing nothing', async () => {
+        const { user } = await registered('ak-limit');
+        expect(await store.createApiKey(newKey('ak-l-1', user.id), 2, [])).toBe('created');
+        expect(await store.createApiKey(newKey('ak-l-2', user.id, { expiresAt: T0 - 1 }), 2, [])).toBe('created');
+        expect(await store.createApiKey(newKey('ak-l-3', user.id), 2, [])).toBe('created');
+        expect(await store.createApiKey(newKey('ak-l-4', user.id), 2, [newEvent('api_key_created', { userId: user.id })])).toBe('too_many');
+        expect(await store.findApiKeyWithUser('ak-l-4')).toBeNull();
+        expect(await store.revokeApiKey(user.id, 'ak-l-1', T0, [])).toBe(true);
+        expect(await store.createApiKey(newKey('ak-l-4', user.id), 2, [])).toBe('created');
+        expect(await store.createApiKey(newKey('ak-l-5', 'user-nobody'), 2, [newEvent('api_key_created')])).toBe('no_user');
+        expect(await store.findApiKeyWithUser('ak-l-5')).toBeNull();
+        expect(await store.listSecurityEvents(user.id, ['api_key_created'], 10)).toEqual([]);
+      });
+
+      it('listApiKeys: the user’s unrevoked keys only (expired included), newest first', async () => {
+        const { user } = await registered('ak-list');
+        const other = (await registered('ak-list-other')).user;
+        await store.createApiKey(newKey('ak-a', user.id, { createdAt: T0 }), 10, []);
+        await store.createApiKey(newKey('ak-b', user.id, { createdAt: T0 + 2, expiresAt: T0 + 3 }), 10, []);
+        await store.createApiKey(newKey('ak-c', user.id, { createdAt: T0 + 1 }), 10, []);
+        await store.createApiKey(newKey('ak-d', other.id), 10, []);
+        await store.revokeApiKey(user.id, 'ak-c', T0 + 5, []);
+        expect((await store.listApiKeys(user.id)).map((key) => key.id)).toEqual(['ak-b', 'ak-a']);
+      });
+
+      it('revokeApiKey: only the owner’s unrevoked key, once, events only then', async () => {
+        const { user } = await registered('ak-rev');
+        const other = (await registered('ak-rev-other')).user;
+        await store.createApiKey(newKey('ak-r', user.id), 10, []);
+        expect(await store.revokeApiKey(other.id, 'ak-r', T0, [newEvent('api_key_revoked', { userId: other.id })])).toBe(false);
+        expect(await store.revokeApiKey(user.id, 'ak-r', T0 + 1, [newEvent('api_key_revoked', { userId: user.id })])).toBe(true);
+        expect(await store.revokeApiKey(user.id, 'ak-r', T0 + 2, [newEvent('api_key_revoked', { userId: user.id })])).toBe(false);
+        expect((await store.findApiKeyWithUser('ak-r'))?.key.revokedAt).toBe(T0 + 1);
+        expect((await store.listSecurityEvents(user.id, ['api_key_revoked'], 10)).length).toBe(1);
+        expect(await store.listSecurityEvents(other.id, ['api_key_revoked'], 10)).toEqual([]);
+      });
+
+      it('recordApiKeyUse: writes the first use, throttles the same address, writes a new address at once with its events', async () => {
+        const { user } = await registered('ak-use');
+        const key = newKey('ak-u', user.id);
+        await store.createApiKey(key, 10, []);
+        const event = (ip: string) => [newEvent('api_key_used_from_new_ip', { userId: user.id, ip })];
+        expect(await store.recordApiKeyUse(key.id, '192.0.2.1', T0 + 10, MINUTE, event('192.0.2.1'))).toBe(true);
+        expect((await store.findApiKeyWithUser(key.id))?.key).toStrictEqual({ ...fresh(key), lastUsedAt: T0 + 10, lastUsedIp: '192.0.2.1' });
+        // Same address within the interval: nothing written.
+        expect(await store.recordApiKeyUse(key.id, '192.0.2.1', T0 + 20, MINUTE, event('192.0.2.1'))).toBe(false);
+        expect((await store.findApiKeyWithUser(key.id))?.key.lastUsedAt).toBe(T0 + 10);
+        // Unknown address: keeps the last known one, never counts as new.
+        expect(await store.recordApiKeyUse(key.id, null, T0 + 10 + MINUTE, MINUTE, event('x'))).toBe(false);
+        expect((await store.findApiKeyWithUser(key.id))?.key).toMatchObject({ lastUsedAt: T0 + 10 + MINUTE, lastUsedIp: '192.0.2.1' });
+        // A new address: written at once, with its event.
+        expect(await store.recordApiKeyUse(key.id, '198.51.100.9', T0 + 11 + MINUTE, MINUTE, event('198.51.100.9'))).toBe(true);
+        expect((await store.findApiKeyWithUser(key.id))?.key).toMatchObject({ lastUsedAt: T0 + 11 + MINUTE, lastUsedIp: '198.51.100.9' });
+        expect((await store.listSecurityEvents(user.id, ['api_key_used_from_new_ip'], 10)).map((e) => e.ip)).toEqual(['198.51.100.9', '192.0.2.1']);
+        // A revoked key records nothing.
+        await store.revokeApiKey(user.id, key.id, T0 + 2 * MINUTE, []);
+        expect(await store.recordApiKeyUse(key.id, '203.0.113.5', T0 + 3 * MINUTE, MINUTE, event('203.0.113.5'))).toBe(false);
+        expect((await store.findApiKeyWithUser(key.id))?.key.lastUsedIp).toBe('198.51.100.9');
+      });
+
+      it('deleteEndedApiKeys removes keys revoked or expired before the cutoff; deleting the user deletes the rest', async () => {
+        const { user, session, hash } = await registered('ak-hk');
+        await store.createApiKey(newKey('ak-live', user.id), 10, []);
+        await store.createApiKey(newKey('ak-exp', user.id, { expiresAt: T0 + 5 }), 10, []);
+        await store.createApiKey(newKey('ak-later', user.id, { expiresAt: T0 + 50 }), 10, []);
+        await store.createApiKey(newKey('ak-rvk', user.id), 10, []);
+        await store.revokeApiKey(user.id, 'ak-rvk', T0 + 6, []);
+        expect(await store.deleteEndedApiKeys(T0 + 10)).toBe(2);
+        expect(await store.findApiKeyWithUser('ak-exp')).toBeNull();
+        expect(await store.findApiKeyWithUser('ak-rvk')).toBeNull();
+        expect((await store.listApiKeys(user.id)).map((key) => key.id).sort()).toEqual(['ak-later', 'ak-live']);
+        const deleted = await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], []);
+        expect(deleted.ok).toBe(true);
+        expect(await store.findApiKeyWithUser('ak-live')).toBeNull();
+        expect(await store.findApiKeyWithUser('ak-later')).toBeNull();
+      });
+
+      for (const mode of raceModes) {
+        it(`${N} parallel createApiKey for one user (${mode.label}): never more than maxActive`, async () => {
+          const { user } = await registered(`ak-race-${mode.stores}`);
+          const stores = await raceStores(mode.stores);
+          const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.createApiKey(newKey(`ak-race-${mode.stores}-${i}`, user.id), 3, [])));
+          expect(results.filter((result) => result === 'created')).toHaveLength(3);
+          expect(await store.listApiKeys(user.id)).toHaveLength(3);
+        });
+      }
     });
 
     describe('races', () => {

@@ -126,6 +126,12 @@ export class SqliteStoreProcesses {
       findPasskeyByCredentialId: (...args) => call('findPasskeyByCredentialId', ...args),
       recordPasskeyUse: (...args) => call('recordPasskeyUse', ...args),
       deletePasskey: (...args) => call('deletePasskey', ...args),
+      createApiKey: (...args) => call('createApiKey', ...args),
+      findApiKeyWithUser: (...args) => call('findApiKeyWithUser', ...args),
+      listApiKeys: (...args) => call('listApiKeys', ...args),
+      revokeApiKey: (...args) => call('revokeApiKey', ...args),
+      recordApiKeyUse: (...args) => call('recordApiKeyUse', ...args),
+      deleteEndedApiKeys: (...args) => call('deleteEndedApiKeys', ...args),
       housekeeping: (...args) => call('housekeeping', ...args),
       close: async () => {
         await child.request({ op: 'close', handle });

@@ -45,6 +45,9 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     TRUST_PROXY: undefined,
     TRUST_CLIENT_ADDRESS_HEADER: undefined,
     VERCEL: undefined,
+    RATE_LIMIT_PER_API_KEY: undefined,
+    MTLS_CLIENT_CERT_HEADER: undefined,
+    MTLS_CLIENTS: undefined,
     ...overrides,
   };
 }

@@ -411,6 +411,11 @@ export interface ResponseExpectations {
   neverIssues?: boolean;
   /** The only statuses the case may end in. */
   statuses?: readonly number[];
+  /**
+   * `oauth`: an OAuth endpoint (POST /api/auth/token), whose errors are RFC 6749 §5.2's
+   * `{"error":<snake_case>,"error_description":<string>}` (its 405s keep the contract's shape).
+   */
+  errorShape?: 'contract' | 'oauth';
 }
 
 /**
@@ -444,6 +449,12 @@ export async function expectContractResponse(response: Response, expectations: R
     expect(() => (body = JSON.parse(text)), where).not.toThrow();
     expect(body !== null && typeof body === 'object' && !Array.isArray(body), where).toBe(true);
     const root = body as Record<string, unknown>;
+    if (expectations.errorShape === 'oauth' && typeof root.error === 'string') {
+      expect(Object.keys(root).sort(), where).toEqual(['error', 'error_description']);
+      expect(SNAKE_CASE.test(root.error), `${where}: error`).toBe(true);
+      expect(typeof root.error_description === 'string' && root.error_description.length > 0 && root.error_description.length < 200, `${where}: error_description`).toBe(true);
+      return { status, text, issued };
+    }
     expect(Object.keys(root), where).toEqual(['error']);
     const error = root.error as Record<string, unknown>;
     expect(error !== null && typeof error === 'object' && !Array.isArray(error), where).toBe(true);

@@ -43,7 +43,12 @@ describe('defaults', () => {
       bcryptCost: 12,
       rateLimitPerIp: { max: 100, windowMs: 15 * MINUTE },
       rateLimitPerAccount: { max: 10, windowMs: 15 * MINUTE },
+      rateLimitPerApiKey: { max: 600, windowMs: MINUTE },
       trustProxy: false,
+      mtlsClientCertHeader: null,
+      mtlsClientCertHeaderSetting: null,
+      mtlsClients: [],
+      mtlsProxySecret: null,
       trustClientAddressHeader: false,
       bcryptWorkers: undefined,
       benchRoutes: undefined,
@@ -316,5 +321,34 @@ describe('mail', () => {
     expect(warnings[0]).toContain('SMTP_URL');
     expect(warnings[0]).not.toMatch(/[\r\n]/);
     expect(configWarnings(parseConfig({ ...base, SMTP_URL: undefined }))).toEqual([]);
+  });
+});
+
+describe('machine clients (MTLS_*)', () => {
+  const clients = JSON.stringify([
+    { clientId: 'billing', subject: 'CN=billing-service,O=Example' },
+    { clientId: 'reports', sha256: 'AB:'.repeat(31) + 'AB' },
+  ]);
+
+  it('reads the certificate header only with TRUST_PROXY, and warns when it is set without', () => {
+    const trusted = parseConfig({ ...base, TRUST_PROXY: 'true', MTLS_CLIENT_CERT_HEADER: 'X-SSL-Client-Cert', MTLS_CLIENTS: clients });
+    expect(trusted.mtlsClientCertHeader).toBe('x-ssl-client-cert');
+    expect(trusted.mtlsClients).toEqual([
+      { clientId: 'billing', subject: 'CN=billing-service,O=Example' },
+      { clientId: 'reports', sha256: 'ab'.repeat(32) },
+    ]);
+    expect(configWarnings(trusted)).toEqual([]);
+    const untrusted = parseConfig({ ...base, MTLS_CLIENT_CERT_HEADER: 'X-SSL-Client-Cert', MTLS_CLIENTS: clients });
+    expect(untrusted.mtlsClientCertHeader).toBeNull();
+    expect(configWarnings(untrusted)).toEqual([expect.stringContaining('MTLS_CLIENT_CERT_HEADER is ignored because TRUST_PROXY is off')]);
+  });
+
+  it('refuses malformed MTLS_CLIENTS, header names, short proxy secrets and API-key limits, naming the variable', () => {
+    for (const value of ['not json', '{}', '[{"clientId":"a"}]', '[{"clientId":"a","sha256":"abc"}]', '[{"clientId":"a b","subject":"CN=x"}]', '[{"clientId":"a","subject":"CN=x","extra":1}]', '[{"clientId":"a","subject":"CN=x"},{"clientId":"a","subject":"CN=y"}]']) {
+      expectRefused({ ...base, MTLS_CLIENTS: value }, 'MTLS_CLIENTS');
+    }
+    expectRefused({ ...base, MTLS_CLIENT_CERT_HEADER: 'X SSL: cert' }, 'MTLS_CLIENT_CERT_HEADER');
+    expectRefused({ ...base, MTLS_PROXY_SECRET: 'too-short' }, 'MTLS_PROXY_SECRET');
+    expectRefused({ ...base, RATE_LIMIT_PER_API_KEY: 'lots' }, 'RATE_LIMIT_PER_API_KEY');
   });
 });

@@ -4,6 +4,7 @@ import { VerifyEmailNotice } from '@/app/_components/verify-email-notice';
 import { getAccountOverview } from '@/lib/auth/dal';
 import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
+import { ApiKeysSection } from './_components/api-keys-section';
 import { ChangePasswordForm } from './_components/change-password-form';
 import { DeleteAccountForm } from './_components/delete-account-form';
 import { PasskeysSection } from './_components/passkeys-section';
@@ -97,6 +98,7 @@ export default async function AccountPage() {
 
       <TwoFactorSection />
       <PasskeysSection />
+      <ApiKeysSection />
 
       <section className="panel" aria-labelledby="activity-title">
         <h2 id="activity-title">Recent activity</h2>

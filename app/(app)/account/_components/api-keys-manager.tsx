@@ -1,0 +1,190 @@
+'use client';
+import { useRouter } from 'next/navigation';
+import { useRef, useState, useTransition, type FormEvent } from 'react';
+import * as z from 'zod/mini';
+import { Field } from '@/app/_components/field';
+import { FormAlert } from '@/app/_components/form-alert';
+import { Time } from '@/app/_components/time';
+import { text } from '@/app/_components/use-auth-form';
+import type { ApiKeyView } from '@/lib/auth/api-key-view';
+import { networkProblem, problemOf, type Problem } from '@/lib/client/api';
+import { authFetch, isSessionExpired } from '@/lib/client/fetch';
+import { goToSignIn, sendJson } from './account-api';
+import styles from './api-keys.module.css';
+
+const FIELDS = ['name'] as const;
+const createdSchema = z.object({ key: z.string(), apiKey: z.object({ id: z.string(), name: z.string() }) });
+
+type Created = z.infer<typeof createdSchema>;
+
+/** POST /api/auth/api-keys: the new key (the only time it is shown), signed-out, or the problem. */
+async function requestKey(body: { name: string; expiresInDays: number | null }): Promise<{ kind: 'ok'; created: Created } | { kind: 'signed-out' } | { kind: 'problem'; problem: Problem }> {
+  let response: Response;
+  try {
+    response = await authFetch('/api/auth/api-keys', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    return { kind: 'problem', problem: networkProblem };
+  }
+  if (isSessionExpired(response)) return { kind: 'signed-out' };
+  if (!response.ok) return { kind: 'problem', problem: await problemOf(response) };
+  const parsed = createdSchema.safeParse(await response.json().catch(() => null));
+  return parsed.success ? { kind: 'ok', created: parsed.data } : { kind: 'problem', problem: { code: 'internal_error', message: 'The key could not be read. Please try again.', fields: {} } };
+}
+
+/** The create form, the key shown once after creating it, and the list with `Revoke` on each row. */
+export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: ApiKeyView[]; expiryDays: number[]; nameMax: number; maxKeys: number }) {
+  const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [pending, startTransition] = useTransition();
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [copied, setCopied] = useState(false);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>): void {
+    event.preventDefault();
+    if (pending) return;
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const expiry = text(data, 'expiresInDays');
+    const body = { name: text(data, 'name'), expiresInDays: expiry === '' ? null : Number(expiry) };
+    setProblem(null);
+    setCreated(null);
+    setCopied(false);
+    startTransition(async () => {
+      const outcome = await requestKey(body);
+      if (outcome.kind === 'signed-out') return goToSignIn();
+      if (outcome.kind === 'problem') {
+        setProblem(outcome.problem);
+        formRef.current?.querySelector<HTMLInputElement>('input[name="name"]')?.focus();
+        return;
+      }
+      form.reset();
+      setCreated(outcome.created);
+      router.refresh();
+    });
+  }
+
+  async function copy(key: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(key);
+      setCopied(true);
+    } catch {
+      // No clipboard permission: the key is selectable text; the hint already says to copy it.
+      setCopied(false);
+    }
+  }
+
+  return (
+    <div>
+      <form ref={formRef} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} aria-label="Create an API key" className={styles.form}>
+        <Field label="Name" name="name" maxLength={nameMax} required autoComplete="off" hint="What the key is for, e.g. “CI deploy”." errors={problem?.fields.name} />
+        <div className={styles.select}>
+          <label htmlFor="api-key-expiry">Expires</label>
+          <select id="api-key-expiry" name="expiresInDays" defaultValue={String(expiryDays[1] ?? '')}>
+            {expiryDays.map((days) => (
+              <option key={days} value={String(days)}>
+                In {days} days
+              </option>
+            ))}
+            <option value="">Never</option>
+          </select>
+        </div>
+        <button type="submit" className="button button-primary" disabled={pending}>
+          {pending ? 'Creating API key…' : 'Create API key'}
+        </button>
+      </form>
+      <FormAlert problem={problem} shownFields={FIELDS} />
+
+      {created ? (
+        <div className={styles.created} role="region" aria-label="New API key">
+          <p role="status">
+            <strong>API key “{created.apiKey.name}” created.</strong> Copy it now: it will not be shown again.
+          </p>
+          <div className={styles.secret}>
+            <code aria-label="API key">{created.key}</code>
+            <button type="button" className="button button-small" onClick={() => void copy(created.key)}>
+              {copied ? 'Copied' : 'Copy key'}
+            </button>
+          </div>
+        </div>
+      ) : null}
+
+      {keys.length === 0 ? (
+        <p className={styles.empty}>No API keys yet</p>
+      ) : (
+        <ul className={styles.keys} aria-label="API keys">
+          {keys.map((key) => (
+            <li key={key.id} className={styles.key} data-api-key-id={key.id}>
+              <div>
+                <p className={styles.name}>{key.name}</p>
+                <dl className={styles.meta}>
+                  <div>
+                    <dt>Created</dt>
+                    <dd>
+                      <Time at={key.createdAt} />
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Last used</dt>
+                    <dd>{key.lastUsedAt === null ? 'Never' : <Time at={key.lastUsedAt} />}</dd>
+                  </div>
+                  <div>
+                    <dt>{key.expired ? 'Expired' : 'Expires'}</dt>
+                    <dd>{key.expiresAt === null ? 'Never' : <Time at={key.expiresAt} />}</dd>
+                  </div>
+                </dl>
+              </div>
+              <RevokeApiKeyButton id={key.id} name={key.name} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {keys.length >= maxKeys ? <p className={styles.empty}>You have {maxKeys} keys, the most one account may hold. Revoke one to create another.</p> : null}
+    </div>
+  );
+}
+
+/** `Revoke` on a key's row: DELETE /api/auth/api-keys/{id}; the key stops working at once. */
+function RevokeApiKeyButton({ id, name }: { id: string; name: string }) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+
+  function revoke(): void {
+    setError(null);
+    startTransition(async () => {
+      const outcome = await sendJson('DELETE', `/api/auth/api-keys/${encodeURIComponent(id)}`);
+      if (outcome.kind === 'signed-out') return goToSignIn();
+      // 404: already revoked (another tab) or deleted by housekeeping: either way it is gone.
+      if (outcome.kind === 'problem' && outcome.status !== 404) {
+        setError(outcome.problem.message);
+        return;
+      }
+      router.refresh();
+    });
+  }
+
+  return (
+    <div className="session-action">
+      <button type="button" className="button button-small" onClick={revoke} disabled={pending} aria-describedby={error ? `${id}-error` : undefined}>
+        {pending ? 'Revoking…' : 'Revoke'}
+      </button>
+      {pending ? (
+        <span className="visually-hidden" role="status">
+          Revoking the API key {name}…
+        </span>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} role="alert" className="form-alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

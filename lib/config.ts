@@ -142,6 +142,7 @@ function buildSchema(production: boolean) {
       MAIL_FROM: z.string().max(320, 'MAIL_FROM is too long').optional(),
       PASSWORD_RESET_EXPIRY: duration('PASSWORD_RESET_EXPIRY').prefault('30m'),
       EMAIL_VERIFICATION_EXPIRY: duration('EMAIL_VERIFICATION_EXPIRY').prefault('24h'),
+      MAGIC_LINK_EXPIRY: duration('MAGIC_LINK_EXPIRY').prefault('15m'),
       REQUIRE_EMAIL_VERIFICATION: flag('REQUIRE_EMAIL_VERIFICATION').prefault('false'),
       // Serves the tiny routes under /bench and /api/bench that `npm run bench` measures; 404 otherwise.
       BENCH_ROUTES: flag('BENCH_ROUTES').optional(),
@@ -180,6 +181,7 @@ function buildSchema(production: boolean) {
       mailFrom: env.MAIL_FROM ?? `no-reply@${new URL(env.APP_ORIGIN).hostname}`,
       passwordResetTtlMs: env.PASSWORD_RESET_EXPIRY,
       emailVerificationTtlMs: env.EMAIL_VERIFICATION_EXPIRY,
+      magicLinkTtlMs: env.MAGIC_LINK_EXPIRY,
       requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
     }));
 }
@@ -211,6 +213,7 @@ export function readEnv(): Record<string, string | undefined> {
     MAIL_FROM: process.env.MAIL_FROM,
     PASSWORD_RESET_EXPIRY: process.env.PASSWORD_RESET_EXPIRY,
     EMAIL_VERIFICATION_EXPIRY: process.env.EMAIL_VERIFICATION_EXPIRY,
+    MAGIC_LINK_EXPIRY: process.env.MAGIC_LINK_EXPIRY,
     REQUIRE_EMAIL_VERIFICATION: process.env.REQUIRE_EMAIL_VERIFICATION,
   };
 }

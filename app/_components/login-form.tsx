@@ -1,4 +1,5 @@
 'use client';
+import { LOGIN_FORM_ID } from './email-link-button';
 import { Field } from './field';
 import { FormAlert } from './form-alert';
 import { text, useAuthForm } from './use-auth-form';
@@ -17,7 +18,7 @@ export function LoginForm({ redirectTo }: { redirectTo: string }) {
   return (
     // noValidate: the API's messages are the ones we show, next to the fields, for every browser.
     // method="post": a submit before hydration must never put the password in the URL.
-    <form ref={formRef} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
+    <form ref={formRef} id={LOGIN_FORM_ID} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
       <FormAlert problem={problem} shownFields={FIELDS} />
       <Field
         label="Email"

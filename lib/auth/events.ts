@@ -20,7 +20,11 @@ export type SecurityEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'new_device_notified'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'magic_link_requested'
+  | 'oauth_linked'
+  | 'oauth_unlinked'
+  | 'oauth_refused';
 
 export interface ClientContext {
   ip: string | null;

@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '@/lib/duration';
 
-export type MailKind = 'password_reset' | 'email_verification' | 'password_changed' | 'new_sign_in' | 'registration_attempt';
+export type MailKind = 'password_reset' | 'email_verification' | 'magic_link' | 'password_changed' | 'new_sign_in' | 'registration_attempt';
 
 export interface MailMessage {
   kind: MailKind;
@@ -40,6 +40,20 @@ export function passwordResetMail(to: string, url: string, ttlMs: number): MailM
       `The link works once and for ${formatDuration(ttlMs)}. If you did not ask for it, ignore this mail: your password stays as it is.`,
     ],
     { label: 'Choose a new password', url },
+  );
+}
+
+/** "Your sign-in link": the link to /magic-link, whose page signs in with one button press. */
+export function signInLinkMail(to: string, url: string, ttlMs: number): MailMessage {
+  return compose(
+    'magic_link',
+    to,
+    'Your sign-in link',
+    [
+      'Someone (hopefully you) asked for a link to sign in to your account without a password.',
+      `The link works once and for ${formatDuration(ttlMs)}. If you did not ask for it, ignore this mail: nobody can sign in without opening it.`,
+    ],
+    { label: 'Sign in', url },
   );
 }
 

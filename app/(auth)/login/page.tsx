@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { AccountDeletedNotice } from '@/app/_components/account-deleted-notice';
+import { EmailLinkButton } from '@/app/_components/email-link-button';
 import { LoginForm } from '@/app/_components/login-form';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { nextParam, safeNextPath } from '@/lib/auth/redirects';
@@ -23,6 +24,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <p className="muted">Welcome back. Sign in to continue.</p>
       <AccountDeletedNotice message={status} />
       <LoginForm redirectTo={redirectTo} />
+      <EmailLinkButton />
       <p>
         <Link href="/forgot-password">Forgot password?</Link>
       </p>

@@ -269,7 +269,7 @@ export interface Store {
    * address the link was sent to) and writes `events` (userId filled in). Returns the user, or
    * null (nothing written) when the link is not live or the address changed.
    */
-  useSignInLink(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
+  consumeSignInLink(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
   /** Records that the user signed in from `device` at `now`; says whether it was new to the account. */
   rememberDevice(userId: string, device: string, now: number): Promise<DeviceSighting>;
 

@@ -763,7 +763,7 @@ export function createPostgresStore(url: string): Store {
       ).catch(rolledBack(null));
     },
 
-    useSignInLink(tokenId, now, events) {
+    consumeSignInLink(tokenId, now, events) {
       return run(() =>
         inTransaction(pool, async (client): Promise<UserRecord | null> => {
           const s = statements();

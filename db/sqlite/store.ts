@@ -344,7 +344,7 @@ export function createSqliteStore(file: string): Store {
         }),
       ).catch(rolledBack(null)),
 
-    useSignInLink: (tokenId, now, events) =>
+    consumeSignInLink: (tokenId, now, events) =>
       run(() =>
         atomic((): UserRecord | null => {
           const token = useToken(tokenId, 'magic_link', now);

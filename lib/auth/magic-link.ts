@@ -53,7 +53,7 @@ export async function signInWithLink(deps: AuthDeps, token: string, client: Clie
   await limits.consumeIp(store, config, client, 'magic_link_sign_in', now);
   const id = linkTokenId(config.refreshTokenSecret, 'magic_link', token);
   const verified = unattributed(securityEvent({ type: 'email_verified', client, detail: { via: 'magic_link' } }, now));
-  const user = id === null ? null : await store.useSignInLink(id, now, []);
+  const user = id === null ? null : await store.consumeSignInLink(id, now, []);
   if (user === null) throw new AuthError('invalid_token');
   // Recorded only when this link is what verified the address.
   if (user.emailVerifiedAt === now) {

@@ -6,6 +6,8 @@
  * MAGIC_LINK_EXPIRY, is superseded by a newer one, dies with a password change, proves the mailbox,
  * and starts a session whose method is `magic_link`.
  */
+import type { getAuthDeps as GetDepsFn } from '@/lib/auth/deps';
+import type { isLiveSignInLink as IsLiveFn } from '@/lib/auth/magic-link';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SecurityEventRow, type TestApp } from '../support/app';
 import { advanceClock } from '../support/clock';
@@ -21,8 +23,10 @@ let logs: string[];
 let started: MailTestApp | undefined;
 let request: { POST: Handler; GET: Handler };
 let signIn: { POST: Handler; GET: Handler };
-let isLiveSignInLink: typeof import('@/lib/auth/magic-link').isLiveSignInLink;
-let getAuthDeps: typeof import('@/lib/auth/deps').getAuthDeps;
+let isLiveSignInLink: IsLive;
+let getAuthDeps: GetDeps;
+type IsLive = typeof IsLiveFn;
+type GetDeps = typeof GetDepsFn;
 const secrets = new Set<string>([PASSWORD]);
 
 beforeAll(async () => {

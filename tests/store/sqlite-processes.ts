@@ -100,7 +100,7 @@ export class SqliteStoreProcesses {
       findOneTimeToken: (...args) => call('findOneTimeToken', ...args),
       resetPassword: (...args) => call('resetPassword', ...args),
       verifyEmail: (...args) => call('verifyEmail', ...args),
-      useSignInLink: (...args) => call('useSignInLink', ...args),
+      consumeSignInLink: (...args) => call('consumeSignInLink', ...args),
       findUserByIdentity: (...args) => call('findUserByIdentity', ...args),
       listLinkedIdentities: (...args) => call('listLinkedIdentities', ...args),
       registerWithIdentity: (...args) => call('registerWithIdentity', ...args),

@@ -8,10 +8,15 @@ import { isLiveSignInLink } from '@/lib/auth/magic-link';
 // page (a GET, as mail scanners do) spends nothing: only the button's POST signs in.
 export const metadata: Metadata = { title: 'Sign in with your email link', referrer: 'no-referrer' };
 
+/** Whether the link is live now, looked up without using it (the button's POST uses it). */
+async function isLive(token: string): Promise<boolean> {
+  return isLiveSignInLink(await getAuthDeps(), token, Date.now());
+}
+
 export default async function MagicLinkPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = (await searchParams).token;
   const token = typeof raw === 'string' ? raw : null;
-  const live = token !== null && (await isLiveSignInLink(await getAuthDeps(), token, Date.now()));
+  const live = token !== null && (await isLive(token));
   return (
     <section className="card" aria-labelledby="magic-link-title">
       <h1 id="magic-link-title">Sign in with your email link</h1>

@@ -16,11 +16,13 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   email_taken: 409,
+  last_sign_in_method: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
+  provider_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -38,11 +40,13 @@ const MESSAGES: Record<ErrorCode, string> = {
   not_found: 'Not found.',
   method_not_allowed: 'This method is not allowed here.',
   email_taken: 'An account with this email already exists.',
+  last_sign_in_method: 'This is the only way left to sign in to your account. Set a password or connect another provider first.',
   payload_too_large: 'The request body is too large.',
   unsupported_media_type: 'Send the request body as application/json.',
   rate_limited: 'Too many attempts. Please wait and try again.',
   internal_error: 'Something went wrong on our side. Please try again.',
   service_unavailable: 'The service is temporarily unavailable. Please try again shortly.',
+  provider_unavailable: 'The sign-in provider cannot be reached right now. Please try again shortly, or sign in another way.',
 };
 
 export type FieldErrors = Record<string, string[]>;

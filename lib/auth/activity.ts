@@ -21,6 +21,10 @@ const SHOWN: readonly SecurityEventType[] = [
   'email_verified',
   'new_device_notified',
   'mail_failed',
+  'magic_link_requested',
+  'oauth_linked',
+  'oauth_unlinked',
+  'oauth_refused',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -39,12 +43,13 @@ const MAIL_NAMES: Record<string, string> = {
   password_changed: '“password changed” email',
   new_sign_in: '“new sign-in” email',
   registration_attempt: 'email about a sign-up attempt',
+  magic_link: 'sign-in link email',
 };
 
-const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional() });
+const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional(), provider: z.string().optional() });
 
 /** A field recorded with an event, if its detail (our own JSON) has it. */
-function detailOf(detail: string | null, field: 'reason' | 'mail'): string | undefined {
+function detailOf(detail: string | null, field: 'reason' | 'mail' | 'provider'): string | undefined {
   if (detail === null) return undefined;
   try {
     const parsed = detailSchema.safeParse(JSON.parse(detail));
@@ -70,6 +75,14 @@ function describe(type: string, detail: string | null): string {
       return 'Password changed';
     case 'password_reset_requested':
       return 'Password reset requested';
+    case 'magic_link_requested':
+      return 'Sign-in link requested';
+    case 'oauth_linked':
+      return `Connected ${detailOf(detail, 'provider') ?? 'a provider'}`;
+    case 'oauth_unlinked':
+      return `Disconnected ${detailOf(detail, 'provider') ?? 'a provider'}`;
+    case 'oauth_refused':
+      return `Sign-in with ${detailOf(detail, 'provider') ?? 'a provider'} refused`;
     case 'password_reset':
       return 'Password reset with an emailed link';
     case 'email_verification_sent':

@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type SecurityEventRow, type TestApp } from '../support/app';
 import { PASSWORD } from '../support/env';
-import { apiRequest, CookieJar, expectError, ORIGIN, type Handler, type RequestOptions } from '../support/http';
+import { apiRequest, CookieJar, expectError, ORIGIN, type RequestOptions } from '../support/http';
 import { startMailSink, unusedSmtpUrl, type MailSink } from '../support/mail';
 import { settled } from '../support/mail-app';
 import { authorize, foreignJwks, startTestIssuer, type TestIssuer } from '../support/oidc-issuer';
@@ -26,6 +26,9 @@ const callbackOf = (id: string) => `${ORIGIN}/api/auth/oauth/${id}/callback`;
 let issuer: TestIssuer;
 let sink: MailSink;
 let app: TestApp;
+/** A route handler under `[provider]`, as Next.js calls it. */
+type Handler = (request: Request, context: { params: Promise<{ provider: string }> }) => Promise<Response>;
+
 let startRoute: Record<'POST' | 'GET', Handler>;
 let callbackRoute: Record<'GET' | 'POST', Handler>;
 let connections: Record<'POST' | 'DELETE' | 'GET', Handler>;
@@ -58,9 +61,9 @@ beforeAll(async () => {
     OIDC_DOWN_CLIENT_ID: 'app',
     OIDC_DOWN_CLIENT_SECRET: SECRET,
   });
-  startRoute = (await import('@/app/api/auth/oauth/[provider]/route')) as typeof startRoute;
-  callbackRoute = (await import('@/app/api/auth/oauth/[provider]/callback/route')) as typeof callbackRoute;
-  connections = (await import('@/app/api/auth/connections/[provider]/route')) as typeof connections;
+  startRoute = (await import('@/app/api/auth/oauth/[provider]/route'));
+  callbackRoute = (await import('@/app/api/auth/oauth/[provider]/callback/route'));
+  connections = (await import('@/app/api/auth/connections/[provider]/route'));
   // PostgreSQL migrates on first use: before the tests count rows.
   await (await (await import('@/lib/auth/deps')).getAuthDeps()).store.ready();
 });
@@ -90,10 +93,11 @@ interface Started {
 
 /** `Sign in with <Name>`: the POST that sends the browser to the provider. */
 async function start(provider: string, jar = new CookieJar(), next?: string): Promise<Started> {
-  const path = `/api/auth/oauth/${provider}${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`;
-  const response = await callRoute(startRoute.POST, apiRequest('POST', path, { origin: ORIGIN, cookies: jar }), provider);
-  expect(response.status).toBe(303);
-  return { url: new URL(response.headers.get('location') ?? ''), jar: jar.apply(response) };
+  const options = next === undefined ? {} : { json: { next } };
+  const response = await callRoute(startRoute.POST, apiRequest('POST', `/api/auth/oauth/${provider}`, { origin: ORIGIN, cookies: jar, ...options }), provider);
+  expect(response.status).toBe(200);
+  const { url } = (await response.json()) as { url: string };
+  return { url: new URL(url), jar: jar.apply(response) };
 }
 
 /** The provider's redirect arriving at the app's callback with this browser's cookies. */
@@ -146,14 +150,14 @@ describe('the authorization request', () => {
     await expectError(await callRoute(startRoute.POST, apiRequest('POST', '/api/auth/oauth/test', { origin: 'https://evil.example' }), 'test'), 403, 'forbidden_origin');
     await expectError(await callRoute(startRoute.GET, apiRequest('GET', '/api/auth/oauth/test'), 'test'), 405, 'method_not_allowed');
     await expectError(await callRoute(startRoute.POST, apiRequest('POST', '/api/auth/oauth/nope', { origin: ORIGIN }), 'nope'), 404, 'not_found');
+
   });
 
-  it('a provider that is down: back to /login with a message, no 500, nothing stored', async () => {
+  it('a provider that is down: 503 provider_unavailable (the page shows its message), no 500, nothing stored', async () => {
     const users = await countUsers();
     const response = await callRoute(startRoute.POST, apiRequest('POST', '/api/auth/oauth/down', { origin: ORIGIN }), 'down');
-    expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe(`${ORIGIN}/login?oauth_error=provider_unavailable`);
     expect(response.headers.getSetCookie()).toEqual([]);
+    await expectError(response, 503, 'provider_unavailable');
     expect(await countUsers()).toBe(users);
   });
 });
@@ -183,6 +187,13 @@ describe('first and later sign-ins', () => {
 
     // No password to sign in with: the same 401 as a wrong password.
     await expectError((await app.signIn('alice@example.com', PASSWORD)).response, 401, 'invalid_credentials');
+  });
+
+  it('an off-site next is replaced by the default, as on /login', async () => {
+    for (const next of ['https://evil.example/x', '//evil.example', '/\\evil.example']) {
+      const { location } = await signInWith('test', 'alice-sub', new CookieJar(), next);
+      expect(location.toString()).toBe(`${ORIGIN}/dashboard`);
+    }
   });
 
   it('an unverified provider email creates an unverified account and mails a verification link', async () => {

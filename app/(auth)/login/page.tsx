@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { AccountDeletedNotice } from '@/app/_components/account-deleted-notice';
 import { EmailLinkButton } from '@/app/_components/email-link-button';
 import { LoginForm } from '@/app/_components/login-form';
+import { ProviderSignInSection } from '@/app/_components/provider-sign-in-section';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { nextParam, safeNextPath } from '@/lib/auth/redirects';
 
@@ -25,6 +26,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <AccountDeletedNotice message={status} />
       <LoginForm redirectTo={redirectTo} />
       <EmailLinkButton />
+      <ProviderSignInSection next={redirectTo} error={params.oauth_error} />
       <p>
         <Link href="/forgot-password">Forgot password?</Link>
       </p>

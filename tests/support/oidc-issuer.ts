@@ -65,7 +65,13 @@ async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Starts the provider on 127.0.0.1 (`port` 0: any free port). */
-export async function startTestIssuer(options: { port?: number; clients: TestClient[]; accounts: TestAccount[] }): Promise<TestIssuer> {
+export async function startTestIssuer(options: {
+  port?: number;
+  clients: TestClient[];
+  accounts: TestAccount[];
+  /** Makes up an account for a username that is not in `accounts` (the end-to-end issuer: any name signs in). */
+  accountFor?: (login: string) => TestAccount | undefined;
+}): Promise<TestIssuer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
@@ -75,6 +81,7 @@ export async function startTestIssuer(options: { port?: number; clients: TestCli
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
   const accounts = new Map(options.accounts.map((account) => [account.sub, account]));
+  const lookUp = (sub: string): TestAccount | undefined => accounts.get(sub) ?? options.accountFor?.(sub);
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({ ...client, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
@@ -85,7 +92,7 @@ export async function startTestIssuer(options: { port?: number; clients: TestCli
     pkce: { required: () => true },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx: unknown, sub: string) {
-      const account = accounts.get(sub);
+      const account = lookUp(sub);
       if (!account) return undefined;
       return { accountId: sub, claims: async () => ({ ...account }) };
     },
@@ -139,7 +146,7 @@ export async function startTestIssuer(options: { port?: number; clients: TestCli
           return;
         }
         const login = (await formBody(req)).get('login') ?? '';
-        if (!accounts.has(login)) {
+        if (!lookUp(login)) {
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           res.end(loginPage(interaction.uid, 'Unknown user'));
           return;

@@ -129,7 +129,8 @@ export default defineConfig({
       command: `exec node --import tsx tests/e2e/oidc-issuer-server.ts ${OIDC_ISSUER_PORT} ${ORIGIN} ${OIDC_CLIENT_SECRET}`,
       url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,
-      timeout: 30_000,
+      // Generous: tsx compiles oidc-provider's setup on a busy two-core machine.
+      timeout: 120_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { Time } from '@/app/_components/time';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { oauthErrorMessage } from '@/lib/auth/oidc/messages';
@@ -18,6 +19,12 @@ export async function ConnectedAccounts({ userId, connected, error }: { userId: 
     <section className="panel" aria-labelledby="connected-title">
       <h2 id="connected-title">Connected accounts</h2>
       <p className="muted">Sign in with these providers instead of a password. The last way to sign in to your account cannot be removed.</p>
+      {hasPassword ? null : (
+        <p className="muted">
+          Your account has no password. To set one (to change settings that ask for it, or to delete the account), use{' '}
+          <Link href="/forgot-password">Forgot password?</Link>: the link we mail you sets your first password.
+        </p>
+      )}
       {message ? (
         <p role="alert" className="form-alert">
           {message}

@@ -36,7 +36,7 @@ export function EmailLinkButton() {
   }
 
   return (
-    <div className="stack">
+    <div className="stack other-sign-in">
       <button type="button" form={LOGIN_FORM_ID} className="button" onClick={onClick} disabled={pending || !hydrated} aria-busy={pending}>
         {pending ? 'Sending…' : 'Email me a sign-in link'}
       </button>

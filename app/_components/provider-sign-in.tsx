@@ -39,7 +39,7 @@ export function ProviderSignIn({ providers, next, error }: { providers: Provider
 
   if (providers.length === 0) return problem ? <FormAlert problem={problem} shownFields={[]} /> : null;
   return (
-    <div className="stack" aria-label="Other ways to sign in" role="group">
+    <div className="stack other-sign-in" aria-label="Other ways to sign in" role="group">
       <FormAlert problem={problem} shownFields={[]} />
       {providers.map((provider) => (
         <button key={provider.id} type="button" className="button" onClick={() => void start(provider.id)} disabled={pending !== null || !hydrated} aria-busy={pending === provider.id}>

@@ -77,7 +77,7 @@ describe('PostgreSQL store (smoke)', () => {
       const { rows } = await first.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(rows[0]?.n).toBe(journalEntries);
       const tables = await first.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
-      expect(tables.rows.map((row) => row.name)).toEqual(['known_devices', 'one_time_tokens', 'rate_limits', 'security_events', 'sessions', 'users']);
+      expect(tables.rows.map((row) => row.name)).toEqual(['known_devices', 'linked_identities', 'one_time_tokens', 'rate_limits', 'security_events', 'sessions', 'users']);
     } finally {
       await Promise.all([first.end(), second.end()]);
     }

@@ -20,7 +20,7 @@ export const GET = route<Context>(async (request, { params }) => {
   const outcome = await finishOidcFlow(
     deps,
     {
-      providerId: provider,
+      providerId: typeof provider === 'string' ? provider : '',
       search: new URL(request.url).search,
       flowCookie: flowCookieValue(cookieHeader, config.cookieSecure),
       previousRefreshToken: requestAuthCookies(request, config.cookieSecure).refresh,

@@ -17,7 +17,7 @@
  * Every refusal writes nothing but an `oauth_refused` event (with a reason code for operators).
  */
 import 'server-only';
-import * as client from 'openid-client';
+import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { UserRecord } from '@/db/store';
 import { afterResponse } from '@/lib/background';
@@ -80,7 +80,7 @@ function causes(error: unknown): Record<string, unknown>[] {
 
 /** A short reason code for the log and the `oauth_refused` event: the error's code and the claim or parameter at fault. */
 function reasonOf(error: unknown): string {
-  if (error instanceof client.ResponseBodyError || error instanceof client.AuthorizationResponseError) return `provider:${error.error}`;
+  if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) return `provider:${error.error}`;
   const chain = causes(error);
   const code = chain.map((e) => e.code).find((c) => typeof c === 'string') ?? (error instanceof Error ? error.name : 'unknown');
   const claim = chain.map((e) => e.claim).find((c) => typeof c === 'string');
@@ -107,19 +107,19 @@ interface CallbackInput {
 }
 
 /** Finishes a flow; never throws for anything the provider or the browser did (a refusal is a value). */
-export async function finishOidcFlow(deps: AuthDeps, input: CallbackInput, client_: ClientContext, now: number): Promise<OidcOutcome> {
+export async function finishOidcFlow(deps: AuthDeps, input: CallbackInput, client: ClientContext, now: number): Promise<OidcOutcome> {
   const { store, config } = deps;
   const flow = await openFlow(config.refreshTokenSecret, input.flowCookie, now);
   const connect = flow?.connect !== null && flow?.connect !== undefined;
   const refuse = async (code: OidcRefusal, reason: string, userId: string | null = null): Promise<OidcOutcome> => {
-    await recordSecurityEvent(store, { type: 'oauth_refused', userId, client: client_, detail: { provider: input.providerId.slice(0, 40), reason } }, now);
+    await recordSecurityEvent(store, { type: 'oauth_refused', userId, client, detail: { provider: input.providerId.slice(0, 40), reason } }, now);
     return { kind: 'refused', code, connect };
   };
 
   const provider = findProvider(config, input.providerId);
   if (!provider || !flow || flow.provider !== provider.id) return refuse('oauth_failed', 'flow_cookie');
 
-  let configuration: client.Configuration;
+  let configuration: oidc.Configuration;
   try {
     configuration = await providerConfiguration(provider);
   } catch {
@@ -130,7 +130,7 @@ export async function finishOidcFlow(deps: AuthDeps, input: CallbackInput, clien
   try {
     const currentUrl = new URL(redirectUri(config.appOrigin, provider.id));
     currentUrl.search = input.search;
-    const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+    const tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
       pkceCodeVerifier: flow.verifier,
       expectedState: flow.state,
       expectedNonce: flow.nonce,
@@ -140,29 +140,29 @@ export async function finishOidcFlow(deps: AuthDeps, input: CallbackInput, clien
     identity = identityOf(claims);
     if (identity && identity.email === null && tokens.access_token) {
       // Many providers put the email only in userinfo; it must be about the same subject.
-      identity = identityOf(claims, await client.fetchUserInfo(configuration, tokens.access_token, identity.subject));
+      identity = identityOf(claims, await oidc.fetchUserInfo(configuration, tokens.access_token, identity.subject));
     }
   } catch (error) {
     const reason = reasonOf(error);
     logProviderProblem(provider.id, 'callback_refused', error);
-    if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') return refuse('oauth_cancelled', reason);
+    if (error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied') return refuse('oauth_cancelled', reason);
     if (isUnreachable(error)) return refuse('provider_unavailable', reason);
     return refuse('oauth_failed', reason);
   }
   if (!identity) return refuse('oauth_failed', 'claims');
 
-  return flow.connect ? connectIdentity(deps, provider.id, identity, flow.connect, client_, now, refuse) : signInWithIdentity(deps, provider.id, identity, flow, input.previousRefreshToken, client_, now, refuse);
+  return flow.connect ? connectIdentity(deps, provider.id, identity, flow.connect, client, now, refuse) : signInWithIdentity(deps, provider.id, identity, flow, input.previousRefreshToken, client, now, refuse);
 }
 
 type Refuse = (code: OidcRefusal, reason: string, userId?: string | null) => Promise<OidcOutcome>;
 
 /** `Connect <Name>` on /account: link to the account whose session started the flow, if it is still signed in. */
-async function connectIdentity(deps: AuthDeps, providerId: string, identity: Identity, asker: NonNullable<OidcFlow['connect']>, client_: ClientContext, now: number, refuse: Refuse): Promise<OidcOutcome> {
+async function connectIdentity(deps: AuthDeps, providerId: string, identity: Identity, asker: NonNullable<OidcFlow['connect']>, client: ClientContext, now: number, refuse: Refuse): Promise<OidcOutcome> {
   const { store } = deps;
   const found = await store.findSessionWithUser(asker.sessionId);
   const live = found && found.session.userId === asker.userId && found.session.revokedAt === null && now < found.session.expiresAt && now < found.session.absoluteExpiresAt;
   if (!live) return refuse('signed_out', 'session_ended');
-  const event = securityEvent({ type: 'oauth_linked', userId: asker.userId, sessionId: asker.sessionId, client: client_, detail: { provider: providerId, via: 'connect' } }, now);
+  const event = securityEvent({ type: 'oauth_linked', userId: asker.userId, sessionId: asker.sessionId, client, detail: { provider: providerId, via: 'connect' } }, now);
   const result = await store.linkIdentity({ provider: providerId, subject: identity.subject, userId: asker.userId, email: identity.email, createdAt: now }, [event]);
   if (result === 'linked') {
     logSecurityEvents([event]);
@@ -173,10 +173,10 @@ async function connectIdentity(deps: AuthDeps, providerId: string, identity: Ide
   return refuse('signed_out', 'no_user');
 }
 
-async function signInWithIdentity(deps: AuthDeps, providerId: string, identity: Identity, flow: OidcFlow, previous: string | null, client_: ClientContext, now: number, refuse: Refuse): Promise<OidcOutcome> {
+async function signInWithIdentity(deps: AuthDeps, providerId: string, identity: Identity, flow: OidcFlow, previous: string | null, client: ClientContext, now: number, refuse: Refuse): Promise<OidcOutcome> {
   const { store, config } = deps;
   const method = `oidc:${providerId}` as const;
-  const linkedEvent = (userId: string, via: string) => securityEvent({ type: 'oauth_linked', userId, client: client_, detail: { provider: providerId, via } }, now);
+  const linkedEvent = (userId: string, via: string) => securityEvent({ type: 'oauth_linked', userId, client, detail: { provider: providerId, via } }, now);
 
   let user: UserRecord | null = await store.findUserByIdentity(providerId, identity.subject);
   if (!user) {
@@ -194,7 +194,7 @@ async function signInWithIdentity(deps: AuthDeps, providerId: string, identity: 
       user = { id: existing.id, email: existing.email, name: existing.name, createdAt: existing.createdAt, emailVerifiedAt: existing.emailVerifiedAt };
     } else {
       const userId = crypto.randomUUID();
-      const events = [securityEvent({ type: 'user_registered', userId, client: client_, detail: { via: method } }, now), linkedEvent(userId, 'new_account')];
+      const events = [securityEvent({ type: 'user_registered', userId, client, detail: { via: method } }, now), linkedEvent(userId, 'new_account')];
       user = await store.registerWithIdentity(
         { id: userId, email: identity.email, name: identity.name, emailVerifiedAt: identity.emailVerified ? now : null },
         { provider: providerId, subject: identity.subject, email: identity.email, createdAt: now },
@@ -205,17 +205,17 @@ async function signInWithIdentity(deps: AuthDeps, providerId: string, identity: 
       if (!user) return refuse('oauth_failed', 'account_race');
       logSecurityEvents(events);
       // The device that created the account is its first known device (no "new sign-in" mail).
-      await store.rememberDevice(user.id, deviceKey(client_), now);
+      await store.rememberDevice(user.id, deviceKey(client), now);
       const created = user;
-      if (created.emailVerifiedAt === null && !config.requireEmailVerification) afterResponse(() => mailVerificationLink(deps, created, client_, now));
+      if (created.emailVerifiedAt === null && !config.requireEmailVerification) afterResponse(() => mailVerificationLink(deps, created, client, now));
     }
   }
   if (config.requireEmailVerification && user.emailVerifiedAt === null) {
-    await resendAfterRefusedSignIn(deps, user, client_, now);
+    await resendAfterRefusedSignIn(deps, user, client, now);
     return refuse('email_not_verified', 'email_not_verified', user.id);
   }
   try {
-    const signedIn = await completeFirstFactor(deps, user, method, client_, now, previous);
+    const signedIn = await completeFirstFactor(deps, user, method, client, now, previous);
     return { kind: 'signed_in', signedIn, next: flow.next };
   } catch (error) {
     if (error instanceof AuthError && error.code === 'rate_limited') return refuse('oauth_failed', 'rate_limited', user.id);

@@ -14,13 +14,17 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, defineConfig } from '@playwright/test';
-import { E2E_PORT, MAIL_SINK_HTTP, MAIL_SINK_HTTP_PORT, MAIL_SINK_SMTP_PORT } from './tests/e2e/ports';
+import { E2E_PORT, MAIL_SINK_HTTP, MAIL_SINK_HTTP_PORT, MAIL_SINK_SMTP_PORT, OIDC_ISSUER, OIDC_ISSUER_PORT } from './tests/e2e/ports';
 
 const PORT = E2E_PORT;
 const ORIGIN = `http://localhost:${PORT}`;
 // Its own build folder, so the suite never builds over a running dev server's `.next`.
 // (`next build` adds this folder's types to tsconfig.json once; a fixed name keeps that one entry.)
 const DIST_DIR = '.next-e2e';
+// The suite's OpenID Provider's client secret: random per run, known to the provider and the app.
+const OIDC_CLIENT_SECRET = process.env.E2E_OIDC_CLIENT_SECRET ?? randomBytes(24).toString('hex');
+// Workers load this file again: the runner's value reaches them through the environment.
+process.env.E2E_OIDC_CLIENT_SECRET = OIDC_CLIENT_SECRET;
 
 /** Debian's Chromium (or CHROMIUM_PATH), else Playwright's own download; stop with one line when neither exists. */
 function chromiumPath(): string {
@@ -67,6 +71,11 @@ function serverEnv(): Record<string, string> {
     // Real SMTP to the suite's mail sink (the first web server below); specs read it over HTTP.
     SMTP_URL: `smtp://127.0.0.1:${MAIL_SINK_SMTP_PORT}`,
     MAIL_FROM: 'Token Auth E2E <no-reply@localhost>',
+    // One OpenID Connect provider, the suite's own (tests/e2e/oidc-issuer-server.ts).
+    OIDC_SSO_ISSUER: OIDC_ISSUER,
+    OIDC_SSO_CLIENT_ID: 'e2e-app',
+    OIDC_SSO_CLIENT_SECRET: OIDC_CLIENT_SECRET,
+    OIDC_SSO_NAME: 'Company SSO',
   };
 }
 
@@ -112,6 +121,16 @@ export default defineConfig({
       url: `${MAIL_SINK_HTTP}/`,
       reuseExistingServer: false,
       timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The OpenID Provider (oidc-provider) the app signs in with (tests/e2e/oidc-issuer-server.ts).
+      command: `exec node --import tsx tests/e2e/oidc-issuer-server.ts ${OIDC_ISSUER_PORT} ${ORIGIN} ${OIDC_CLIENT_SECRET}`,
+      url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      // Generous: tsx compiles oidc-provider's setup on a busy two-core machine.
+      timeout: 120_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },

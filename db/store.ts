@@ -14,6 +14,9 @@
  * - db/ imports nothing from lib/.
  */
 
+/** How the users table stores "no password" (see the users table in both schemas); never leaves db/. */
+export const NO_PASSWORD = '';
+
 /** Which database a DATABASE_URL names. */
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
 
@@ -28,7 +31,8 @@ export interface UserRecord {
 }
 
 export interface Credentials extends UserRecord {
-  passwordHash: string;
+  /** Null for an account that has no password (created by a provider sign-in; see linkedIdentities). */
+  passwordHash: string | null;
 }
 
 export interface NewUser {
@@ -68,7 +72,17 @@ export interface SessionRecord {
  * How a session signed in: the first factor, then the second when there was one. Stored as text,
  * so later ways to sign in only add members here.
  */
-export type SignInMethod = 'password' | 'password+totp' | 'password+recovery_code' | 'passkey';
+export type SignInMethod =
+  | 'password'
+  | 'password+totp'
+  | 'password+recovery_code'
+  | 'passkey'
+  | 'magic_link'
+  | 'magic_link+totp'
+  | 'magic_link+recovery_code'
+  | `oidc:${string}`
+  | `oidc:${string}+totp`
+  | `oidc:${string}+recovery_code`;
 
 export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason'>;
 
@@ -123,16 +137,19 @@ export interface Confirmation {
   /** The caller's session: it must still be live (not revoked, not expired) at `now`. */
   sessionId: string;
   /** The hash the password was checked against: it must still be the stored one. */
-  confirmedHash: string;
+  confirmedHash: string | null;
   now: number;
 }
 
-/**
- * What a one-time token is for; a newer token of a kind replaces the user's older ones of that kind.
- * `two_factor_after_<first factor>`: a sign-in whose first factor passed and whose second is due
- * (lib/auth/second-factor.ts); later first factors add their own kind.
- */
-export type OneTimeTokenKind = 'password_reset' | 'email_verification' | 'two_factor_after_password';
+/** What a one-time link is for; a newer link of a kind replaces the user's older ones of that kind. */
+export type OneTimeTokenKind =
+  | 'password_reset'
+  | 'email_verification'
+  | 'magic_link'
+  // The second step of a sign-in, after each first factor that can precede one (lib/auth/second-factor.ts).
+  | 'two_factor_after_password'
+  | 'two_factor_after_magic_link'
+  | `two_factor_after_oidc:${string}`;
 
 /**
  * A one-time link as stored. `id` is a MAC of the token (lib/auth/link-tokens.ts), never the token:
@@ -157,6 +174,35 @@ export interface PasswordResetResult {
   userId: string;
   revokedSessionIds: string[];
 }
+
+/**
+ * An account's sign-in through an OpenID Connect provider: the provider's id (`google`) and the
+ * subject it gives the person (`sub`, stable and unique per provider). One per provider and account.
+ */
+export interface NewLinkedIdentity {
+  provider: string;
+  subject: string;
+  userId: string;
+  /** The address the provider gave when the link was made (for the account page; never used to sign in). */
+  email: string | null;
+  createdAt: number;
+}
+
+export type LinkedIdentityRecord = NewLinkedIdentity;
+
+/** A new account made by a provider sign-in: no password; verified as the provider said. */
+export interface NewProviderUser {
+  id: string;
+  email: string;
+  name: string | null;
+  emailVerifiedAt: number | null;
+}
+
+/** What linking an identity did: `identity_taken` when another account has it, `provider_taken` when this account has one of that provider. */
+export type LinkIdentityResult = 'linked' | 'identity_taken' | 'provider_taken' | 'no_user';
+
+/** What removing a linked identity did: `last_method` when it is the account's only way to sign in (nothing written). */
+export type UnlinkIdentityResult = 'unlinked' | 'not_linked' | 'last_method';
 
 /** Whether a device was seen before: `first` when the account had none recorded yet. */
 export type DeviceSighting = 'first' | 'new' | 'known';
@@ -326,6 +372,13 @@ export interface Store {
    * Returns the updated user, or null (nothing written) when the link is not live.
    */
   verifyEmail(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
+  /**
+   * Atomically: uses the live `magic_link` link `tokenId` (compare-and-set: of two racing uses
+   * one wins), marks the email verified (the link proved the mailbox; only if it is still the
+   * address the link was sent to) and writes `events` (userId filled in). Returns the user, or
+   * null (nothing written) when the link is not live or the address changed.
+   */
+  consumeSignInLink(tokenId: string, now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null>;
   /** Records that the user signed in from `device` at `now`; says whether it was new to the account. */
   rememberDevice(userId: string, device: string, now: number): Promise<DeviceSighting>;
 
@@ -362,6 +415,27 @@ export interface Store {
   consumeRecoveryCode(userId: string, codeHash: string, now: number, events: readonly NewSecurityEvent[]): Promise<boolean>;
   /** Deletes the user's enabled authenticator and every recovery code, with `events`, atomically. False when it was not enabled. */
   disableTwoFactor(userId: string, events: readonly NewSecurityEvent[]): Promise<boolean>;
+
+  // Linked identities (OpenID Connect)
+  /** The account a provider's subject is linked to, or null. */
+  findUserByIdentity(provider: string, subject: string): Promise<UserRecord | null>;
+  /** An account's linked identities, oldest first. */
+  listLinkedIdentities(userId: string): Promise<LinkedIdentityRecord[]>;
+  /**
+   * Creates an account without a password and links the identity to it, with `events`, in one
+   * atomic write. Null (nothing written) when the email or the identity is taken.
+   */
+  registerWithIdentity(user: NewProviderUser, identity: Omit<NewLinkedIdentity, 'userId'>, events: readonly NewSecurityEvent[], now: number): Promise<UserRecord | null>;
+  /**
+   * Links an identity to an existing account with `events`, atomically. When `verifiedEmail` is
+   * given, links only if the account's email is still that address and verified (else `no_user`).
+   */
+  linkIdentity(identity: NewLinkedIdentity, events: readonly NewSecurityEvent[], verifiedEmail?: string): Promise<LinkIdentityResult>;
+  /**
+   * Removes the account's identity of `provider` with `events`, atomically, unless it is the last
+   * way to sign in (no password and no other identity): then `last_method`, nothing written.
+   */
+  unlinkIdentity(userId: string, provider: string, events: readonly NewSecurityEvent[]): Promise<UnlinkIdentityResult>;
 
   // Sessions
   /** Stores a new session (sign-in), with its events. */

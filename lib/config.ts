@@ -62,6 +62,64 @@ function isSmtpUrl(value: string): boolean {
   }
 }
 
+/** One OpenID Connect provider, from `OIDC_<ID>_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET` and optional `_NAME`. */
+export interface OidcProviderConfig {
+  /** `<ID>` in lower case: the provider's id in URLs (`/api/auth/oauth/<id>/callback`) and sessions (`oidc:<id>`). */
+  id: string;
+  /** Shown on buttons: `Sign in with <name>`. */
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+const OIDC_VARIABLE = /^OIDC_([A-Z0-9]+)_(ISSUER|CLIENT_ID|CLIENT_SECRET|NAME)$/;
+
+/** Whether a URL hostname is the loopback interface (where an http issuer is allowed: tests, local IdPs). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * The providers of an environment, sorted by id, or the one-line problems with them. Every
+ * provider needs its issuer (https, or http on loopback only), client id and secret.
+ */
+export function parseOidcProviders(env: Record<string, string | undefined>): { providers: OidcProviderConfig[]; problems: string[] } {
+  const found = new Map<string, Partial<Record<'ISSUER' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'NAME', string>>>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = OIDC_VARIABLE.exec(name);
+    if (!match || value === undefined || value === '') continue;
+    const [, id = '', field] = match;
+    const entry = found.get(id) ?? {};
+    entry[field as 'ISSUER'] = value;
+    found.set(id, entry);
+  }
+  const providers: OidcProviderConfig[] = [];
+  const problems: string[] = [];
+  for (const [ID, entry] of [...found].sort(([a], [b]) => a.localeCompare(b))) {
+    const missing = (['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET'] as const).filter((field) => !entry[field]);
+    if (missing.length > 0) {
+      problems.push(`${missing.map((field) => `OIDC_${ID}_${field}`).join(' and ')} must be set for the OIDC provider ${ID}`);
+      continue;
+    }
+    let issuer: URL;
+    try {
+      issuer = new URL(entry.ISSUER ?? '');
+    } catch {
+      problems.push(`OIDC_${ID}_ISSUER must be the provider's issuer URL, e.g. https://accounts.google.com`);
+      continue;
+    }
+    if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname))) {
+      problems.push(`OIDC_${ID}_ISSUER must be an https:// URL (http:// only on 127.0.0.1 or localhost)`);
+      continue;
+    }
+    const id = ID.toLowerCase();
+    const name = entry.NAME?.trim() || id.charAt(0).toUpperCase() + id.slice(1);
+    providers.push({ id, name: name.slice(0, 60), issuer: entry.ISSUER ?? '', clientId: entry.CLIENT_ID ?? '', clientSecret: entry.CLIENT_SECRET ?? '' });
+  }
+  return { providers, problems };
+}
+
 /** DATABASE_URL: `file:<path>` (or a bare path) for SQLite, `postgres://…` for PostgreSQL. */
 const databaseUrl = z
   .string()
@@ -197,6 +255,7 @@ function buildSchema(production: boolean) {
       MAIL_FROM: z.string().max(320, 'MAIL_FROM is too long').optional(),
       PASSWORD_RESET_EXPIRY: duration('PASSWORD_RESET_EXPIRY').prefault('30m'),
       EMAIL_VERIFICATION_EXPIRY: duration('EMAIL_VERIFICATION_EXPIRY').prefault('24h'),
+      MAGIC_LINK_EXPIRY: duration('MAGIC_LINK_EXPIRY').prefault('15m'),
       REQUIRE_EMAIL_VERIFICATION: flag('REQUIRE_EMAIL_VERIFICATION').prefault('false'),
       // Serves the tiny routes under /bench and /api/bench that `npm run bench` measures; 404 otherwise.
       BENCH_ROUTES: flag('BENCH_ROUTES').optional(),
@@ -246,11 +305,15 @@ function buildSchema(production: boolean) {
       mailFrom: env.MAIL_FROM ?? `no-reply@${new URL(env.APP_ORIGIN).hostname}`,
       passwordResetTtlMs: env.PASSWORD_RESET_EXPIRY,
       emailVerificationTtlMs: env.EMAIL_VERIFICATION_EXPIRY,
+      magicLinkTtlMs: env.MAGIC_LINK_EXPIRY,
       requireEmailVerification: env.REQUIRE_EMAIL_VERIFICATION,
     }));
 }
 
-export type Config = z.output<ReturnType<typeof buildSchema>>;
+export type Config = z.output<ReturnType<typeof buildSchema>> & {
+  /** The OpenID Connect providers (OIDC_<ID>_*), sorted by id; empty when none is configured. */
+  oidcProviders: OidcProviderConfig[];
+};
 
 /** Every variable the app reads, by name (see the README's configuration table). */
 export function readEnv(): Record<string, string | undefined> {
@@ -281,7 +344,11 @@ export function readEnv(): Record<string, string | undefined> {
     MAIL_FROM: process.env.MAIL_FROM,
     PASSWORD_RESET_EXPIRY: process.env.PASSWORD_RESET_EXPIRY,
     EMAIL_VERIFICATION_EXPIRY: process.env.EMAIL_VERIFICATION_EXPIRY,
+    MAGIC_LINK_EXPIRY: process.env.MAGIC_LINK_EXPIRY,
     REQUIRE_EMAIL_VERIFICATION: process.env.REQUIRE_EMAIL_VERIFICATION,
+    // OIDC_<ID>_*: any number of providers, so these are found by prefix. (On the edge runtime
+    // process.env may not enumerate; the middleware needs no provider.)
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OIDC_'))),
   };
 }
 
@@ -290,11 +357,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings count as unset, as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = buildSchema(env.NODE_ENV === 'production').safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => issue.message);
+  const oidc = parseOidcProviders(cleaned);
+  if (!result.success || oidc.problems.length > 0) {
+    const lines = [...(result.success ? [] : result.error.issues.map((issue) => issue.message)), ...oidc.problems];
     throw new ConfigError(`Invalid configuration: ${[...new Set(lines)].join('; ')}`);
   }
-  return result.data;
+  return { ...result.data, oidcProviders: oidc.providers };
 }
 
 /**

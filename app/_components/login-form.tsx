@@ -1,5 +1,6 @@
 'use client';
 import { useState, type ReactNode } from 'react';
+import { LOGIN_FORM_ID } from './email-link-button';
 import { Field } from './field';
 import { FormAlert } from './form-alert';
 import { SecondStepForm } from './second-step-form';
@@ -9,7 +10,7 @@ import { useHydrated } from './use-hydrated';
 const FIELDS = ['email', 'password'] as const;
 
 /** Whether a successful sign-in answer asks for the second step (`{"twoFactorRequired":true}`). */
-async function asksForSecondStep(response: Response): Promise<boolean> {
+export async function asksForSecondStep(response: Response): Promise<boolean> {
   try {
     const body: unknown = await response.json();
     return typeof body === 'object' && body !== null && 'twoFactorRequired' in body && body.twoFactorRequired === true;
@@ -23,9 +24,10 @@ async function asksForSecondStep(response: Response): Promise<boolean> {
  * account with two-factor authentication on, the second step (`Code`, `Verify`) takes its place,
  * and the other ways to sign in (`alternatives`: passkeys, …) step aside until it is done.
  */
-export function LoginForm({ redirectTo, alternatives = null }: { redirectTo: string; alternatives?: ReactNode }) {
+export function LoginForm({ redirectTo, alternatives = null, secondStep: startWithSecondStep = false }: { redirectTo: string; alternatives?: ReactNode; secondStep?: boolean }) {
   const hydrated = useHydrated();
-  const [secondStep, setSecondStep] = useState(false);
+  // `secondStep`: the first factor passed elsewhere (an email link, a provider) and left a challenge cookie.
+  const [secondStep, setSecondStep] = useState(startWithSecondStep);
   const { formRef, pending, problem, onSubmit } = useAuthForm(
     '/api/auth/login',
     (data) => ({ email: text(data, 'email'), password: text(data, 'password') }),
@@ -41,7 +43,7 @@ export function LoginForm({ redirectTo, alternatives = null }: { redirectTo: str
     <>
       {/* noValidate: the API's messages are the ones we show, next to the fields, for every browser.
           method="post": a submit before hydration must never put the password in the URL. */}
-      <form ref={formRef} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
+      <form ref={formRef} id={LOGIN_FORM_ID} method="post" noValidate onSubmit={onSubmit} aria-busy={pending} className="stack">
         <FormAlert problem={problem} shownFields={FIELDS} />
         <Field
           label="Email"

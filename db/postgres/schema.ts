@@ -7,7 +7,7 @@
  * Migrations: `npx drizzle-kit generate --config drizzle.postgres.config.ts` writes
  * db/postgres/migrations; db/postgres/migrate.ts applies them.
  */
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { PasskeyCeremony, PasskeyDeviceType, SignInMethod } from '../store';
 
 /** Epoch milliseconds. */
@@ -18,6 +18,13 @@ export const users = pgTable('users', {
   /** Trimmed and lower-cased: the one form we compare and store. */
   email: text().notNull().unique(),
   name: text(),
+  /**
+   * '' for an account without a password (made by a provider sign-in, until its owner sets one
+   * with a reset link); the adapters hand it out as null (NO_PASSWORD in db/store.ts). Not a
+   * nullable column: SQLite can only drop NOT NULL by rebuilding the table, and dropping `users`
+   * inside drizzle's migration transaction (where foreign_keys cannot be turned off) would
+   * cascade into every session, link and device.
+   */
   passwordHash: text().notNull(),
   createdAt: millis().notNull(),
   updatedAt: millis().notNull(),
@@ -100,7 +107,7 @@ export const oneTimeTokens = pgTable(
     userId: text()
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** A OneTimeTokenKind: `password_reset`, `email_verification`, `two_factor_after_password`. */
+    /** A OneTimeTokenKind (db/store.ts): `password_reset`, `email_verification`, `magic_link`, `two_factor_after_…`. */
     kind: text().notNull(),
     /** The address the link was mailed to: a verification only counts for that address. */
     email: text().notNull(),
@@ -219,4 +226,25 @@ export const apiKeys = pgTable(
     revokedAt: millis(),
   },
   (table) => [index('api_keys_user_id_idx').on(table.userId)],
+);
+
+/**
+/**
+ * Accounts' sign-ins through OpenID Connect providers: the provider's id and the subject (`sub`)
+ * it gives the person. A subject belongs to one account; an account has at most one identity per
+ * provider. The email is the provider's at link time, shown on the account page, never used to
+ * sign in. Deleted with the account.
+ */
+export const linkedIdentities = pgTable(
+  'linked_identities',
+  {
+    provider: text().notNull(),
+    subject: text().notNull(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text(),
+    createdAt: millis().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.subject] }), uniqueIndex('linked_identities_user_id_provider_idx').on(table.userId, table.provider)],
 );

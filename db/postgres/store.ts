@@ -18,6 +18,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import {
+  NO_PASSWORD,
   StoreUnavailableError,
   type ApiKeyCreation,
   type ApiKeyRecord,
@@ -25,6 +26,8 @@ import {
   type Credentials,
   type DeviceSighting,
   type HousekeepingResult,
+  type LinkedIdentityRecord,
+  type LinkIdentityResult,
   type NewSecurityEvent,
   type NewSession,
   type OneTimeTokenRecord,
@@ -40,12 +43,13 @@ import {
   type SessionRecord,
   type Store,
   type TwoFactorRecord,
+  type UnlinkIdentityResult,
   type UserRecord,
 } from '../store';
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { apiKeys, knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +187,13 @@ const apiKeyColumns = {
   lastUsedIp: apiKeys.lastUsedIp,
   revokedAt: apiKeys.revokedAt,
 } satisfies Record<keyof ApiKeyRecord, PgColumn>;
+const identityColumns = {
+  provider: linkedIdentities.provider,
+  subject: linkedIdentities.subject,
+  userId: linkedIdentities.userId,
+  email: linkedIdentities.email,
+  createdAt: linkedIdentities.createdAt,
+} satisfies Record<keyof LinkedIdentityRecord, PgColumn>;
 const rateLimitColumns = { key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, lastAt: rateLimits.lastAt, limitedAt: rateLimits.limitedAt } satisfies Record<keyof RateLimitRecord, PgColumn>;
 
 /** The user's columns as `user.<field>`, next to a session's in one row. */
@@ -391,6 +402,43 @@ function build() {
           select count(*)::integer as "used" from ${sql.identifier('u')}`,
     ),
     disableTwoFactor: compile<{ userId: string }>(sql`delete from ${twoFactor} where ${twoFactor.userId} = ${p('userId')} and ${twoFactor.enabledAt} is not null`),
+
+    // ---- linked identities ----
+    userByIdentity: compile<{ provider: string; subject: string }, UserRecord>(
+      sql`select ${selectList(userColumns)} from ${linkedIdentities} join ${users} on ${users.id} = ${linkedIdentities.userId}
+          where ${linkedIdentities.provider} = ${p('provider')} and ${linkedIdentities.subject} = ${p('subject')}`,
+    ),
+    listIdentities: compile<{ userId: string }, LinkedIdentityRecord>(
+      sql`select ${selectList(identityColumns)} from ${linkedIdentities} where ${linkedIdentities.userId} = ${p('userId')}
+          order by ${linkedIdentities.createdAt} asc, ${linkedIdentities.provider} asc`,
+    ),
+    /** Locks the user row (FOR UPDATE) with what linking rules read: its email, whether verified, whether it has a password. */
+    lockUserForIdentity: compile<{ id: string }, { email: string; verified: boolean; hasPassword: boolean; hasPasskey: boolean }>(
+      sql`select ${users.email} as "email", ${users.emailVerifiedAt} is not null as "verified", ${users.passwordHash} <> ${NO_PASSWORD} as "hasPassword",
+            exists (select 1 from ${passkeys} where ${passkeys.userId} = ${users.id}) as "hasPasskey"
+          from ${users} where ${users.id} = ${p('id')} for update`,
+    ),
+    identityOwner: compile<{ provider: string; subject: string }, { userId: string }>(
+      sql`select ${linkedIdentities.userId} as "userId" from ${linkedIdentities} where ${linkedIdentities.provider} = ${p('provider')} and ${linkedIdentities.subject} = ${p('subject')}`,
+    ),
+    userProviders: compile<{ userId: string }, { provider: string }>(
+      sql`select ${linkedIdentities.provider} as "provider" from ${linkedIdentities} where ${linkedIdentities.userId} = ${p('userId')}`,
+    ),
+    /** Inserts a link unless the subject or the account's provider slot is taken (either unique key): 0 or 1 row. */
+    insertIdentity: compile<{ provider: string; subject: string; userId: string; email: string | null; createdAt: number }>(
+      sql`insert into ${linkedIdentities} (${sql.join([linkedIdentities.provider, linkedIdentities.subject, linkedIdentities.userId, linkedIdentities.email, linkedIdentities.createdAt].map(name), sql`, `)})
+          values (${p('provider')}, ${p('subject')}, ${p('userId')}, ${p('email')}, ${p('createdAt')}::bigint)
+          on conflict do nothing`,
+    ),
+    insertProviderUser: compile<{ id: string; email: string; name: string | null; emailVerifiedAt: number | null; now: number }, UserRecord>(
+      sql`insert into ${users} (${sql.join([users.id, users.email, users.name, users.passwordHash, users.emailVerifiedAt, users.createdAt, users.updatedAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('email')}, ${p('name')}, ${NO_PASSWORD}, ${p('emailVerifiedAt')}::bigint, ${p('now')}::bigint, ${p('now')}::bigint)
+          on conflict (${name(users.email)}) do nothing
+          returning ${sql.join(Object.entries(userColumns).map(([field, column]) => sql`${name(column)} as ${sql.identifier(field)}`), sql`, `)}`,
+    ),
+    deleteIdentity: compile<{ userId: string; provider: string }>(
+      sql`delete from ${linkedIdentities} where ${linkedIdentities.userId} = ${p('userId')} and ${linkedIdentities.provider} = ${p('provider')}`,
+    ),
 
     /** Records the device and says, from the rows before this statement, whether the account knew it. */
     rememberDevice: compile<{ userId: string; device: string; now: number }, { seen: number; known: boolean }>(
@@ -763,7 +811,7 @@ export function createPostgresStore(url: string): Store {
     const live = await query(s.liveSessionForShare, { id: confirmation.sessionId, userId: confirmation.userId, now: confirmation.now }, client);
     const stored = user.rows[0];
     if (!stored || live.rows.length === 0) return 'session_ended';
-    if (stored.passwordHash !== confirmation.confirmedHash) return 'password_changed';
+    if ((stored.passwordHash === NO_PASSWORD ? null : stored.passwordHash) !== confirmation.confirmedHash) return 'password_changed';
     return null;
   }
 
@@ -801,7 +849,8 @@ export function createPostgresStore(url: string): Store {
       return run(async () => {
         const s = statements();
         const result = await read<Credentials>('email' in where ? s.credentialsByEmail.bind({ email: where.email }) : s.credentialsById.bind({ id: where.id }));
-        return result.rows[0] ?? null;
+        const row = result.rows[0];
+        return row ? { ...row, passwordHash: row.passwordHash === NO_PASSWORD ? null : row.passwordHash } : null;
       });
     },
 
@@ -945,6 +994,66 @@ export function createPostgresStore(url: string): Store {
       );
     },
 
+    consumeSignInLink(tokenId, now, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<UserRecord | null> => {
+          const s = statements();
+          const token = (await query(s.useToken, { id: tokenId, kind: 'magic_link', now }, client)).rows[0];
+          if (!token) return null;
+          // The link proved the mailbox, as long as the account still has that address.
+          const user = (await query(s.markEmailVerified, { id: token.userId, email: token.email, now }, client)).rows[0];
+          if (!user) throw new RollBack();
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId: token.userId }))), client);
+          return user;
+        }),
+      ).catch(rolledBack(null));
+    },
+
+    // ---- linked identities ----
+
+    findUserByIdentity(provider, subject) {
+      return run(async () => (await read<UserRecord>(statements().userByIdentity.bind({ provider, subject }))).rows[0] ?? null);
+    },
+
+    listLinkedIdentities(userId) {
+      return run(async () => (await read<LinkedIdentityRecord>(statements().listIdentities.bind({ userId }))).rows);
+    },
+
+    registerWithIdentity(user, identity, events, now) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<UserRecord | null> => {
+          const s = statements();
+          const created = (await query(s.insertProviderUser, { ...user, now }, client)).rows[0];
+          if (!created) return null;
+          // A new user has no identity yet, so only the subject can be taken (by another account):
+          // then the whole write rolls back.
+          const linked = await query(s.insertIdentity, { ...identity, userId: created.id }, client);
+          if (linked.rowCount !== 1) throw new RollBack();
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return created;
+        }),
+      ).catch(rolledBack(null));
+    },
+
+    linkIdentity(identity, events, verifiedEmail) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<LinkIdentityResult> => {
+          const s = statements();
+          // The user row stays locked until COMMIT: a concurrent unlink or email change waits.
+          const user = (await query(s.lockUserForIdentity, { id: identity.userId }, client)).rows[0];
+          if (!user) return 'no_user';
+          if (verifiedEmail !== undefined && (user.email !== verifiedEmail || !user.verified)) return 'no_user';
+          const inserted = await query(s.insertIdentity, { ...identity }, client);
+          if (inserted.rowCount === 1) {
+            if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+            return 'linked';
+          }
+          const owner = (await query(s.identityOwner, { provider: identity.provider, subject: identity.subject }, client)).rows[0];
+          return owner ? 'identity_taken' : 'provider_taken';
+        }),
+      );
+    },
+
     acceptTotpStep(userId, secret, step) {
       return run(async () => (await query(statements().acceptTotpStep, { userId, secret, step })).rowCount === 1);
     },
@@ -962,6 +1071,23 @@ export function createPostgresStore(url: string): Store {
           await query(s.deleteRecoveryCodes, { userId }, client);
           if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
           return true;
+        }),
+      );
+    },
+
+    unlinkIdentity(userId, provider, events) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<UnlinkIdentityResult> => {
+          const s = statements();
+          // Locked: two concurrent unlinks of an account's two providers cannot both pass the check.
+          const user = (await query(s.lockUserForIdentity, { id: userId }, client)).rows[0];
+          const providers = (await query(s.userProviders, { userId }, client)).rows.map((row) => row.provider);
+          if (!user || !providers.includes(provider)) return 'not_linked';
+          // The last way to sign in stays: a password, a passkey or another provider must remain.
+          if (!user.hasPassword && !user.hasPasskey && providers.length < 2) return 'last_method';
+          await query(s.deleteIdentity, { userId, provider }, client);
+          if (events.length > 0) await query(s.insertEvents, eventArrays(events), client);
+          return 'unlinked';
         }),
       );
     },

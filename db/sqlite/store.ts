@@ -8,10 +8,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import {
+  NO_PASSWORD,
   StoreUnavailableError,
   type ApiKeyCreation,
   type ApiKeyRecord,
@@ -20,6 +21,8 @@ import {
   type DeviceSighting,
   type HousekeepingCutoffs,
   type HousekeepingResult,
+  type LinkedIdentityRecord,
+  type LinkIdentityResult,
   type NewSecurityEvent,
   type NewSession,
   type NewUser,
@@ -36,10 +39,11 @@ import {
   type SessionRecord,
   type Store,
   type TwoFactorRecord,
+  type UnlinkIdentityResult,
   type UserRecord,
 } from '../store';
 import * as schema from './schema';
-import { apiKeys, knownDevices, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -213,7 +217,8 @@ export function createSqliteStore(file: string): Store {
     const { now } = confirmation;
     if (!session || session.userId !== confirmation.userId || session.revokedAt !== null || now >= session.expiresAt || now >= session.absoluteExpiresAt) return 'session_ended';
     const stored = db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, confirmation.userId)).get();
-    return stored?.passwordHash === confirmation.confirmedHash ? null : 'password_changed';
+    const hash = stored?.passwordHash === NO_PASSWORD ? null : stored?.passwordHash;
+    return stored && hash === confirmation.confirmedHash ? null : 'password_changed';
   }
 
   return {
@@ -230,7 +235,8 @@ export function createSqliteStore(file: string): Store {
     findCredentials: (where) =>
       run((): Credentials | null => {
         const condition = 'email' in where ? eq(users.email, where.email) : eq(users.id, where.id);
-        return db.select({ ...userColumns, passwordHash: users.passwordHash }).from(users).where(condition).get() ?? null;
+        const row = db.select({ ...userColumns, passwordHash: users.passwordHash }).from(users).where(condition).get();
+        return row ? { ...row, passwordHash: row.passwordHash === NO_PASSWORD ? null : row.passwordHash } : null;
       }),
 
     register: (user: NewUser, session: NewSession | null, events, now) =>
@@ -452,6 +458,100 @@ export function createSqliteStore(file: string): Store {
           db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
           insertEvents(events);
           return true;
+        }),
+      ),
+
+    consumeSignInLink: (tokenId, now, events) =>
+      run(() =>
+        atomic((): UserRecord | null => {
+          const token = markTokenUsed(tokenId, 'magic_link', now);
+          if (!token) return null;
+          const user = db
+            .update(users)
+            .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
+            .where(and(eq(users.id, token.userId), eq(users.email, token.email)))
+            .returning(userColumns)
+            .get();
+          if (!user) throw new RollBack();
+          insertEvents(events.map((event) => ({ ...event, userId: token.userId })));
+          return user;
+        }),
+      ).catch(rolledBack(null)),
+
+    findUserByIdentity: (provider, subject) =>
+      run(
+        () =>
+          db
+            .select(userColumns)
+            .from(linkedIdentities)
+            .innerJoin(users, eq(users.id, linkedIdentities.userId))
+            .where(and(eq(linkedIdentities.provider, provider), eq(linkedIdentities.subject, subject)))
+            .get() ?? null,
+      ),
+
+    listLinkedIdentities: (userId) =>
+      run((): LinkedIdentityRecord[] => db.select().from(linkedIdentities).where(eq(linkedIdentities.userId, userId)).orderBy(asc(linkedIdentities.createdAt), asc(linkedIdentities.provider)).all()),
+
+    registerWithIdentity: (user, identity, events, now) =>
+      run(() =>
+        atomic((): UserRecord | null => {
+          const taken = db
+            .select({ userId: linkedIdentities.userId })
+            .from(linkedIdentities)
+            .where(and(eq(linkedIdentities.provider, identity.provider), eq(linkedIdentities.subject, identity.subject)))
+            .get();
+          if (taken) return null;
+          const created = db
+            .insert(users)
+            .values({ ...user, passwordHash: NO_PASSWORD, createdAt: now, updatedAt: now })
+            .onConflictDoNothing({ target: users.email })
+            .returning(userColumns)
+            .all()[0];
+          if (!created) return null;
+          db.insert(linkedIdentities).values({ ...identity, userId: created.id }).run();
+          insertEvents(events);
+          return created;
+        }),
+      ),
+
+    linkIdentity: (identity, events, verifiedEmail) =>
+      run(() =>
+        atomic((): LinkIdentityResult => {
+          const conditions = [eq(users.id, identity.userId)];
+          if (verifiedEmail !== undefined) conditions.push(eq(users.email, verifiedEmail), isNotNull(users.emailVerifiedAt));
+          if (!db.select({ id: users.id }).from(users).where(and(...conditions)).get()) return 'no_user';
+          const owner = db
+            .select({ userId: linkedIdentities.userId })
+            .from(linkedIdentities)
+            .where(and(eq(linkedIdentities.provider, identity.provider), eq(linkedIdentities.subject, identity.subject)))
+            .get();
+          if (owner) return 'identity_taken';
+          const same = db
+            .select({ subject: linkedIdentities.subject })
+            .from(linkedIdentities)
+            .where(and(eq(linkedIdentities.userId, identity.userId), eq(linkedIdentities.provider, identity.provider)))
+            .get();
+          if (same) return 'provider_taken';
+          db.insert(linkedIdentities).values(identity).run();
+          insertEvents(events);
+          return 'linked';
+        }),
+      ),
+
+    unlinkIdentity: (userId, provider, events) =>
+      run(() =>
+        atomic((): UnlinkIdentityResult => {
+          const identities = db.select({ provider: linkedIdentities.provider }).from(linkedIdentities).where(eq(linkedIdentities.userId, userId)).all();
+          if (!identities.some((row) => row.provider === provider)) return 'not_linked';
+          const password = db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).get();
+          // The last way to sign in stays: a password, a passkey or another provider must remain.
+          const passkey = db.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.userId, userId)).limit(1).get();
+          if ((!password || password.passwordHash === NO_PASSWORD) && !passkey && identities.length < 2) return 'last_method';
+          db.delete(linkedIdentities)
+            .where(and(eq(linkedIdentities.userId, userId), eq(linkedIdentities.provider, provider)))
+            .run();
+          insertEvents(events);
+          return 'unlinked';
         }),
       ),
 

@@ -30,6 +30,10 @@ const SHOWN: readonly SecurityEventType[] = [
   'api_key_created',
   'api_key_used_from_new_ip',
   'api_key_revoked',
+  'magic_link_requested',
+  'oauth_linked',
+  'oauth_unlinked',
+  'oauth_refused',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -53,12 +57,13 @@ const MAIL_NAMES: Record<string, string> = {
   recovery_code_used: '“recovery code used” email',
   passkey_added: '“passkey added” email',
   passkey_removed: '“passkey removed” email',
+  magic_link: 'sign-in link email',
 };
 
-const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional(), name: z.string().optional() });
+const detailSchema = z.object({ reason: z.string().optional(), mail: z.string().optional(), name: z.string().optional(), provider: z.string().optional() });
 
 /** A field recorded with an event, if its detail (our own JSON) has it. */
-function detailOf(detail: string | null, field: 'reason' | 'mail' | 'name'): string | undefined {
+function detailOf(detail: string | null, field: 'reason' | 'mail' | 'name' | 'provider'): string | undefined {
   if (detail === null) return undefined;
   try {
     const parsed = detailSchema.safeParse(JSON.parse(detail));
@@ -91,6 +96,14 @@ function describe(type: string, detail: string | null): string {
       return 'Password changed';
     case 'password_reset_requested':
       return 'Password reset requested';
+    case 'magic_link_requested':
+      return 'Sign-in link requested';
+    case 'oauth_linked':
+      return `Connected ${detailOf(detail, 'provider') ?? 'a provider'}`;
+    case 'oauth_unlinked':
+      return `Disconnected ${detailOf(detail, 'provider') ?? 'a provider'}`;
+    case 'oauth_refused':
+      return `Sign-in with ${detailOf(detail, 'provider') ?? 'a provider'} refused`;
     case 'password_reset':
       return 'Password reset with an emailed link';
     case 'email_verification_sent':

@@ -25,7 +25,9 @@ export async function confirmPassword({ store, config, limits }: AuthDeps, calle
   await limits.consumeAccount(store, config, caller.user.email, client, action, now);
   const credentials = await store.findCredentials({ id: caller.user.id });
   if (!credentials) throw new AuthError('unauthenticated');
-  if (!(await verifyPassword(password, credentials.passwordHash))) throw new AuthError('invalid_credentials');
+  // An account without a password (made by a provider sign-in) has none to confirm: it sets one
+  // first with a reset link (forgot password), which proves the mailbox.
+  if (credentials.passwordHash === null || !(await verifyPassword(password, credentials.passwordHash))) throw new AuthError('invalid_credentials');
   await limits.resetAccount(caller.user.email);
   return { userId: caller.user.id, sessionId: caller.session.id, confirmedHash: credentials.passwordHash, now };
 }

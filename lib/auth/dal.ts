@@ -21,6 +21,7 @@ import { getAuthDeps } from './deps';
 import { listAccountSessions, type AccountSessionListItem } from './list-sessions';
 import { loginPath } from './redirects';
 import { describeSignInMethod } from './sign-in-method';
+import { getConfig } from '@/lib/config';
 
 /** This request's access cookie (null when absent or sent more than once). */
 async function accessCookie(secure: boolean): Promise<string | null> {
@@ -89,9 +90,14 @@ export type AccountSession = AccountSessionListItem & { device: string; signedIn
  * The account page's data: the signed-in user (checked in the database; else a redirect to sign
  * in), their live sessions newest first, and their recent security events.
  */
+/** A provider's name (OIDC_<ID>_NAME) by its id, for `oidc:<id>` sessions; the id itself once the provider is gone. */
+function providerName(id: string): string {
+  return getConfig().oidcProviders.find((provider) => provider.id === id)?.name ?? id;
+}
+
 export const getAccountOverview = cache(async (): Promise<{ current: CurrentUser; sessions: AccountSession[]; activity: ActivityItem[] }> => {
   const current = await requireUser('/account');
   const { store } = await getAuthDeps();
   const [sessions, activity] = await Promise.all([listAccountSessions(store, current, Date.now()), recentActivity(store, current.user.id)]);
-  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent), signedInWith: describeSignInMethod(session.method) })), activity };
+  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent), signedInWith: describeSignInMethod(session.method, providerName) })), activity };
 });

@@ -27,11 +27,13 @@ export const ERROR_STATUS = {
   passkey_already_registered: 409,
   too_many_passkeys: 409,
   too_many_api_keys: 409,
+  last_sign_in_method: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
+  provider_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -60,11 +62,13 @@ const MESSAGES: Record<ErrorCode, string> = {
   passkey_already_registered: 'This passkey is already registered.',
   too_many_passkeys: 'This account has as many passkeys as it can hold. Remove one first.',
   too_many_api_keys: 'You have reached the limit of API keys. Revoke one you no longer use first.',
+  last_sign_in_method: 'This is the only way left to sign in to your account. Set a password or connect another provider first.',
   payload_too_large: 'The request body is too large.',
   unsupported_media_type: 'Send the request body as application/json.',
   rate_limited: 'Too many attempts. Please wait and try again.',
   internal_error: 'Something went wrong on our side. Please try again.',
   service_unavailable: 'The service is temporarily unavailable. Please try again shortly.',
+  provider_unavailable: 'The sign-in provider cannot be reached right now. Please try again shortly, or sign in another way.',
 };
 
 export type FieldErrors = Record<string, string[]>;

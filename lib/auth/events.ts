@@ -30,7 +30,11 @@ export type SecurityEventType =
   | 'api_key_created'
   | 'api_key_used_from_new_ip'
   | 'api_key_revoked'
-  | 'client_token_issued';
+  | 'client_token_issued'
+  | 'magic_link_requested'
+  | 'oauth_linked'
+  | 'oauth_unlinked'
+  | 'oauth_refused';
 
 export interface ClientContext {
   ip: string | null;

@@ -1,6 +1,6 @@
 /**
- * One-time link tokens: the one module every mailed link (password reset, email verification, and
- * later sign-in links) uses (contract "Email"; checklist O59).
+ * One-time link tokens: the one module every mailed link (password reset, email verification,
+ * sign-in by email link) uses (contract "Email"; checklist O59).
  *
  * - A token is 256 bits from the CSPRNG, base64url (43 characters), and appears only in the mail.
  * - The database keeps only HMAC-SHA-256(link key, "<kind>.<token>") as the row's id, where the
@@ -70,7 +70,7 @@ export function linkTokenId(secret: string, kind: OneTimeTokenKind, token: strin
 }
 
 /** The absolute link on APP_ORIGIN that carries a token, e.g. `https://example.com/reset-password?token=…`. */
-export function linkUrl(appOrigin: string, pathname: '/reset-password' | '/verify-email', token: string): string {
+export function linkUrl(appOrigin: string, pathname: '/reset-password' | '/verify-email' | '/magic-link', token: string): string {
   const url = new URL(pathname, appOrigin);
   url.searchParams.set('token', token);
   return url.toString();

@@ -2,10 +2,8 @@
  * Password reset by mailed link (contract "Email"; checklist O59–O62).
  *
  * Requesting one (POST /api/auth/password/forgot) answers 202 with one fixed body whether or not
- * an account has the address. The request's own path does the same work for every address: the
- * per-IP and per-address limits (keyed by the address as typed, existing or not). Looking the
- * account up, issuing the link and sending the mail all happen after the response, so neither the
- * answer nor its timing depends on the account existing (tests/integration/password-reset.test.ts).
+ * an account has the address (lib/auth/link-request.ts: the same rules as sign-in links). An
+ * account without a password (made by a provider sign-in) can set its first one this way.
  *
  * Using one (POST /api/auth/password/reset) checks the new password like registration does,
  * then in one atomic step spends the link, stores the new hash, marks the address verified (the
@@ -13,12 +11,12 @@
  */
 import 'server-only';
 import { passwordChangedMail, passwordResetMail } from '@/lib/mail/messages';
-import { deliverOrRecord, sendAfterResponse } from '@/lib/mail/outbox';
-import { afterResponse } from '@/lib/background';
+import { sendAfterResponse } from '@/lib/mail/outbox';
 import type { AuthDeps } from './deps';
 import { AuthError } from './errors';
 import { logSecurityEvents, revocationEvent, revokedEvents, securityEvent, unattributed, type ClientContext } from './events';
-import { linkTokenId, linkUrl, newLinkToken } from './link-tokens';
+import { requestLinkByMail } from './link-request';
+import { linkTokenId } from './link-tokens';
 import { passwordProblems } from './password-policy';
 import { hashPassword } from './passwords';
 
@@ -27,19 +25,13 @@ export const FORGOT_PASSWORD_MESSAGE = 'If an account uses this email address, w
 
 /** POST /api/auth/password/forgot: limits now, everything that depends on the account after the response. */
 export async function requestPasswordReset(deps: AuthDeps, email: string, client: ClientContext, now: number): Promise<void> {
-  const { store, config, limits } = deps;
-  await limits.consumeIp(store, config, client, 'password_forgot', now);
-  await limits.consumeMailbox(store, email, client, 'password_forgot', now);
-  afterResponse(async () => {
-    const found = await store.findCredentials({ email });
-    if (!found) return;
-    const user = { id: found.id, email: found.email };
-    const { token, record } = newLinkToken(config.refreshTokenSecret, 'password_reset', user, now, config.passwordResetTtlMs);
-    const event = securityEvent({ type: 'password_reset_requested', userId: user.id, client }, now);
-    if (!(await store.issueOneTimeToken(record, [event]))) return;
-    logSecurityEvents([event]);
-    await deliverOrRecord({ store, config, userId: user.id, client }, passwordResetMail(user.email, linkUrl(config.appOrigin, '/reset-password', token), config.passwordResetTtlMs));
-  });
+  await requestLinkByMail(
+    deps,
+    email,
+    { kind: 'password_reset', action: 'password_forgot', requestedEvent: 'password_reset_requested', ttlMs: deps.config.passwordResetTtlMs, pathname: '/reset-password', mail: passwordResetMail },
+    client,
+    now,
+  );
 }
 
 export interface ResetPasswordInput {

@@ -68,6 +68,14 @@ export function loginPath(path: string): string {
   return `/login?next=${encodeURIComponent(path)}`;
 }
 
+/**
+ * The sign-in page showing the second step (`Code`, `Verify`) of a sign-in whose first factor
+ * passed elsewhere (an email link, a provider), returning to `path` afterwards.
+ */
+export function secondStepPath(path: string): string {
+  return `/login?second_step=1&next=${encodeURIComponent(path)}`;
+}
+
 /** A page's `next` search parameter as one string: the first when repeated, undefined when absent. */
 export function nextParam(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

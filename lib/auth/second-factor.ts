@@ -35,20 +35,20 @@ import { openTotpSecret } from './totp-secret';
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
 /**
- * The first factors that can precede a second one, each with the token kind of its challenges.
- * A later way to sign in (email link, provider) adds itself here, to OneTimeTokenKind and, with
- * `<factor>+totp` / `<factor>+recovery_code`, to SignInMethod.
+ * The first factors that can precede a second one: a password, an email link, an OpenID Connect
+ * provider (`oidc:<id>`). A passkey with user verification is both factors at once and never comes
+ * here. Each factor's challenges are one-time tokens of their own kind, `two_factor_after_<factor>`,
+ * so the factor a challenge was issued after is part of its MAC: a cookie whose factor prefix was
+ * edited names no challenge at all.
  */
-const CHALLENGE_KINDS = {
-  password: 'two_factor_after_password',
-} as const satisfies Record<string, OneTimeTokenKind>;
-
-export type FirstFactor = keyof typeof CHALLENGE_KINDS;
+export type FirstFactor = 'password' | 'magic_link' | `oidc:${string}`;
 type SecondFactor = 'totp' | 'recovery_code';
 /** Every first factor combined with every second one must be a SignInMethod the sessions list knows. */
 type CombinedMethod = `${FirstFactor}+${SecondFactor}` & SignInMethod;
 
-const isFirstFactor = (value: string): value is FirstFactor => Object.hasOwn(CHALLENGE_KINDS, value);
+const OIDC_FACTOR = /^oidc:[a-z0-9_]{1,64}$/;
+const isFirstFactor = (value: string): value is FirstFactor => value === 'password' || value === 'magic_link' || OIDC_FACTOR.test(value);
+const challengeKind = (factor: FirstFactor): OneTimeTokenKind => `two_factor_after_${factor}`;
 
 function combined(first: FirstFactor, second: SecondFactor): CombinedMethod {
   const method: `${FirstFactor}+${SecondFactor}` = `${first}+${second}`;
@@ -83,7 +83,7 @@ export async function requireSecondStepOrStart(
     return { kind: 'signed_in', signedIn: await startSession(deps, user, firstFactor, client, now, previousRefreshToken) };
   }
   // No resetAccount here: the account's failures clear only when the second factor passes.
-  const { token, record } = newLinkToken(deps.config.refreshTokenSecret, CHALLENGE_KINDS[firstFactor], user, now, CHALLENGE_TTL_MS);
+  const { token, record } = newLinkToken(deps.config.refreshTokenSecret, challengeKind(firstFactor), user, now, CHALLENGE_TTL_MS);
   if (!(await deps.store.issueOneTimeToken(record, []))) throw new AuthError('invalid_credentials');
   return { kind: 'two_factor_required', challenge: { cookieValue: `${firstFactor}.${token}`, expiresAt: record.expiresAt } };
 }
@@ -105,7 +105,7 @@ async function liveChallenge({ store, config }: AuthDeps, cookieValue: string | 
   const dot = cookieValue.indexOf('.');
   const factor = cookieValue.slice(0, dot);
   if (dot === -1 || !isFirstFactor(factor)) return null;
-  const kind = CHALLENGE_KINDS[factor];
+  const kind = challengeKind(factor);
   const id = linkTokenId(config.refreshTokenSecret, kind, cookieValue.slice(dot + 1));
   if (id === null) return null;
   const record = await store.findOneTimeToken(id, kind, now);

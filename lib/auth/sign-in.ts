@@ -23,12 +23,16 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
   // Keyed by the email as typed, whether or not an account has it (checklist G34).
   await limits.consumeAccount(store, config, input.email, client, 'sign_in', now);
   const found = await store.findCredentials({ email: input.email });
-  const ok = found ? await verifyPassword(input.password, found.passwordHash) : await verifyAgainstDummy(input.password, config.bcryptCost);
-  if (!found || !ok) {
-    await recordSecurityEvent(store, { type: 'sign_in_failed', userId: found?.id ?? null, client, detail: { reason: found ? 'wrong_password' : 'unknown_email' } }, now);
+  // An account without a password (made by a provider sign-in) costs the same bcrypt work as any
+  // other refusal, and is refused the same way: the answer tells nobody it exists or how it signs in.
+  const hash = found?.passwordHash ?? null;
+  const ok = hash !== null ? await verifyPassword(input.password, hash) : await verifyAgainstDummy(input.password, config.bcryptCost);
+  if (!found || hash === null || !ok) {
+    const reason = !found ? 'unknown_email' : hash === null ? 'no_password' : 'wrong_password';
+    await recordSecurityEvent(store, { type: 'sign_in_failed', userId: found?.id ?? null, client, detail: { reason } }, now);
     throw new AuthError('invalid_credentials');
   }
-  const { passwordHash, ...user } = found;
+  const { passwordHash: storedHash, ...user } = found;
   if (config.requireEmailVerification && user.emailVerifiedAt === null) {
     // Only now, after the right password: the refusal tells nothing to someone without it.
     await recordSecurityEvent(store, { type: 'sign_in_failed', userId: user.id, client, detail: { reason: 'email_not_verified' } }, now);
@@ -37,10 +41,10 @@ export async function signIn(deps: AuthDeps, input: LoginInput, client: ClientCo
     await resendAfterRefusedSignIn(deps, user, client, now);
     throw new AuthError('email_not_verified');
   }
-  if (needsRehash(passwordHash, config.bcryptCost)) {
+  if (storedHash !== null && needsRehash(storedHash, config.bcryptCost)) {
     // The cost was raised since this hash was made: upgrade it while we have the password
     // (only if no password change got there first).
-    await store.rehashPassword(user.id, passwordHash, await hashPassword(input.password, config.bcryptCost), now);
+    await store.rehashPassword(user.id, storedHash, await hashPassword(input.password, config.bcryptCost), now);
   }
   // Clears the account's failures only once every factor has passed.
   return requireSecondStepOrStart(deps, user, 'password', client, now, previousRefreshToken);

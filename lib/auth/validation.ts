@@ -48,6 +48,8 @@ export const forgotPasswordSchema = z.object({ email: emailSchema });
 export const resetPasswordSchema = z.object({ token: linkTokenSchema, newPassword: passwordSchema });
 export const verifyEmailSchema = z.object({ token: linkTokenSchema });
 export const resendVerificationSchema = z.strictObject({});
+export const magicLinkRequestSchema = z.object({ email: emailSchema });
+export const magicLinkSignInSchema = z.object({ token: linkTokenSchema });
 
 export type RegisterInput = z.output<typeof registerSchema>;
 export type LoginInput = z.output<typeof loginSchema>;

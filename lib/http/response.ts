@@ -14,6 +14,13 @@ export function json(body: unknown, status = 200, headers: HeadersInit = {}): Ne
   return response;
 }
 
+/** A 303 to `location` (absolute) that no cache may keep: where a browser navigation goes next. */
+export function seeOther(location: string): NextResponse {
+  const response = new NextResponse(null, { status: 303, headers: { Location: location } });
+  response.headers.set('Cache-Control', 'no-store');
+  return response;
+}
+
 /** An empty 204 response that no cache may keep. */
 export function noContent(headers: HeadersInit = {}): NextResponse {
   const response = new NextResponse(null, { status: 204, headers });

@@ -15,7 +15,8 @@ export type MailKind =
   | 'two_factor_disabled'
   | 'recovery_code_used'
   | 'passkey_added'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  | 'magic_link';
 
 export interface MailMessage {
   kind: MailKind;
@@ -50,6 +51,20 @@ export function passwordResetMail(to: string, url: string, ttlMs: number): MailM
       `The link works once and for ${formatDuration(ttlMs)}. If you did not ask for it, ignore this mail: your password stays as it is.`,
     ],
     { label: 'Choose a new password', url },
+  );
+}
+
+/** "Your sign-in link": the link to /magic-link, whose page signs in with one button press. */
+export function signInLinkMail(to: string, url: string, ttlMs: number): MailMessage {
+  return compose(
+    'magic_link',
+    to,
+    'Your sign-in link',
+    [
+      'Someone (hopefully you) asked for a link to sign in to your account without a password.',
+      `The link works once and for ${formatDuration(ttlMs)}. If you did not ask for it, ignore this mail: nobody can sign in without opening it.`,
+    ],
+    { label: 'Sign in', url },
   );
 }
 

@@ -16,6 +16,8 @@ test('screenshots of the sign-in page and the dashboard', async ({ page, baseURL
 
   await page.goto('/login');
   await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
+  // The suite configures one OpenID Connect provider (playwright.config.ts): its button is in the picture.
+  await expect(page.getByRole('button', { name: 'Sign in with Company SSO' })).toBeEnabled();
   await page.screenshot({ path: target('login.png'), animations: 'disabled' });
 
   // A fixed, friendly identity for the picture; the database is fresh each run.

@@ -36,7 +36,7 @@ import {
   type JwtHash,
   type SignatureKind,
 } from '../support/fuzz';
-import { CookieJar, ORIGIN, jwtPayload } from '../support/http';
+import { CookieJar, ORIGIN, jwtPayload, parseSetCookie } from '../support/http';
 import { b64url, nonCanonical } from '../support/jwt';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -57,6 +57,11 @@ interface RouteUnderTest {
 const ISSUING_ROUTES = new Set(['login', 'register', 'refresh', 'passkeys/authentication']);
 /** Routes that set the passkey challenge cookie (a challenge id, never a token) and no other. */
 const CHALLENGE_ROUTES = new Set(['passkeys/registration/options', 'passkeys/authentication/options']);
+/**
+ * Routes a browser navigates to (GET): the OpenID Connect callback answers 303 to a page of the
+ * site whatever it is sent (signed in, or with `?oauth_error=`), never an error body.
+ */
+const NAVIGATION_ROUTES = new Set(['oauth/[provider]/callback']);
 /** Routes that need a signed-in caller. */
 const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account', 'passkeys', 'passkeys/[id]', 'passkeys/registration', 'passkeys/registration/options', 'api-keys', 'api-keys/[id]']);
 /** OAuth endpoints: their errors are RFC 6749 §5.2's shape, and they take form bodies. */
@@ -169,9 +174,23 @@ async function send(request: FuzzRequest) {
   if (!handler) throw new TypeError(`${route.name} has no ${method}`);
   const label = `${method} ${url.pathname}`;
   const response = await handler(built, { params: Promise.resolve(params) });
+  if (NAVIGATION_ROUTES.has(route.name) && method === 'GET') return expectNavigation(response, label);
   const checked = await expectContractResponse(response, { label, neverIssues: !ISSUING_ROUTES.has(route.name) && !CHALLENGE_ROUTES.has(route.name), errorShape: OAUTH_ROUTES.has(route.name) ? 'oauth' : 'contract' });
   if (CHALLENGE_ROUTES.has(route.name)) for (const line of checked.issued) expect(line, label).toMatch(/^passkey_challenge=[A-Za-z0-9_-]{43};/);
   return checked;
+}
+
+/** A navigation route's answer: 303 to a page of this site, no-store, no token issued. */
+async function expectNavigation(response: Response, label: string) {
+  const text = await response.text();
+  const where = `${label} -> ${response.status} ${response.headers.get('location') ?? ''}`;
+  expect(response.status, where).toBe(303);
+  expect((response.headers.get('location') ?? '').startsWith(`${ORIGIN}/`), where).toBe(true);
+  expect(response.headers.get('cache-control'), where).toBe('no-store');
+  expect(text, where).toBe('');
+  const issued = response.headers.getSetCookie().filter((line) => parseSetCookie(line).value !== '');
+  expect(issued, where).toEqual([]);
+  return { status: response.status, text, issued };
 }
 
 /**

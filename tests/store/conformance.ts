@@ -1326,6 +1326,161 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       }
     });
 
+    describe('sign-in links', () => {
+      const signInLink = (id: string, user: UserRecord, overrides: Partial<NewOneTimeToken> = {}): NewOneTimeToken => ({
+        id,
+        userId: user.id,
+        kind: 'magic_link',
+        email: user.email,
+        createdAt: T0,
+        expiresAt: T0 + 15 * MINUTE,
+        ...overrides,
+      });
+      const used = { type: 'email_verified', sessionId: null, ip: null, userAgent: null, at: T0, detail: null };
+
+      it('consumeSignInLink uses the link once, marks the email verified (keeping the first time) and writes the events', async () => {
+        const { user } = await registered('magic');
+        await store.issueOneTimeToken(signInLink('mac-m1', user), []);
+        expect(await store.findOneTimeToken('mac-m1', 'magic_link', T0)).not.toBeNull();
+        expect(await store.consumeSignInLink('mac-m1', T0 + MINUTE, [{ ...used, at: T0 + MINUTE }])).toStrictEqual({ ...user, emailVerifiedAt: T0 + MINUTE });
+        expect(await store.consumeSignInLink('mac-m1', T0 + MINUTE, [used])).toBeNull();
+        expect((await store.listSecurityEvents(user.id, ['email_verified'], 10)).map(withoutId)).toStrictEqual([{ ...used, at: T0 + MINUTE, userId: user.id }]);
+        await store.issueOneTimeToken(signInLink('mac-m2', user), []);
+        expect((await store.consumeSignInLink('mac-m2', T0 + HOUR - 46 * MINUTE, []))?.emailVerifiedAt).toBe(T0 + MINUTE);
+      });
+
+      it('consumeSignInLink refuses other kinds, expired, unknown and re-addressed links, writing nothing', async () => {
+        const { user } = await registered('magic-no');
+        await store.issueOneTimeToken(signInLink('mac-reset-kind', user, { kind: 'password_reset' }), []);
+        await store.issueOneTimeToken(signInLink('mac-elsewhere', user, { email: 'old@example.com' }), []);
+        expect(await store.consumeSignInLink('mac-reset-kind', T0, [used])).toBeNull();
+        expect(await store.consumeSignInLink('mac-elsewhere', T0, [used])).toBeNull();
+        expect(await store.consumeSignInLink('mac-unknown', T0, [used])).toBeNull();
+        expect(await store.consumeSignInLink('mac-elsewhere', T0 + 15 * MINUTE, [used])).toBeNull();
+        // The re-addressed link was rolled back, not spent: still findable (and still refused).
+        expect(await store.findOneTimeToken('mac-elsewhere', 'magic_link', T0)).not.toBeNull();
+        expect((await store.findUserById(user.id))?.emailVerifiedAt).toBeNull();
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      for (const mode of raceModes) {
+        it(`${mode.label}: ${N} parallel consumeSignInLink of one link: exactly one wins`, async () => {
+          const { user } = await registered(`magic-race-${mode.stores}`);
+          await store.issueOneTimeToken(signInLink(`mac-race-${mode.stores}`, user), []);
+          const stores = await raceStores(mode.stores);
+          const results = await Promise.all(Array.from({ length: N }, (_, i) => (stores[i % stores.length] as Store).consumeSignInLink(`mac-race-${mode.stores}`, T0, [used])));
+          expect(results.filter((result) => result !== null)).toHaveLength(1);
+          expect(await store.listSecurityEvents(user.id, ['email_verified'], 100)).toHaveLength(1);
+        });
+      }
+    });
+
+    describe('linked identities', () => {
+      const identity = (provider: string, subject: string, userId: string, createdAt = T0) => ({ provider, subject, userId, email: `${subject}@idp.example`, createdAt });
+      const providerUser = (tag: string, verified: number | null = T0) => ({ id: `user-${tag}`, email: `${tag}@example.com`, name: null, emailVerifiedAt: verified });
+      const linked = (userId: string) => newEvent('oauth_linked', { userId });
+
+      it('registerWithIdentity creates a user without a password and its link, with the events; findUserByIdentity finds it', async () => {
+        const event = linked('user-idp');
+        const user = await store.registerWithIdentity(providerUser('idp'), { provider: 'google', subject: 'sub-1', email: 'idp@example.com', createdAt: T0 }, [event], T0);
+        expect(user).toStrictEqual({ id: 'user-idp', email: 'idp@example.com', name: null, createdAt: T0, emailVerifiedAt: T0 });
+        expect(await store.findUserByIdentity('google', 'sub-1')).toStrictEqual(user);
+        expect(await store.findUserByIdentity('google', 'sub-2')).toBeNull();
+        expect(await store.findUserByIdentity('okta', 'sub-1')).toBeNull();
+        expect(await store.findCredentials({ id: 'user-idp' })).toStrictEqual({ ...user, passwordHash: null });
+        expect(await store.findCredentials({ email: 'idp@example.com' })).toStrictEqual({ ...user, passwordHash: null });
+        expect(await store.listLinkedIdentities('user-idp')).toStrictEqual([{ provider: 'google', subject: 'sub-1', userId: 'user-idp', email: 'idp@example.com', createdAt: T0 }]);
+        expect((await store.listSecurityEvents('user-idp', ['oauth_linked'], 10)).map(withoutId)).toStrictEqual([event]);
+      });
+
+      it('registerWithIdentity returns null and writes nothing when the email or the subject is taken', async () => {
+        const { user } = await registered('taken-mail');
+        expect(await store.registerWithIdentity({ ...providerUser('x'), email: user.email }, { provider: 'google', subject: 'sub-x', email: null, createdAt: T0 }, [linked('user-x')], T0)).toBeNull();
+        expect(await store.findUserByIdentity('google', 'sub-x')).toBeNull();
+        expect(await store.registerWithIdentity(providerUser('first'), { provider: 'google', subject: 'sub-dup', email: null, createdAt: T0 }, [], T0)).not.toBeNull();
+        expect(await store.registerWithIdentity(providerUser('second'), { provider: 'google', subject: 'sub-dup', email: null, createdAt: T0 }, [linked('user-second')], T0)).toBeNull();
+        expect(await store.findUserById('user-second')).toBeNull();
+        expect((await store.findUserByIdentity('google', 'sub-dup'))?.id).toBe('user-first');
+        expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('linkIdentity: linked, identity_taken (another account has the subject), provider_taken (one per provider), no_user', async () => {
+        const { user } = await registered('linker');
+        const { user: other } = await registered('linker-2');
+        expect(await store.linkIdentity(identity('google', 'g-1', user.id), [linked(user.id)])).toBe('linked');
+        expect(await store.linkIdentity(identity('google', 'g-1', other.id), [linked(other.id)])).toBe('identity_taken');
+        expect(await store.linkIdentity(identity('google', 'g-2', user.id), [linked(user.id)])).toBe('provider_taken');
+        expect(await store.linkIdentity(identity('okta', 'o-1', user.id, T0 + 1), [])).toBe('linked');
+        expect(await store.linkIdentity(identity('google', 'g-9', 'user-ghost'), [linked('user-ghost')])).toBe('no_user');
+        expect((await store.listLinkedIdentities(user.id)).map((row) => [row.provider, row.subject])).toStrictEqual([
+          ['google', 'g-1'],
+          ['okta', 'o-1'],
+        ]);
+        expect(await store.listLinkedIdentities(other.id)).toStrictEqual([]);
+        expect(await store.listSecurityEvents(user.id, ['oauth_linked'], 10)).toHaveLength(1);
+        expect(await store.listSecurityEvents(other.id, ['oauth_linked'], 10)).toHaveLength(0);
+      });
+
+      it('linkIdentity with verifiedEmail links only while the account has that address, verified', async () => {
+        const { user } = await registered('by-mail');
+        expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [linked(user.id)], user.email)).toBe('no_user');
+        await store.issueOneTimeToken({ id: 'mac-bm', userId: user.id, kind: 'email_verification', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+        await store.verifyEmail('mac-bm', T0, []);
+        expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [], 'someone-else@example.com')).toBe('no_user');
+        expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [], user.email)).toBe('linked');
+        expect((await store.findUserByIdentity('google', 'bm-1'))?.id).toBe(user.id);
+      });
+
+      it('unlinkIdentity keeps the last way to sign in: a password, or another provider', async () => {
+        const { user } = await registered('unlink-pw');
+        await store.linkIdentity(identity('google', 'u-1', user.id), []);
+        const event = newEvent('oauth_unlinked', { userId: user.id });
+        expect(await store.unlinkIdentity(user.id, 'google', [event])).toBe('unlinked');
+        expect(await store.unlinkIdentity(user.id, 'google', [event])).toBe('not_linked');
+        expect(await store.findUserByIdentity('google', 'u-1')).toBeNull();
+        expect(await store.listSecurityEvents(user.id, ['oauth_unlinked'], 10)).toHaveLength(1);
+
+        const solo = await store.registerWithIdentity(providerUser('solo'), { provider: 'google', subject: 's-1', email: null, createdAt: T0 }, [], T0);
+        if (!solo) throw new Error('not created');
+        expect(await store.unlinkIdentity(solo.id, 'google', [newEvent('oauth_unlinked', { userId: solo.id })])).toBe('last_method');
+        expect((await store.findUserByIdentity('google', 's-1'))?.id).toBe(solo.id);
+        await store.linkIdentity(identity('okta', 's-2', solo.id), []);
+        expect(await store.unlinkIdentity(solo.id, 'google', [])).toBe('unlinked');
+        expect(await store.unlinkIdentity(solo.id, 'okta', [])).toBe('last_method');
+        expect(await store.listSecurityEvents(solo.id, ['oauth_unlinked'], 10)).toHaveLength(0);
+      });
+
+      it('a reset link gives a password to an account without one', async () => {
+        const solo = await store.registerWithIdentity(providerUser('reset-solo', null), { provider: 'google', subject: 'rs-1', email: null, createdAt: T0 }, [], T0);
+        if (!solo) throw new Error('not created');
+        await store.issueOneTimeToken({ id: 'mac-rs', userId: solo.id, kind: 'password_reset', email: solo.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+        expect(await store.resetPassword('mac-rs', '$2b$04$first-password', T0, { type: 'session_revoked', ip: null, userAgent: null, at: T0, detail: null }, [])).not.toBeNull();
+        expect((await store.findCredentials({ id: solo.id }))?.passwordHash).toBe('$2b$04$first-password');
+        expect(await store.unlinkIdentity(solo.id, 'google', [])).toBe('unlinked');
+      });
+
+      it('identities go with their user when the account is deleted', async () => {
+        const { user, session, hash } = await registered('idp-del');
+        await store.linkIdentity(identity('google', 'del-1', user.id), []);
+        expect((await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], [])).ok).toBe(true);
+        expect(await store.findUserByIdentity('google', 'del-1')).toBeNull();
+        // The subject is free for a new account.
+        expect(await store.registerWithIdentity(providerUser('idp-del-again'), { provider: 'google', subject: 'del-1', email: null, createdAt: T0 }, [], T0)).not.toBeNull();
+      });
+
+      for (const mode of raceModes) {
+        it(`${mode.label}: parallel unlinks of an account's two providers (no password): exactly one succeeds`, async () => {
+          const solo = await store.registerWithIdentity(providerUser(`race-unlink-${mode.stores}`), { provider: 'google', subject: `ru-${mode.stores}`, email: null, createdAt: T0 }, [], T0);
+          if (!solo) throw new Error('not created');
+          await store.linkIdentity(identity('okta', `ru-o-${mode.stores}`, solo.id), []);
+          const stores = await raceStores(mode.stores);
+          const results = await Promise.all(['google', 'okta', 'google', 'okta'].map((provider, i) => (stores[i % stores.length] as Store).unlinkIdentity(solo.id, provider, [])));
+          expect(results.filter((result) => result === 'unlinked')).toHaveLength(1);
+          expect(await store.listLinkedIdentities(solo.id)).toHaveLength(1);
+        });
+      }
+    });
+
     describe('races', () => {
       for (const mode of raceModes) {
         describe(mode.label, () => {

@@ -77,7 +77,7 @@ describe('PostgreSQL store (smoke)', () => {
       const { rows } = await first.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(rows[0]?.n).toBe(journalEntries);
       const tables = await first.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
-      expect(tables.rows.map((row) => row.name)).toEqual(['api_keys', 'known_devices', 'one_time_tokens', 'passkey_challenges', 'passkeys', 'rate_limits', 'recovery_codes', 'security_events', 'sessions', 'two_factor', 'users']);
+      expect(tables.rows.map((row) => row.name)).toEqual(['api_keys', 'known_devices', 'linked_identities', 'one_time_tokens', 'passkey_challenges', 'passkeys', 'rate_limits', 'recovery_codes', 'security_events', 'sessions', 'two_factor', 'users']);
     } finally {
       await Promise.all([first.end(), second.end()]);
     }

@@ -56,7 +56,9 @@ describe('defaults', () => {
       mailFrom: 'no-reply@localhost',
       passwordResetTtlMs: 30 * MINUTE,
       emailVerificationTtlMs: DAY,
+      magicLinkTtlMs: 15 * MINUTE,
       requireEmailVerification: false,
+      oidcProviders: [],
     });
   });
 
@@ -350,5 +352,44 @@ describe('machine clients (MTLS_*)', () => {
     expectRefused({ ...base, MTLS_CLIENT_CERT_HEADER: 'X SSL: cert' }, 'MTLS_CLIENT_CERT_HEADER');
     expectRefused({ ...base, MTLS_PROXY_SECRET: 'too-short' }, 'MTLS_PROXY_SECRET');
     expectRefused({ ...base, RATE_LIMIT_PER_API_KEY: 'lots' }, 'RATE_LIMIT_PER_API_KEY');
+  });
+});
+
+describe('OpenID Connect providers (OIDC_<ID>_*)', () => {
+  const google = { OIDC_GOOGLE_ISSUER: 'https://accounts.google.com', OIDC_GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com', OIDC_GOOGLE_CLIENT_SECRET: 'GOCSPX-secret' };
+
+  it('none by default; any number, sorted by id, id lower-cased, name defaulting to the capitalised id', () => {
+    expect(parseConfig(base).oidcProviders).toEqual([]);
+    const config = parseConfig({ ...base, ...google, OIDC_OKTA_ISSUER: 'https://example.okta.com', OIDC_OKTA_CLIENT_ID: 'okta-id', OIDC_OKTA_CLIENT_SECRET: 'okta-secret', OIDC_OKTA_NAME: 'Company SSO' });
+    expect(config.oidcProviders).toEqual([
+      { id: 'google', name: 'Google', issuer: 'https://accounts.google.com', clientId: 'id.apps.googleusercontent.com', clientSecret: 'GOCSPX-secret' },
+      { id: 'okta', name: 'Company SSO', issuer: 'https://example.okta.com', clientId: 'okta-id', clientSecret: 'okta-secret' },
+    ]);
+  });
+
+  it('names every missing variable of a provider', () => {
+    expect(() => parseConfig({ ...base, OIDC_GOOGLE_ISSUER: 'https://accounts.google.com' })).toThrow(/OIDC_GOOGLE_CLIENT_ID and OIDC_GOOGLE_CLIENT_SECRET must be set/);
+    expect(() => parseConfig({ ...base, OIDC_X_NAME: 'X' })).toThrow(/OIDC_X_ISSUER and OIDC_X_CLIENT_ID and OIDC_X_CLIENT_SECRET/);
+  });
+
+  it('https issuers only, except http on the loopback interface; never echoes the secret', () => {
+    for (const issuer of ['http://idp.example.com', 'ftp://idp.example.com', 'not a url', 'http://10.0.0.1']) {
+      let message = '';
+      try {
+        parseConfig({ ...base, ...google, OIDC_GOOGLE_ISSUER: issuer });
+      } catch (error) {
+        message = error instanceof Error ? error.message : '';
+      }
+      expect(message).toMatch(/OIDC_GOOGLE_ISSUER/);
+      expect(message).not.toContain('GOCSPX-secret');
+    }
+    for (const issuer of ['http://127.0.0.1:4000', 'http://localhost:8080/realms/dev', 'http://[::1]:9000']) {
+      expect(parseConfig({ ...base, ...google, OIDC_GOOGLE_ISSUER: issuer }).oidcProviders[0]?.issuer).toBe(issuer);
+    }
+  });
+
+  it('MAGIC_LINK_EXPIRY is a duration, default 15m', () => {
+    expect(parseConfig({ ...base, MAGIC_LINK_EXPIRY: '5m' }).magicLinkTtlMs).toBe(5 * MINUTE);
+    expect(() => parseConfig({ ...base, MAGIC_LINK_EXPIRY: 'soon' })).toThrow(/MAGIC_LINK_EXPIRY/);
   });
 });

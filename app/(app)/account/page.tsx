@@ -6,6 +6,7 @@ import { PASSWORD_MIN } from '@/lib/auth/validation';
 import { getConfig } from '@/lib/config';
 import { ApiKeysSection } from './_components/api-keys-section';
 import { ChangePasswordForm } from './_components/change-password-form';
+import { ConnectedAccounts } from './_components/connected-accounts';
 import { DeleteAccountForm } from './_components/delete-account-form';
 import { PasskeysSection } from './_components/passkeys-section';
 import { RevokeSessionButton } from './_components/revoke-session-button';
@@ -22,7 +23,8 @@ function lifetime(ms: number): string {
   return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
 }
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
   // Checked in the database, not only the access token: a session revoked from another device
   // sees nothing here, even before its access token expires.
   const { current, sessions, activity } = await getAccountOverview();
@@ -99,6 +101,7 @@ export default async function AccountPage() {
       <TwoFactorSection />
       <PasskeysSection />
       <ApiKeysSection />
+      <ConnectedAccounts userId={current.user.id} connected={params.connected === '1'} error={params.oauth_error} />
 
       <section className="panel" aria-labelledby="activity-title">
         <h2 id="activity-title">Recent activity</h2>

@@ -2,8 +2,10 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { AccountDeletedNotice } from '@/app/_components/account-deleted-notice';
+import { EmailLinkButton } from '@/app/_components/email-link-button';
 import { LoginForm } from '@/app/_components/login-form';
 import { PasskeySignIn } from '@/app/_components/passkey-sign-in';
+import { ProviderSignInSection } from '@/app/_components/provider-sign-in-section';
 import { getCurrentUser } from '@/lib/auth/dal';
 import { nextParam, safeNextPath } from '@/lib/auth/redirects';
 
@@ -23,7 +25,17 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1 id="login-title">Sign in</h1>
       <p className="muted">Welcome back. Sign in to continue.</p>
       <AccountDeletedNotice message={status} />
-      <LoginForm redirectTo={redirectTo} alternatives={<PasskeySignIn redirectTo={redirectTo} />} />
+      <LoginForm
+        redirectTo={redirectTo}
+        secondStep={params.second_step === '1'}
+        alternatives={
+          <>
+            <EmailLinkButton />
+            <PasskeySignIn redirectTo={redirectTo} />
+            <ProviderSignInSection next={redirectTo} error={params.oauth_error} />
+          </>
+        }
+      />
       <p>
         <Link href="/forgot-password">Forgot password?</Link>
       </p>

@@ -49,6 +49,9 @@ type CombinedMethod = `${FirstFactor}+${SecondFactor}` & SignInMethod;
 const OIDC_FACTOR = /^oidc:[a-z0-9_]{1,64}$/;
 const isFirstFactor = (value: string): value is FirstFactor => value === 'password' || value === 'magic_link' || OIDC_FACTOR.test(value);
 const challengeKind = (factor: FirstFactor): OneTimeTokenKind => `two_factor_after_${factor}`;
+/** The factor as the cookie spells it: `oidc-<id>`, since a `:` would be percent-encoded in a cookie value. */
+const cookieFactor = (factor: FirstFactor): string => factor.replace(/^oidc:/, 'oidc-');
+const factorOfCookie = (spelled: string): string => spelled.replace(/^oidc-/, 'oidc:');
 
 function combined(first: FirstFactor, second: SecondFactor): CombinedMethod {
   const method: `${FirstFactor}+${SecondFactor}` = `${first}+${second}`;
@@ -85,7 +88,7 @@ export async function requireSecondStepOrStart(
   // No resetAccount here: the account's failures clear only when the second factor passes.
   const { token, record } = newLinkToken(deps.config.refreshTokenSecret, challengeKind(firstFactor), user, now, CHALLENGE_TTL_MS);
   if (!(await deps.store.issueOneTimeToken(record, []))) throw new AuthError('invalid_credentials');
-  return { kind: 'two_factor_required', challenge: { cookieValue: `${firstFactor}.${token}`, expiresAt: record.expiresAt } };
+  return { kind: 'two_factor_required', challenge: { cookieValue: `${cookieFactor(firstFactor)}.${token}`, expiresAt: record.expiresAt } };
 }
 
 /** What the second step may carry: exactly one of a TOTP code and a recovery code. */
@@ -103,7 +106,7 @@ interface LiveChallenge {
 async function liveChallenge({ store, config }: AuthDeps, cookieValue: string | null, now: number): Promise<LiveChallenge | null> {
   if (cookieValue === null) return null;
   const dot = cookieValue.indexOf('.');
-  const factor = cookieValue.slice(0, dot);
+  const factor = factorOfCookie(cookieValue.slice(0, dot));
   if (dot === -1 || !isFirstFactor(factor)) return null;
   const kind = challengeKind(factor);
   const id = linkTokenId(config.refreshTokenSecret, kind, cookieValue.slice(dot + 1));

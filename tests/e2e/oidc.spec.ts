@@ -80,3 +80,35 @@ test('an unverified provider email never signs in to an existing account with th
   await expect(page).toHaveURL(/\/login\?oauth_error=oauth_account_exists$/);
   await expect(page.getByRole('alert')).toContainText('Sign in with your password');
 });
+
+test('a two-factor account signing in with Company SSO lands on the Code step, and Verify finishes there', async ({ page }) => {
+  const { generate } = await import('otplib');
+  const login = person('sso-2fa');
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Sign in with Company SSO' }).click();
+  await signInAtProvider(page, login);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  // Two-factor turned on from this session (the code is the proof: the account has no password).
+  const setup = await page.request.post('/api/auth/two-factor/setup', { data: {} });
+  expect(setup.status()).toBe(200);
+  const { setupKey } = (await setup.json()) as { setupKey: string };
+  const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
+  expect((await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByRole('button', { name: 'Sign in with Company SSO' }).click();
+  // The provider's sign-in is one factor: no session yet, the second step on /login instead.
+  await expect(page).toHaveURL(/\/login\?second_step=1/);
+  const code = page.getByLabel('Code', { exact: true });
+  await expect(code).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in with Company SSO' })).toHaveCount(0);
+  const names = (await page.context().cookies()).map((cookie) => cookie.name);
+  expect(names).not.toContain('access_token');
+  expect(names).not.toContain('refresh_token');
+  await code.fill(await codeAt(30));
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto('/account');
+  await expect(page.locator('[aria-current="true"]')).toContainText('Company SSO and authenticator code');
+});

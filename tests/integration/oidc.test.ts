@@ -477,8 +477,8 @@ describe('two-factor accounts (contract: "an account with two-factor on still ne
     expect((await send('enable', { cookies: first.jar, origin: ORIGIN, json: { code: await codeAt(setupKey) } })).status).toBe(200);
     const again = await signInWith('test', 'tf2-sub');
     const value = again.jar.get(challengeName()) ?? '';
-    expect(value.startsWith('oidc:test.')).toBe(true);
-    const forged = new CookieJar({ [challengeName()]: value.replace('oidc:test.', 'oidc:fresh.') });
+    expect(value.startsWith('oidc-test.')).toBe(true);
+    const forged = new CookieJar({ [challengeName()]: value.replace('oidc-test.', 'oidc-fresh.') });
     await expectError(await secondStep(send, forged, { code: await codeAt(setupKey, Date.now() + 30_000) }), 401, 'invalid_challenge');
   });
 });

@@ -1450,6 +1450,18 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.listSecurityEvents(solo.id, ['oauth_unlinked'], 10)).toHaveLength(0);
       });
 
+      it('unlinkIdentity: a passkey is a way to sign in too, so the last provider of an account with one may go', async () => {
+        const solo = await store.registerWithIdentity(providerUser('unlink-passkey'), { provider: 'google', subject: 'pk-1', email: null, createdAt: T0 }, [], T0);
+        if (!solo) throw new Error('not created');
+        expect(await store.unlinkIdentity(solo.id, 'google', [])).toBe('last_method');
+        const added = await store.addPasskey(
+          { id: 'pk-unlink', userId: solo.id, credentialId: 'cred-unlink', publicKey: 'pub', counter: 0, transports: ['internal'], deviceType: 'multiDevice', backedUp: true, name: 'Phone', createdAt: T0 },
+          [],
+        );
+        expect(added).toBe(true);
+        expect(await store.unlinkIdentity(solo.id, 'google', [])).toBe('unlinked');
+      });
+
       it('a reset link gives a password to an account without one', async () => {
         const solo = await store.registerWithIdentity(providerUser('reset-solo', null), { provider: 'google', subject: 'rs-1', email: null, createdAt: T0 }, [], T0);
         if (!solo) throw new Error('not created');

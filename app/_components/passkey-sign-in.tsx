@@ -58,7 +58,7 @@ export function PasskeySignIn({ redirectTo }: { redirectTo: string }) {
 
   if (supported === false) return null;
   return (
-    <div className="stack">
+    <div className="stack other-sign-in">
       {problem ? (
         <div role="alert" className="form-alert">
           <p>{problem.message}</p>

@@ -126,8 +126,7 @@ export default defineConfig({
     },
     {
       // The OpenID Provider (oidc-provider) the app signs in with (tests/e2e/oidc-issuer-server.ts).
-      // Up to three starts: the server exits 1 when it does not answer its own discovery request.
-      command: `for i in 1 2 3; do node --import tsx tests/e2e/oidc-issuer-server.ts ${OIDC_ISSUER_PORT} ${ORIGIN} ${OIDC_CLIENT_SECRET} && break; done`,
+      command: `exec node --import tsx tests/e2e/oidc-issuer-server.ts ${OIDC_ISSUER_PORT} ${ORIGIN} ${OIDC_CLIENT_SECRET}`,
       url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,
       // Generous: tsx compiles oidc-provider's setup on a busy two-core machine.

@@ -72,7 +72,12 @@ export async function startTestIssuer(options: {
   /** Makes up an account for a username that is not in `accounts` (the end-to-end issuer: any name signs in). */
   accountFor?: (login: string) => TestAccount | undefined;
 }): Promise<TestIssuer> {
-  const server: Server = createServer();
+  // The issuer URL needs the port, so the server listens before the provider exists. A request
+  // that arrives in between (a readiness poll) waits for the handler instead of being dropped: an
+  // `http.Server` with no 'request' listener never answers, and the poll would hang to its timeout.
+  let ready: (handler: (req: IncomingMessage, res: ServerResponse) => void) => void = () => {};
+  const handlerReady = new Promise<(req: IncomingMessage, res: ServerResponse) => void>((resolve) => (ready = resolve));
+  const server: Server = createServer((req, res) => void handlerReady.then((handler) => handler(req, res)));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('issuer has no port');
@@ -130,7 +135,7 @@ export async function startTestIssuer(options: {
   });
 
   const handle = provider.callback();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  ready((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', issuer);
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(url.pathname);
     if (!match) {

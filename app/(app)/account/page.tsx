@@ -9,7 +9,7 @@ import { ChangePasswordForm } from './_components/change-password-form';
 import { ConnectedAccounts } from './_components/connected-accounts';
 import { DeleteAccountForm } from './_components/delete-account-form';
 import { PasskeysSection } from './_components/passkeys-section';
-import { RevokeSessionButton } from './_components/revoke-session-button';
+import { DeleteRowButton } from './_components/delete-row-button';
 import { SignOutOthersButton } from './_components/sign-out-others-button';
 import { TwoFactorSection } from './_components/two-factor-section';
 import styles from './account.module.css';
@@ -81,7 +81,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
                     </div>
                   </dl>
                 </div>
-                {session.current ? null : <RevokeSessionButton sessionId={session.id} device={session.device} />}
+                {session.current ? null : <DeleteRowButton path={`/api/auth/sessions/${encodeURIComponent(session.id)}`} id={session.id} label="Revoke" pendingLabel="Revoking…" status={`Revoking the session on ${session.device}…`} />}
               </li>
           ))}
         </ul>

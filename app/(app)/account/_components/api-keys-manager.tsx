@@ -9,7 +9,8 @@ import { text } from '@/app/_components/use-auth-form';
 import type { ApiKeyView } from '@/lib/auth/api-key-view';
 import { networkProblem, problemOf, type Problem } from '@/lib/client/api';
 import { authFetch, isSessionExpired } from '@/lib/client/fetch';
-import { goToSignIn, sendJson } from './account-api';
+import { goToSignIn } from './account-api';
+import { DeleteRowButton } from './delete-row-button';
 import styles from './api-keys.module.css';
 
 const FIELDS = ['name'] as const;
@@ -140,51 +141,12 @@ export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: A
                   </div>
                 </dl>
               </div>
-              <RevokeApiKeyButton id={key.id} name={key.name} />
+              <DeleteRowButton path={`/api/auth/api-keys/${encodeURIComponent(key.id)}`} id={key.id} label="Revoke" pendingLabel="Revoking…" status={`Revoking the API key ${key.name}…`} />
             </li>
           ))}
         </ul>
       )}
       {keys.length >= maxKeys ? <p className={styles.empty}>You have {maxKeys} keys, the most one account may hold. Revoke one to create another.</p> : null}
-    </div>
-  );
-}
-
-/** `Revoke` on a key's row: DELETE /api/auth/api-keys/{id}; the key stops working at once. */
-function RevokeApiKeyButton({ id, name }: { id: string; name: string }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | null>(null);
-
-  function revoke(): void {
-    setError(null);
-    startTransition(async () => {
-      const outcome = await sendJson('DELETE', `/api/auth/api-keys/${encodeURIComponent(id)}`);
-      if (outcome.kind === 'signed-out') return goToSignIn();
-      // 404: already revoked (another tab) or deleted by housekeeping: either way it is gone.
-      if (outcome.kind === 'problem' && outcome.status !== 404) {
-        setError(outcome.problem.message);
-        return;
-      }
-      router.refresh();
-    });
-  }
-
-  return (
-    <div className="session-action">
-      <button type="button" className="button button-small" onClick={revoke} disabled={pending} aria-describedby={error ? `${id}-error` : undefined}>
-        {pending ? 'Revoking…' : 'Revoke'}
-      </button>
-      {pending ? (
-        <span className="visually-hidden" role="status">
-          Revoking the API key {name}…
-        </span>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} role="alert" className="form-alert">
-          {error}
-        </p>
-      ) : null}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { getAuthDeps } from '@/lib/auth/deps';
 import { listPasskeys } from '@/lib/auth/passkeys';
 import styles from '../account.module.css';
 import { AddPasskeyButton } from './add-passkey-button';
-import { RemovePasskeyButton } from './remove-passkey-button';
+import { DeleteRowButton } from './delete-row-button';
 
 /**
  * The account page's `Passkeys` section: one row per passkey (name, added, last used) with
@@ -42,7 +42,7 @@ export async function PasskeysSection() {
                   </div>
                 </dl>
               </div>
-              <RemovePasskeyButton passkeyId={passkey.id} name={passkey.name} />
+              <DeleteRowButton path={`/api/auth/passkeys/${encodeURIComponent(passkey.id)}`} id={passkey.id} label="Remove" pendingLabel="Removing…" status={`Removing the passkey ${passkey.name}…`} />
             </li>
           ))}
         </ul>

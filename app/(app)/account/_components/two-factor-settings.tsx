@@ -79,6 +79,13 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
     rootRef.current?.querySelector<HTMLElement>(focusRequest.selector)?.focus();
   }, [focusRequest]);
 
+  /** Moves to another stage with no problem shown, focusing `selector` there. */
+  function show(next: Stage, selector: string): void {
+    setStage(next);
+    setProblem(null);
+    setFocusRequest({ selector });
+  }
+
   function fail(next: Problem, selector: string): void {
     setProblem(next);
     setFocusRequest({ selector });
@@ -211,11 +218,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
               type="button"
               className="button"
               disabled={pending}
-              onClick={() => {
-                setStage({ kind: 'idle' });
-                setProblem(null);
-                setFocusRequest({ selector: '[data-focus="start"]' });
-              }}
+              onClick={() => show({ kind: 'idle' }, '[data-focus="start"]')}
             >
               Cancel
             </button>
@@ -253,9 +256,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
               disabled={pending}
               onClick={() => {
                 const proof = stage.proof === 'password' ? 'code' : 'password';
-                setStage({ kind: 'turning-off', proof });
-                setProblem(null);
-                setFocusRequest({ selector: `input[name="${proof}"]` });
+                show({ kind: 'turning-off', proof }, `input[name="${proof}"]`);
               }}
             >
               {stage.proof === 'password' ? 'Use a code instead' : 'Use your password instead'}
@@ -264,11 +265,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
               type="button"
               className="button"
               disabled={pending}
-              onClick={() => {
-                setStage({ kind: 'idle' });
-                setProblem(null);
-                setFocusRequest({ selector: '[data-focus="turn-off"]' });
-              }}
+              onClick={() => show({ kind: 'idle' }, '[data-focus="turn-off"]')}
             >
               Cancel
             </button>
@@ -291,9 +288,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
             data-focus="turn-off"
             onClick={() => {
               setStatus(null);
-              setProblem(null);
-              setStage({ kind: 'turning-off', proof: 'password' });
-              setFocusRequest({ selector: 'input[name="password"]' });
+              show({ kind: 'turning-off', proof: 'password' }, 'input[name="password"]');
             }}
           >
             Turn off two-factor authentication

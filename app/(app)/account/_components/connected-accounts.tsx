@@ -3,7 +3,8 @@ import { Time } from '@/app/_components/time';
 import { getAuthDeps } from '@/lib/auth/deps';
 import { oauthErrorMessage } from '@/lib/auth/oidc/messages';
 import { listConnections } from '@/lib/auth/oidc/connections';
-import { ConnectionButton } from './connection-button';
+import { ConnectButton } from './connect-button';
+import { DeleteRowButton } from './delete-row-button';
 import styles from '../account.module.css';
 
 /**
@@ -49,9 +50,18 @@ export async function ConnectedAccounts({ userId, connected, error }: { userId: 
               )}
             </div>
             {row.connected ? (
-              <ConnectionButton provider={row.id} name={row.name} action="disconnect" last={ways <= 1} />
+              // The server answers 409 `last_sign_in_method` for the last way to sign in, shown in the row.
+              <DeleteRowButton
+                path={`/api/auth/connections/${encodeURIComponent(row.id)}`}
+                id={`${row.id}-connection`}
+                label="Disconnect"
+                pendingLabel="Disconnecting…"
+                status={`Disconnecting ${row.name}…`}
+                accessibleName={`Disconnect ${row.name}`}
+                title={ways <= 1 ? 'This is the only way to sign in to your account' : undefined}
+              />
             ) : row.configured ? (
-              <ConnectionButton provider={row.id} name={row.name} action="connect" last={false} />
+              <ConnectButton provider={row.id} name={row.name} />
             ) : null}
           </li>
         ))}

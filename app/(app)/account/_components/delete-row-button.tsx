@@ -4,13 +4,31 @@ import { useState, useTransition } from 'react';
 import { goToSignIn, sendJson } from './account-api';
 
 /**
- * A row's delete button on /account (`Revoke` a session or an API key, `Remove` a passkey):
+ * A row's delete button on /account (`Revoke` a session or an API key, `Remove` a passkey,
+ * `Disconnect` a provider):
  * DELETE `path`, then the list re-renders. A 404 means the thing is already gone (another tab,
  * housekeeping), which is what the user wanted: the list is simply shown as it now is. The
  * button's accessible name is exactly `label` (the contract's); the row says what it acts on, and
  * `status` tells a screen reader while it runs.
  */
-export function DeleteRowButton({ path, id, label, pendingLabel, status }: { path: string; id: string; label: string; pendingLabel: string; status: string }) {
+export function DeleteRowButton({
+  path,
+  id,
+  label,
+  pendingLabel,
+  status,
+  accessibleName,
+  title,
+}: {
+  path: string;
+  id: string;
+  label: string;
+  pendingLabel: string;
+  status: string;
+  /** When the row alone would not say what the button acts on (`Disconnect Company SSO`). */
+  accessibleName?: string;
+  title?: string;
+}) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +49,7 @@ export function DeleteRowButton({ path, id, label, pendingLabel, status }: { pat
 
   return (
     <div className="session-action">
-      <button type="button" className="button button-small" onClick={remove} disabled={pending} aria-describedby={error ? errorId : undefined}>
+      <button type="button" className="button button-small" onClick={remove} disabled={pending} aria-label={accessibleName} title={title} aria-describedby={error ? errorId : undefined}>
         {pending ? pendingLabel : label}
       </button>
       {pending ? (

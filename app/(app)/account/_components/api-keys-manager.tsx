@@ -7,10 +7,10 @@ import { FormAlert } from '@/app/_components/form-alert';
 import { Time } from '@/app/_components/time';
 import { text } from '@/app/_components/use-auth-form';
 import type { ApiKeyView } from '@/lib/auth/api-key-view';
-import { networkProblem, problemOf, type Problem } from '@/lib/client/api';
-import { authFetch, isSessionExpired } from '@/lib/client/fetch';
-import { goToSignIn } from './account-api';
+import type { Problem } from '@/lib/client/api';
+import { goToSignIn, sendJson } from './account-api';
 import { DeleteRowButton } from './delete-row-button';
+import accountStyles from '../account.module.css';
 import styles from './api-keys.module.css';
 
 const FIELDS = ['name'] as const;
@@ -18,25 +18,7 @@ const createdSchema = z.object({ key: z.string(), apiKey: z.object({ id: z.strin
 
 type Created = z.infer<typeof createdSchema>;
 
-/** POST /api/auth/api-keys: the new key (the only time it is shown), signed-out, or the problem. */
-async function requestKey(body: { name: string; expiresInDays: number | null }): Promise<{ kind: 'ok'; created: Created } | { kind: 'signed-out' } | { kind: 'problem'; problem: Problem }> {
-  let response: Response;
-  try {
-    response = await authFetch('/api/auth/api-keys', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch {
-    return { kind: 'problem', problem: networkProblem };
-  }
-  if (isSessionExpired(response)) return { kind: 'signed-out' };
-  if (!response.ok) return { kind: 'problem', problem: await problemOf(response) };
-  const parsed = createdSchema.safeParse(await response.json().catch(() => null));
-  return parsed.success ? { kind: 'ok', created: parsed.data } : { kind: 'problem', problem: { code: 'internal_error', message: 'The key could not be read. Please try again.', fields: {} } };
-}
+const readCreated = (json: unknown): Created | null => createdSchema.safeParse(json).data ?? null;
 
 /** The create form, the key shown once after creating it, and the list with `Revoke` on each row. */
 export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: ApiKeyView[]; expiryDays: number[]; nameMax: number; maxKeys: number }) {
@@ -58,7 +40,7 @@ export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: A
     setCreated(null);
     setCopied(false);
     startTransition(async () => {
-      const outcome = await requestKey(body);
+      const outcome = await sendJson('POST', '/api/auth/api-keys', body, readCreated);
       if (outcome.kind === 'signed-out') return goToSignIn();
       if (outcome.kind === 'problem') {
         setProblem(outcome.problem);
@@ -66,7 +48,7 @@ export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: A
         return;
       }
       form.reset();
-      setCreated(outcome.created);
+      setCreated(outcome.body);
       router.refresh();
     });
   }
@@ -124,7 +106,7 @@ export function ApiKeysManager({ keys, expiryDays, nameMax, maxKeys }: { keys: A
             <li key={key.id} className={styles.key} data-api-key-id={key.id}>
               <div>
                 <p className={styles.name}>{key.name}</p>
-                <dl className={styles.meta}>
+                <dl className={accountStyles.meta}>
                   <div>
                     <dt>Created</dt>
                     <dd>

@@ -1,8 +1,9 @@
 'use client';
 import { useState, useTransition } from 'react';
-import { problemOf, networkProblem } from '@/lib/client/api';
-import { authFetch, isSessionExpired } from '@/lib/client/fetch';
-import { goToSignIn } from './account-api';
+import { goToSignIn, sendJson } from './account-api';
+
+/** The provider's authorization URL from the answer `{"url": …}`. */
+const readUrl = (json: unknown): string | null => (typeof json === 'object' && json !== null && 'url' in json && typeof json.url === 'string' ? json.url : null);
 
 /**
  * `Connect <Name>`: starts a flow bound to this account and session (POST
@@ -17,20 +18,10 @@ export function ConnectButton({ provider, name }: { provider: string; name: stri
   function connect(): void {
     setError(null);
     startTransition(async () => {
-      let response: Response;
-      try {
-        response = await authFetch(path, { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
-      } catch {
-        setError(networkProblem.message);
-        return;
-      }
-      if (isSessionExpired(response)) return goToSignIn();
-      if (!response.ok) {
-        setError((await problemOf(response)).message);
-        return;
-      }
-      const body: unknown = await response.json().catch(() => null);
-      if (typeof body === 'object' && body !== null && 'url' in body && typeof body.url === 'string') window.location.assign(body.url);
+      const outcome = await sendJson('POST', path, undefined, readUrl);
+      if (outcome.kind === 'signed-out') return goToSignIn();
+      if (outcome.kind === 'problem') return setError(outcome.problem.message);
+      window.location.assign(outcome.body);
     });
   }
 

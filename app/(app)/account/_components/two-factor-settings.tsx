@@ -4,9 +4,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Field } from '@/app/_components/field';
 import { FormAlert } from '@/app/_components/form-alert';
 import { text } from '@/app/_components/use-auth-form';
-import { networkProblem, problemOf, type Problem } from '@/lib/client/api';
-import { authFetch, isSessionExpired } from '@/lib/client/fetch';
-import { goToSignIn } from './account-api';
+import type { Problem } from '@/lib/client/api';
+import { goToSignIn, sendJson } from './account-api';
 import styles from './two-factor.module.css';
 
 interface Setup {
@@ -15,28 +14,6 @@ interface Setup {
 }
 
 type Stage = { kind: 'idle' } | { kind: 'setup'; setup: Setup } | { kind: 'codes'; codes: string[] } | { kind: 'turning-off'; proof: 'password' | 'code' };
-
-type Answer<T> = { kind: 'ok'; body: T } | { kind: 'signed-out' } | { kind: 'problem'; problem: Problem };
-
-/** POSTs JSON to a two-factor route and reads the JSON answer (or the problem). */
-async function post<T>(path: string, body: unknown, read: (json: unknown) => T | null): Promise<Answer<T>> {
-  let response: Response;
-  try {
-    response = await authFetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch {
-    return { kind: 'problem', problem: networkProblem };
-  }
-  if (isSessionExpired(response)) return { kind: 'signed-out' };
-  if (!response.ok) return { kind: 'problem', problem: await problemOf(response) };
-  const parsed = response.status === 204 ? read(null) : read(await response.json().catch(() => null));
-  return parsed === null ? { kind: 'problem', problem: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.', fields: {} } } : { kind: 'ok', body: parsed };
-}
 
 function readSetup(json: unknown): Setup | null {
   if (typeof json !== 'object' || json === null) return null;
@@ -96,7 +73,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
     setPending(true);
     setProblem(null);
     setStatus(null);
-    const answer = await post('/api/auth/two-factor/setup', {}, readSetup);
+    const answer = await sendJson('POST', '/api/auth/two-factor/setup', {}, readSetup);
     setPending(false);
     if (answer.kind === 'signed-out') return goToSignIn();
     if (answer.kind === 'problem') return fail(answer.problem, '[data-focus="start"]');
@@ -110,7 +87,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
     const code = text(new FormData(event.currentTarget), 'code');
     setPending(true);
     setProblem(null);
-    const answer = await post('/api/auth/two-factor/enable', { code }, readCodes);
+    const answer = await sendJson('POST', '/api/auth/two-factor/enable', { code }, readCodes);
     setPending(false);
     if (answer.kind === 'signed-out') return goToSignIn();
     if (answer.kind === 'problem') return fail(answer.problem.code === 'invalid_code' ? WRONG_CODE : answer.problem, 'input[name="code"]');
@@ -130,7 +107,7 @@ export function TwoFactorSettings({ email, enabled, recoveryCodesLeft }: { email
     const field = proof === 'password' ? 'password' : 'code';
     setPending(true);
     setProblem(null);
-    const answer = await post('/api/auth/two-factor/disable', body, () => true);
+    const answer = await sendJson('POST', '/api/auth/two-factor/disable', body);
     setPending(false);
     if (answer.kind === 'signed-out') return goToSignIn();
     if (answer.kind === 'problem') {

@@ -815,6 +815,25 @@ export function createPostgresStore(url: string): Store {
     return null;
   }
 
+  /**
+   * verifyEmail and consumeSignInLink: uses the live link of `kind` (compare-and-set), marks the
+   * email verified (the link proved the mailbox, as long as the account still has that address)
+   * and writes `events`; null, with nothing written, otherwise.
+   */
+  function redeemMailboxLink(tokenId: string, kind: 'email_verification' | 'magic_link', now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null> {
+    return run(() =>
+      inTransaction(pool, async (client): Promise<UserRecord | null> => {
+        const s = statements();
+        const token = (await query(s.useToken, { id: tokenId, kind, now }, client)).rows[0];
+        if (!token) return null;
+        const user = (await query(s.markEmailVerified, { id: token.userId, email: token.email, now }, client)).rows[0];
+        if (!user) throw new RollBack();
+        if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId: token.userId }))), client);
+        return user;
+      }),
+    ).catch(rolledBack(null));
+  }
+
   return {
     dialect: 'postgres',
 
@@ -952,17 +971,7 @@ export function createPostgresStore(url: string): Store {
     },
 
     verifyEmail(tokenId, now, events) {
-      return run(() =>
-        inTransaction(pool, async (client): Promise<UserRecord | null> => {
-          const s = statements();
-          const token = (await query(s.useToken, { id: tokenId, kind: 'email_verification', now }, client)).rows[0];
-          if (!token) return null;
-          const user = (await query(s.markEmailVerified, { id: token.userId, email: token.email, now }, client)).rows[0];
-          if (!user) throw new RollBack();
-          if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId: token.userId }))), client);
-          return user;
-        }),
-      ).catch(rolledBack(null));
+      return redeemMailboxLink(tokenId, 'email_verification', now, events);
     },
 
     consumeOneTimeToken(id, kind, now) {
@@ -995,18 +1004,7 @@ export function createPostgresStore(url: string): Store {
     },
 
     consumeSignInLink(tokenId, now, events) {
-      return run(() =>
-        inTransaction(pool, async (client): Promise<UserRecord | null> => {
-          const s = statements();
-          const token = (await query(s.useToken, { id: tokenId, kind: 'magic_link', now }, client)).rows[0];
-          if (!token) return null;
-          // The link proved the mailbox, as long as the account still has that address.
-          const user = (await query(s.markEmailVerified, { id: token.userId, email: token.email, now }, client)).rows[0];
-          if (!user) throw new RollBack();
-          if (events.length > 0) await query(s.insertEvents, eventArrays(events.map((event) => ({ ...event, userId: token.userId }))), client);
-          return user;
-        }),
-      ).catch(rolledBack(null));
+      return redeemMailboxLink(tokenId, 'magic_link', now, events);
     },
 
     // ---- linked identities ----

@@ -211,6 +211,29 @@ export function createSqliteStore(file: string): Store {
     return row ? (row as OneTimeTokenRecord) : null;
   }
 
+  /**
+   * verifyEmail and consumeSignInLink: uses the live link of `kind` (compare-and-set), marks the
+   * email verified (the link proved the mailbox, as long as the account still has that address)
+   * and writes `events`; null, with nothing written, otherwise.
+   */
+  function redeemMailboxLink(tokenId: string, kind: 'email_verification' | 'magic_link', now: number, events: readonly Omit<NewSecurityEvent, 'userId'>[]): Promise<UserRecord | null> {
+    return run(() =>
+      atomic((): UserRecord | null => {
+        const token = markTokenUsed(tokenId, kind, now);
+        if (!token) return null;
+        const user = db
+          .update(users)
+          .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
+          .where(and(eq(users.id, token.userId), eq(users.email, token.email)))
+          .returning(userColumns)
+          .get();
+        if (!user) throw new RollBack();
+        insertEvents(events.map((event) => ({ ...event, userId: token.userId })));
+        return user;
+      }),
+    ).catch(rolledBack(null));
+  }
+
   /** Inside a transaction: the caller's session is live and the password is still the one confirmed. */
   function recheck(confirmation: Confirmation): 'session_ended' | 'password_changed' | null {
     const session = statements.findSession.get({ id: confirmation.sessionId });
@@ -340,22 +363,7 @@ export function createSqliteStore(file: string): Store {
         }),
       ).catch(rolledBack(null)),
 
-    verifyEmail: (tokenId, now, events) =>
-      run(() =>
-        atomic((): UserRecord | null => {
-          const token = markTokenUsed(tokenId, 'email_verification', now);
-          if (!token) return null;
-          const user = db
-            .update(users)
-            .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
-            .where(and(eq(users.id, token.userId), eq(users.email, token.email)))
-            .returning(userColumns)
-            .get();
-          if (!user) throw new RollBack();
-          insertEvents(events.map((event) => ({ ...event, userId: token.userId })));
-          return user;
-        }),
-      ).catch(rolledBack(null)),
+    verifyEmail: (tokenId, now, events) => redeemMailboxLink(tokenId, 'email_verification', now, events),
 
     consumeOneTimeToken: (id, kind, now) => run(() => markTokenUsed(id, kind, now)),
 
@@ -461,22 +469,7 @@ export function createSqliteStore(file: string): Store {
         }),
       ),
 
-    consumeSignInLink: (tokenId, now, events) =>
-      run(() =>
-        atomic((): UserRecord | null => {
-          const token = markTokenUsed(tokenId, 'magic_link', now);
-          if (!token) return null;
-          const user = db
-            .update(users)
-            .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
-            .where(and(eq(users.id, token.userId), eq(users.email, token.email)))
-            .returning(userColumns)
-            .get();
-          if (!user) throw new RollBack();
-          insertEvents(events.map((event) => ({ ...event, userId: token.userId })));
-          return user;
-        }),
-      ).catch(rolledBack(null)),
+    consumeSignInLink: (tokenId, now, events) => redeemMailboxLink(tokenId, 'magic_link', now, events),
 
     findUserByIdentity: (provider, subject) =>
       run(

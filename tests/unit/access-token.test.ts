@@ -8,7 +8,6 @@ import {
   CLOCK_TOLERANCE_S,
   accessTokenKeys,
   createAccessTokenVerifier,
-  importAccessKey,
   type AccessTokenKeys,
 } from '@/lib/auth/access-token';
 import { signAccessToken } from '@/lib/auth/sign-access-token';

@@ -224,7 +224,7 @@ function signingKeyProblem(jwk: unknown, alg: 'EdDSA' | 'ES256', index: number):
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return `${at} must be a JWK (a JSON object)`;
   const key = jwk as Record<string, unknown>;
   const [kty, crv] = alg === 'EdDSA' ? ['OKP', 'Ed25519'] : ['EC', 'P-256'];
-  if (key.kty !== kty || key.crv !== crv) return `${at} must be ${crv === "Ed25519" ? "an" : "a"} ${crv} key (kty "${kty}", crv "${crv}") because ACCESS_TOKEN_SIGNING is ${alg}`;
+  if (key.kty !== kty || key.crv !== crv) return `${at} must be ${crv === 'Ed25519' ? 'an' : 'a'} ${crv} key (kty "${kty}", crv "${crv}") because ACCESS_TOKEN_SIGNING is ${alg}`;
   if (Object.keys(key).some((member) => !JWK_MEMBERS.has(member))) return `${at} has members other than kty, crv, x${kty === 'EC' ? ', y' : ''}, d, kid, alg, use and key_ops`;
   if (key.kid === undefined) return `${at} has no "kid"; give each key a distinct kid (scripts/generate-signing-key.mjs does)`;
   if (typeof key.kid !== 'string' || !KID.test(key.kid)) return `${at} "kid" must be 1 to 64 letters, digits or . _ : -`;

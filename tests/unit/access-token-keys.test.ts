@@ -8,6 +8,7 @@ import { CompactSign, SignJWT, createLocalJWKSet, decodeProtectedHeader, importJ
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenKeys, createAccessTokenVerifier, type AccessTokenKeys } from '@/lib/auth/access-token';
 import { signClientToken, verifyClientToken } from '@/lib/auth/client-token';
+import { jwksDocument } from '@/lib/auth/jwks';
 import { checkSigningKeys, publicSigningJwks } from '@/lib/auth/signing-keys';
 import { signAccessToken } from '@/lib/auth/sign-access-token';
 import { ConfigError, parseConfig, type Config } from '@/lib/config';
@@ -220,5 +221,7 @@ describe('HS256 (the default) is unchanged', () => {
     const { token } = signAccessToken(SUBJECT, keys, T0);
     expect(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).toBe('{"alg":"HS256","typ":"at+jwt"}');
     expect(await publicSigningJwks(config.accessTokenSigning)).toEqual([]);
+    // What GET /.well-known/jwks.json answers: an empty set, never the secret.
+    expect(await jwksDocument(config)).toBe('{"keys":[]}');
   });
 });

@@ -2,11 +2,12 @@
 /**
  * Generates an access-token signing key (README "Access-token signing keys").
  *
- *   node scripts/generate-signing-key.mjs [EdDSA|ES256] [--kid <kid>] [--prepend '<current ACCESS_TOKEN_PRIVATE_KEYS>']
+ *   node scripts/generate-signing-key.mjs [EdDSA|ES256] [--kid <kid>] [--append|--prepend '<current ACCESS_TOKEN_PRIVATE_KEYS>'|-]
  *
- * Prints one line: a JSON array ready for ACCESS_TOKEN_PRIVATE_KEYS. With --prepend, the new key
- * comes first (it signs from then on) and the existing keys follow (they still verify), for key
- * rotation; the existing list is read from the argument or, with --prepend -, from stdin. The key
+ * Prints one line: a JSON array ready for ACCESS_TOKEN_PRIVATE_KEYS. For key rotation, --append
+ * puts the new key after the existing ones (it only verifies: publish it first), --prepend before
+ * them (it signs from then on; the others still verify); the existing list is read from the
+ * argument or, given as -, from stdin. The key
  * is made by jose (generateKeyPair + exportJWK): a private JWK with kid, alg and use. Nothing is
  * written anywhere else; treat the output as a secret.
  */
@@ -14,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair } from 'jose';
 
-const USAGE = "usage: node scripts/generate-signing-key.mjs [EdDSA|ES256] [--kid <kid>] [--prepend '<JSON array>'|-]";
+const USAGE = "usage: node scripts/generate-signing-key.mjs [EdDSA|ES256] [--kid <kid>] [--append|--prepend '<JSON array>'|-]";
 
 function fail(message) {
   console.error(`${message}\n${USAGE}`);
@@ -25,20 +26,22 @@ const args = process.argv.slice(2);
 let alg;
 let kid = `${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
 let existing = [];
+let place = 'first';
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   if (arg === 'EdDSA' || arg === 'ES256') alg = arg;
   else if (arg === '--kid') {
     kid = args[++i] ?? fail('--kid needs a value');
     if (!/^[A-Za-z0-9._:-]{1,64}$/.test(kid)) fail('a kid is 1 to 64 letters, digits or . _ : -');
-  } else if (arg === '--prepend') {
-    const text = args[++i] ?? fail('--prepend needs the current list');
+  } else if (arg === '--prepend' || arg === '--append') {
+    place = arg === '--append' ? 'last' : 'first';
+    const text = args[++i] ?? fail(`${arg} needs the current list`);
     try {
       existing = JSON.parse(text === '-' ? readFileSync(0, 'utf8') : text);
     } catch {
-      fail('--prepend: the current list is not JSON');
+      fail(`${arg}: the current list is not JSON`);
     }
-    if (!Array.isArray(existing)) fail('--prepend: the current list must be a JSON array');
+    if (!Array.isArray(existing)) fail(`${arg}: the current list must be a JSON array`);
   } else if (arg === '--help' || arg === '-h') {
     console.log(USAGE);
     process.exit(0);
@@ -53,4 +56,4 @@ alg ??= listed ?? 'EdDSA';
 // Ed25519 for EdDSA (RFC 8037), P-256 for ES256.
 const { privateKey } = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : 'ES256', { extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
-console.log(JSON.stringify([jwk, ...existing]));
+console.log(JSON.stringify(place === 'first' ? [jwk, ...existing] : [...existing, jwk]));

@@ -29,6 +29,10 @@ export function createVerifier({ issuer, audience = issuer, algorithms = ['EdDSA
       requiredClaims: ['sub', 'iat', 'exp', 'jti'],
       clockTolerance: 5,
     });
+    // A token bound to a key (DPoP: cnf.jkt) or a client certificate (mTLS: cnf.x5t#S256) is only
+    // worth anything with that proof, which this example does not check: refuse it rather than take
+    // a stolen bound token as a plain bearer token.
+    if (payload.cnf !== undefined) throw new errors.JWTClaimValidationFailed('bound tokens need a proof this service does not check', payload, 'cnf', 'check_failed');
     return payload;
   };
 }

@@ -16,6 +16,9 @@ import { loadRoutes, PATHS, startApp, type RouteModule, type RouteName } from '.
 import { applyEnv, PASSWORD } from '../support/env';
 import { apiRequest, call, CookieJar, type Handler, type RequestOptions } from '../support/http';
 import { newSigningJwk, signingEnv } from '../support/signing-keys';
+import { accessTokenKeys } from '@/lib/auth/access-token';
+import { signClientToken } from '@/lib/auth/client-token';
+import { parseConfig, readEnv } from '@/lib/config';
 
 const SERVICE = path.resolve(__dirname, '../../examples/resource-service/server.mjs');
 /** The service's JWK Set cache: short, so the test sees a removed key disappear without waiting minutes. */
@@ -137,6 +140,14 @@ describe('examples/resource-service against our JWK Set', () => {
     const none = await hello();
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('refuses a valid token bound to a certificate (cnf), which it cannot check', async () => {
+    const keys = await accessTokenKeys(parseConfig(readEnv()));
+    const { token } = signClientToken('billing', 'A'.repeat(43), keys, Date.now());
+    const refused = await hello(token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   });
 
   it('after a rotation (new first key, old one kept) old tokens still pass and new ones carry the new kid', async () => {

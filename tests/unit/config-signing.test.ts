@@ -1,5 +1,7 @@
 /** ACCESS_TOKEN_SIGNING and ACCESS_TOKEN_PRIVATE_KEYS: what starts, and what stops the server with which line. */
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkSigningKeys } from '@/lib/auth/signing-keys';
 import { ConfigError, parseConfig } from '@/lib/config';
 import { ACCESS_SECRET, REFRESH_SECRET } from '../support/env';
 import { newSigningJwk } from '../support/signing-keys';
@@ -90,5 +92,20 @@ describe('ACCESS_TOKEN_PRIVATE_KEYS refusals (named, never echoed)', () => {
 
   it.each(cases)('%s', (_name, env, expected) => {
     expect(refusal({ ...base, ...env() })).toContain(expected);
+  });
+});
+
+describe('scripts/generate-signing-key.mjs', () => {
+  const run = (...args: string[]) => execFileSync(process.execPath, ['scripts/generate-signing-key.mjs', ...args], { encoding: 'utf8' }).trim();
+
+  it.each(['EdDSA', 'ES256'] as const)('prints a %s list the server starts with, and rotates it', (alg) => {
+    const first = run(alg, '--kid', 'one');
+    const config = parseConfig({ ...base, ACCESS_TOKEN_SIGNING: alg, ACCESS_TOKEN_PRIVATE_KEYS: first });
+    expect(() => checkSigningKeys(config.accessTokenSigning)).not.toThrow();
+    const appended = run('--kid', 'two', '--append', first);
+    const prepended = run('--kid', 'three', '--prepend', appended);
+    const rotated = parseConfig({ ...base, ACCESS_TOKEN_SIGNING: alg, ACCESS_TOKEN_PRIVATE_KEYS: prepended }).accessTokenSigning;
+    expect(rotated.alg === 'HS256' ? [] : rotated.keys.map((key) => key.kid)).toEqual(['three', 'one', 'two']);
+    expect(() => checkSigningKeys(rotated)).not.toThrow();
   });
 });

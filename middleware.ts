@@ -177,5 +177,7 @@ export const config = {
   //   through here; Next.js routes it to no handler.
   // - the benchmark's `open` page (404 unless BENCH_ROUTES is set), to measure a page without
   //   any middleware.
-  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml|api/|bench/open$).*)'],
+  // - /.well-known/jwks.json, public keys rewritten to the API route /api/well-known/jwks (the
+  //   middleware sees the path before the rewrite); its headers come from next.config.js too.
+  matcher: ['/((?!_next/static|_next/image|favicon\\.ico|robots\\.txt|sitemap\\.xml|api/|\\.well-known/jwks\\.json$|bench/open$).*)'],
 };

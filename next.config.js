@@ -85,7 +85,13 @@ module.exports = (phase) => {
       return [
         { source: '/:path*', headers },
         { source: '/api/:path*', headers: API_HEADERS },
+        { source: '/.well-known/:path*', headers: API_HEADERS },
       ];
+    },
+    async rewrites() {
+      // The App Router does not route folders whose names start with a dot (app/.well-known/…),
+      // so the public JWK Set lives at /api/well-known/jwks and is served at its usual address too.
+      return [{ source: '/.well-known/jwks.json', destination: '/api/well-known/jwks' }];
     },
   };
 };

@@ -1,6 +1,7 @@
 /** Server start-up checks (see instrumentation.ts). */
 import 'server-only';
 import { getStore } from '@/db/index';
+import { checkSigningKeys } from './auth/signing-keys';
 import { ConfigError, configWarnings, getConfig, type Config } from './config';
 
 let booted = false;
@@ -14,6 +15,8 @@ export async function boot(): Promise<void> {
   let config: Config;
   try {
     config = getConfig();
+    // Each private key must load in Node and match its public members (lib/config.ts cannot check that on the edge).
+    checkSigningKeys(config.accessTokenSigning);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`\n${error.message}\n`);

@@ -191,6 +191,91 @@ const mtlsClients = z
       .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'each MTLS_CLIENTS clientId must be unique'),
   );
 
+/** The algorithms access tokens may be signed with (ACCESS_TOKEN_SIGNING). */
+export const ACCESS_TOKEN_ALGORITHMS = ['HS256', 'EdDSA', 'ES256'] as const;
+export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
+
+/** A private signing key from ACCESS_TOKEN_PRIVATE_KEYS, reduced to the members we use. */
+export interface SigningJwk {
+  kty: 'OKP' | 'EC';
+  crv: 'Ed25519' | 'P-256';
+  x: string;
+  /** EC keys only. */
+  y?: string;
+  d: string;
+  kid: string;
+}
+
+/** How access tokens are signed: the HMAC secret, or asymmetric keys (the first signs, all verify). */
+export type AccessTokenSigning = { alg: 'HS256' } | { alg: 'EdDSA' | 'ES256'; keys: SigningJwk[] };
+
+const MAX_SIGNING_KEYS = 20;
+const KID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Ed25519 and P-256 coordinates and private scalars are 32 bytes: 43 base64url characters. */
+const COORDINATE = /^[A-Za-z0-9_-]{43}$/;
+const JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'd', 'kid', 'alg', 'use', 'key_ops']);
+
+/**
+ * The problem with one ACCESS_TOKEN_PRIVATE_KEYS entry for `alg`, or null. Messages name the
+ * entry by position and its members by name, never a member's value (they are key material).
+ */
+function signingKeyProblem(jwk: unknown, alg: 'EdDSA' | 'ES256', index: number): string | null {
+  const at = `ACCESS_TOKEN_PRIVATE_KEYS[${index}]`;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return `${at} must be a JWK (a JSON object)`;
+  const key = jwk as Record<string, unknown>;
+  const [kty, crv] = alg === 'EdDSA' ? ['OKP', 'Ed25519'] : ['EC', 'P-256'];
+  if (key.kty !== kty || key.crv !== crv) return `${at} must be ${crv === 'Ed25519' ? 'an' : 'a'} ${crv} key (kty "${kty}", crv "${crv}") because ACCESS_TOKEN_SIGNING is ${alg}`;
+  if (Object.keys(key).some((member) => !JWK_MEMBERS.has(member))) return `${at} has members other than kty, crv, x${kty === 'EC' ? ', y' : ''}, d, kid, alg, use and key_ops`;
+  if (key.kid === undefined) return `${at} has no "kid"; give each key a distinct kid (scripts/generate-signing-key.mjs does)`;
+  if (typeof key.kid !== 'string' || !KID.test(key.kid)) return `${at} "kid" must be 1 to 64 letters, digits or . _ : -`;
+  for (const member of kty === 'EC' ? ['x', 'y'] : ['x']) {
+    if (typeof key[member] !== 'string' || !COORDINATE.test(key[member])) return `${at} has no valid public member "${member}"`;
+  }
+  if (key.d === undefined) return `${at} has no private member "d": a public key cannot sign`;
+  if (typeof key.d !== 'string' || !COORDINATE.test(key.d)) return `${at} has an invalid private member "d"`;
+  if (key.alg !== undefined && key.alg !== alg) return `${at} has an "alg" other than ${alg}, which ACCESS_TOKEN_SIGNING names`;
+  if (key.use !== undefined && key.use !== 'sig') return `${at} has a "use" other than "sig"`;
+  if (key.key_ops !== undefined && !(Array.isArray(key.key_ops) && key.key_ops.every((op) => op === 'sign' || op === 'verify'))) {
+    return `${at} has "key_ops" other than "sign" and "verify"`;
+  }
+  return null;
+}
+
+/**
+ * ACCESS_TOKEN_SIGNING and ACCESS_TOKEN_PRIVATE_KEYS together: the signing setup, or one-line
+ * problems. (Whether each "d" belongs to its public members needs cryptography, which this
+ * edge-safe module does not do: lib/auth/signing-keys.ts checks that at start.)
+ */
+export function parseAccessTokenSigning(algorithm: AccessTokenAlgorithm, privateKeys: string | undefined): { signing: AccessTokenSigning; problems: string[] } {
+  const hs256: AccessTokenSigning = { alg: 'HS256' };
+  if (algorithm === 'HS256') {
+    const problems = privateKeys === undefined ? [] : ['ACCESS_TOKEN_PRIVATE_KEYS is set but ACCESS_TOKEN_SIGNING is HS256 (the default); set ACCESS_TOKEN_SIGNING=EdDSA or ES256, or unset the keys'];
+    return { signing: hs256, problems };
+  }
+  if (privateKeys === undefined) {
+    return { signing: hs256, problems: [`ACCESS_TOKEN_PRIVATE_KEYS is required when ACCESS_TOKEN_SIGNING is ${algorithm} (generate one with: node scripts/generate-signing-key.mjs ${algorithm})`] };
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(privateKeys);
+  } catch {
+    list = undefined;
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    return { signing: hs256, problems: ['ACCESS_TOKEN_PRIVATE_KEYS must be a non-empty JSON array of private JWKs, each with a kid (the first signs)'] };
+  }
+  if (list.length > MAX_SIGNING_KEYS) return { signing: hs256, problems: [`ACCESS_TOKEN_PRIVATE_KEYS may hold at most ${MAX_SIGNING_KEYS} keys`] };
+  const problems = list.map((jwk, index) => signingKeyProblem(jwk, algorithm, index)).filter((problem) => problem !== null);
+  if (problems.length > 0) return { signing: hs256, problems };
+  const keys = (list as Record<string, string>[]).map((key): SigningJwk => {
+    const { kty, crv, x, y, d, kid } = key as unknown as SigningJwk;
+    return y === undefined ? { kty, crv, x, d, kid } : { kty, crv, x, y, d, kid };
+  });
+  if (new Set(keys.map((key) => key.kid)).size !== keys.length) return { signing: hs256, problems: ['each ACCESS_TOKEN_PRIVATE_KEYS kid must be unique'] };
+  if (new Set(keys.map((key) => key.x)).size !== keys.length) return { signing: hs256, problems: ['ACCESS_TOKEN_PRIVATE_KEYS lists the same key twice'] };
+  return { signing: { alg: algorithm, keys }, problems: [] };
+}
+
 function buildSchema(production: boolean) {
   const missingSecret = (name: string) =>
     production
@@ -202,6 +287,9 @@ function buildSchema(production: boolean) {
       ACCESS_TOKEN_SECRET: secret('ACCESS_TOKEN_SECRET', missingSecret('ACCESS_TOKEN_SECRET')),
       REFRESH_TOKEN_SECRET: secret('REFRESH_TOKEN_SECRET', missingSecret('REFRESH_TOKEN_SECRET')),
       ACCESS_TOKEN_EXPIRY: duration('ACCESS_TOKEN_EXPIRY').prefault('15m'),
+      ACCESS_TOKEN_SIGNING: z.enum(ACCESS_TOKEN_ALGORITHMS, { message: 'ACCESS_TOKEN_SIGNING must be HS256, EdDSA or ES256' }).prefault('HS256'),
+      // Checked with ACCESS_TOKEN_SIGNING in parseConfig (never echoed: it holds private keys).
+      ACCESS_TOKEN_PRIVATE_KEYS: z.string().optional(),
       REFRESH_TOKEN_EXPIRY: duration('REFRESH_TOKEN_EXPIRY').prefault('7d'),
       SESSION_MAX_AGE: duration('SESSION_MAX_AGE').prefault('30d'),
       REFRESH_REUSE_INTERVAL: duration('REFRESH_REUSE_INTERVAL').prefault('10s'),
@@ -261,6 +349,9 @@ function buildSchema(production: boolean) {
       BENCH_ROUTES: flag('BENCH_ROUTES').optional(),
     })
     .superRefine((env, ctx) => {
+      for (const message of parseAccessTokenSigning(env.ACCESS_TOKEN_SIGNING, env.ACCESS_TOKEN_PRIVATE_KEYS).problems) {
+        ctx.addIssue({ code: 'custom', path: ['ACCESS_TOKEN_PRIVATE_KEYS'], message });
+      }
       if (env.ACCESS_TOKEN_SECRET === env.REFRESH_TOKEN_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['REFRESH_TOKEN_SECRET'], message: 'REFRESH_TOKEN_SECRET must differ from ACCESS_TOKEN_SECRET' });
       }
@@ -274,6 +365,8 @@ function buildSchema(production: boolean) {
       accessTokenSecret: env.ACCESS_TOKEN_SECRET,
       refreshTokenSecret: env.REFRESH_TOKEN_SECRET,
       accessTokenTtlMs: env.ACCESS_TOKEN_EXPIRY,
+      /** HS256 with accessTokenSecret, or asymmetric keys (ACCESS_TOKEN_PRIVATE_KEYS; the first signs). */
+      accessTokenSigning: parseAccessTokenSigning(env.ACCESS_TOKEN_SIGNING, env.ACCESS_TOKEN_PRIVATE_KEYS).signing,
       refreshTokenTtlMs: env.REFRESH_TOKEN_EXPIRY,
       sessionMaxAgeMs: env.SESSION_MAX_AGE,
       refreshReuseIntervalMs: env.REFRESH_REUSE_INTERVAL,
@@ -323,6 +416,8 @@ export function readEnv(): Record<string, string | undefined> {
     ACCESS_TOKEN_SECRET: process.env.ACCESS_TOKEN_SECRET,
     REFRESH_TOKEN_SECRET: process.env.REFRESH_TOKEN_SECRET,
     ACCESS_TOKEN_EXPIRY: process.env.ACCESS_TOKEN_EXPIRY,
+    ACCESS_TOKEN_SIGNING: process.env.ACCESS_TOKEN_SIGNING,
+    ACCESS_TOKEN_PRIVATE_KEYS: process.env.ACCESS_TOKEN_PRIVATE_KEYS,
     REFRESH_TOKEN_EXPIRY: process.env.REFRESH_TOKEN_EXPIRY,
     SESSION_MAX_AGE: process.env.SESSION_MAX_AGE,
     REFRESH_REUSE_INTERVAL: process.env.REFRESH_REUSE_INTERVAL,

@@ -2,7 +2,7 @@
  * Access tokens for machine clients (grant_type=client_credentials over mTLS), bound to the
  * client's certificate (RFC 8705 §3: `cnf` with `x5t#S256`, the base64url SHA-256 of its DER).
  *
- * Same header, key, issuer, audience and lifetime as a user's access token, but other claims:
+ * Same header and key (HS256 or the first asymmetric key), issuer, audience and lifetime as a user's access token, but other claims:
  * `sub` and `client_id` are the configured clientId, `cnf` binds the certificate, and there is no
  * `sid`. The session verifier (lib/auth/access-token.ts, also the edge middleware's) validates
  * claims with a strict schema that requires `sid` and allows nothing else, so a client token is
@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { toSeconds } from '../duration';
-import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_HEADER, ACCESS_TOKEN_TYP, CLOCK_TOLERANCE_S, type AccessTokenKeys } from './access-token';
+import { ACCESS_TOKEN_TYP, CLOCK_TOLERANCE_S, verificationKeyFor, type AccessTokenKeys } from './access-token';
 import { signAccessClaims } from './sign-access-token';
 
 export const clientClaimsSchema = z.strictObject({
@@ -41,11 +41,13 @@ export function signClientToken(clientId: string, x5tS256: string, keys: AccessT
 
 /** The claims of a valid client token (signature, header, typ, iss, aud, exp, shape); null otherwise. Binding is the caller's check. */
 export async function verifyClientToken(token: string, keys: AccessTokenKeys, now: number): Promise<ClientClaims | null> {
-  if (token.length > 4096 || token.split('.')[0] !== ACCESS_TOKEN_HEADER) return null;
+  // The key for the token's exact header (one of ours), as for users' tokens: nothing else is trusted from it.
+  const key = token.length > 4096 ? null : verificationKeyFor(token, keys);
+  if (key === null) return null;
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, keys.key, {
-      algorithms: [ACCESS_TOKEN_ALG],
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: [keys.alg],
       typ: ACCESS_TOKEN_TYP,
       issuer: keys.issuer,
       audience: keys.audience,

@@ -8,21 +8,36 @@
  * MACed with node:crypto's HMAC-SHA-256 under a key object made once: no cryptography of our own,
  * and nothing parsed. jose still verifies every token (lib/auth/access-token.ts), and the unit
  * tests check that jose, with the full verification options, accepts exactly what this signs.
+ *
+ * With asymmetric keys (ACCESS_TOKEN_SIGNING=EdDSA or ES256) the header carries the first key's
+ * `kid` and the signature is node:crypto's `sign` under that key's KeyObject: Ed25519 over the
+ * signing input itself (RFC 8037 §3.1), ES256 as SHA-256 ECDSA in the JWS r||s form (RFC 7518
+ * §3.4, `dsaEncoding: 'ieee-p1363'`). Also synchronous, also checked against jose by the tests.
  */
 import 'server-only';
-import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { toSeconds } from '../duration';
-import { ACCESS_TOKEN_HEADER, type AccessClaims, type AccessTokenKeys } from './access-token';
+import type { AccessClaims, AccessTokenKeys, AccessTokenSigner } from './access-token';
+import { privateKeyOf } from './signing-keys';
 
-const keyObjects = new WeakMap<AccessTokenKeys, KeyObject>();
+const secretKeys = new WeakMap<AccessTokenSigner, KeyObject>();
 
-function keyObjectOf(keys: AccessTokenKeys): KeyObject {
-  let key = keyObjects.get(keys);
+function secretKeyOf(signer: AccessTokenSigner & { alg: 'HS256' }): KeyObject {
+  let key = secretKeys.get(signer);
   if (!key) {
-    key = createSecretKey(keys.secret);
-    keyObjects.set(keys, key);
+    key = createSecretKey(signer.secret);
+    secretKeys.set(signer, key);
   }
   return key;
+}
+
+/** The base64url JWS signature of `signingInput` under the configured signing key. */
+function signatureOf(signingInput: string, signer: AccessTokenSigner): string {
+  if (signer.alg === 'HS256') return createHmac('sha256', secretKeyOf(signer)).update(signingInput, 'utf8').digest('base64url');
+  const data = Buffer.from(signingInput, 'utf8');
+  const key = privateKeyOf(signer.jwk);
+  const signature = signer.alg === 'EdDSA' ? sign(null, data, key) : sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+  return signature.toString('base64url');
 }
 
 /**
@@ -44,12 +59,11 @@ export function signAccessToken(
 }
 
 /**
- * The compact JWS of our one fixed header and `claims` (serialised by JSON.stringify, in the
- * object's key order), MACed with the access-token key. Also signs machine clients' tokens
- * (lib/auth/client-token.ts), whose claims differ.
+ * The compact JWS of the signing key's fixed header (`keys.header`) and `claims` (serialised by
+ * JSON.stringify, in the object's key order), signed with the access-token key. Also signs
+ * machine clients' tokens (lib/auth/client-token.ts), whose claims differ.
  */
 export function signAccessClaims(claims: object, keys: AccessTokenKeys): string {
-  const signingInput = `${ACCESS_TOKEN_HEADER}.${Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url')}`;
-  const signature = createHmac('sha256', keyObjectOf(keys)).update(signingInput, 'utf8').digest('base64url');
-  return `${signingInput}.${signature}`;
+  const signingInput = `${keys.header}.${Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url')}`;
+  return `${signingInput}.${signatureOf(signingInput, keys.signer)}`;
 }

@@ -36,6 +36,8 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     APP_ORIGIN: 'http://localhost:3000',
     COOKIE_SECURE: undefined,
     ACCESS_TOKEN_EXPIRY: undefined,
+    ACCESS_TOKEN_SIGNING: undefined,
+    ACCESS_TOKEN_PRIVATE_KEYS: undefined,
     REFRESH_TOKEN_EXPIRY: undefined,
     SESSION_MAX_AGE: undefined,
     REFRESH_REUSE_INTERVAL: undefined,

@@ -8,7 +8,6 @@ import {
   CLOCK_TOLERANCE_S,
   accessTokenKeys,
   createAccessTokenVerifier,
-  importAccessKey,
   type AccessTokenKeys,
 } from '@/lib/auth/access-token';
 import { signAccessToken } from '@/lib/auth/sign-access-token';
@@ -84,7 +83,7 @@ describe('signAccessToken', () => {
     expect(protectedHeader).toEqual(HEADER);
     expect(payload).toEqual(body);
     // A token signed under another secret is refused by the same verification.
-    const other = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, { ...keys, secret: new TextEncoder().encode(`${ACCESS_SECRET}x`) }, T0);
+    const other = signAccessToken({ userId: USER_ID, sessionId: SESSION_ID }, { ...keys, signer: { alg: 'HS256', secret: new TextEncoder().encode(`${ACCESS_SECRET}x`) } }, T0);
     expect((await verify(other.token)).ok).toBe(false);
   });
 
@@ -372,7 +371,7 @@ describe('verifier cache', () => {
   it('is per key: a token cached by one verifier is not trusted by a verifier with another key', async () => {
     const token = await issued();
     expect((await createAccessTokenVerifier(keys)(token, T0)).ok).toBe(true);
-    const otherKeys = { ...keys, key: await importAccessKey(REFRESH_SECRET) };
+    const otherKeys = await accessTokenKeys({ accessTokenSecret: REFRESH_SECRET, appOrigin: ORIGIN, accessTokenTtlMs: TTL_MS });
     expect((await createAccessTokenVerifier(otherKeys)(token, T0)).ok).toBe(false);
   });
 });

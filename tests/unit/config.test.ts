@@ -35,6 +35,7 @@ describe('defaults', () => {
       accessTokenSecret: ACCESS_SECRET,
       refreshTokenSecret: REFRESH_SECRET,
       accessTokenTtlMs: 15 * MINUTE,
+      accessTokenSigning: { alg: 'HS256' },
       refreshTokenTtlMs: 7 * DAY,
       sessionMaxAgeMs: 30 * DAY,
       refreshReuseIntervalMs: 10 * SECOND,

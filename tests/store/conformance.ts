@@ -98,7 +98,7 @@ function newEvent(type: string, overrides: Partial<NewSecurityEvent> = {}): NewS
 
 /** What a stored session looks like right after insertSession / register. */
 function stored(session: NewSession): SessionRecord {
-  return { ...session, revokedAt: null, revokedReason: null };
+  return { ...session, revokedAt: null, revokedReason: null, dpopJkt: session.dpopJkt ?? null };
 }
 
 /** An event as listed, minus its id: every other key it has is kept (an extra one fails a toStrictEqual). */

@@ -163,6 +163,8 @@ export async function checkDpopProof(header: ReturnType<typeof dpopHeader>, expe
     // `typ` and the algorithm again, the signature, and `exp`/`nbf` should a client add them.
     ({ payload } = await jwtVerify(header, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS], currentDate: new Date(now) }));
   } catch (error) {
+    // A claim jose validates (`iat`, `exp`, `nbf`) of the wrong type or out of range; or a JWS that does not verify.
+    if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTInvalid) return { ok: false, reason: 'malformed' };
     if (error instanceof errors.JOSEError) return { ok: false, reason: 'bad_signature' };
     throw error;
   }

@@ -6,9 +6,11 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '@/db/sqlite/store';
 import type { Store } from '@/db/store';
+import { accessTokenKeys, createAccessTokenVerifier } from '@/lib/auth/access-token';
+import { signAccessClaims, signAccessToken } from '@/lib/auth/sign-access-token';
 import { accessTokenHash, checkDpopProof, dpopHeader, dpopRequestUrl, DPOP_PROOF_WINDOW_S, MAX_DPOP_PROOF_LENGTH, spendDpopProof, type DpopExpectation } from '@/lib/auth/dpop';
 import { athOf, dpopKey, dpopProof, unsignedProof, type DpopKey, type ProofOptions } from '../support/dpop';
-import { SECOND, T0 } from '../support/env';
+import { ACCESS_SECRET, MINUTE, SECOND, T0 } from '../support/env';
 
 const ORIGIN = 'http://localhost:3000';
 const URL_ME = `${ORIGIN}/api/auth/me`;
@@ -178,5 +180,30 @@ describe('single use (the replay cache in a real SQLite store)', () => {
     expect(await spendDpopProof(store, fromOther.proof, T0)).toBe(true);
     // Once past the window (when checkDpopProof refuses it as stale anyway) the record may go.
     expect(await store.deleteExpiredDpopProofs(T0 + (DPOP_PROOF_WINDOW_S + 1) * SECOND)).toBe(2);
+  });
+});
+
+describe('bound access tokens (cnf.jkt, RFC 9449 §6.1)', () => {
+  const subject = { userId: '7f0c8a62-3b1d-4c55-9a7e-2d4f6b8c0e11', sessionId: 'AbCdEfGhIjKlMnOpQrStUv' };
+
+  it('signAccessToken binds a token to a key when given one, and only then', async () => {
+    const keys = await accessTokenKeys({ accessTokenSecret: ACCESS_SECRET, appOrigin: ORIGIN, accessTokenTtlMs: 15 * MINUTE });
+    const verify = createAccessTokenVerifier(keys);
+    const bound = await verify(signAccessToken({ ...subject, dpopJkt: key.jkt }, keys, T0).token, T0);
+    expect(bound.ok && bound.claims.cnf).toStrictEqual({ jkt: key.jkt });
+    for (const dpopJkt of [undefined, null]) {
+      const plain = await verify(signAccessToken({ ...subject, dpopJkt }, keys, T0).token, T0);
+      expect(plain.ok && 'cnf' in plain.claims).toBe(false);
+    }
+  });
+
+  it('the verifier refuses any other cnf: extra members, a certificate thumbprint, a malformed jkt', async () => {
+    const keys = await accessTokenKeys({ accessTokenSecret: ACCESS_SECRET, appOrigin: ORIGIN, accessTokenTtlMs: 15 * MINUTE });
+    const verify = createAccessTokenVerifier(keys);
+    const claims = { sid: subject.sessionId, sub: subject.userId, iss: ORIGIN, aud: ORIGIN, iat: NOW_S, exp: NOW_S + 900, jti: 'c9a1e0b2-5d3f-4e6a-8b7c-1f2e3d4c5b6a' };
+    expect((await verify(signAccessClaims({ ...claims, cnf: { jkt: key.jkt } }, keys), T0)).ok).toBe(true);
+    for (const cnf of [{ jkt: key.jkt, x5t: 'a' }, { 'x5t#S256': key.jkt }, { jkt: 'short' }, { jkt: `${key.jkt}=` }, {}, 'jkt']) {
+      expect(await verify(signAccessClaims({ ...claims, cnf }, keys), T0), JSON.stringify(cnf)).toStrictEqual({ ok: false, reason: 'invalid' });
+    }
   });
 });

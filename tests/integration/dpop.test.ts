@@ -63,7 +63,7 @@ async function me(headers: Record<string, string>, url = ME): Promise<Response> 
 }
 
 /** `Authorization: DPoP <token>` with a proof for GET /api/auth/me by `signer`. */
-async function dpopHeaders(token: string, signer: DpopKey = key, proof: Partial<Parameters<typeof dpopProof>[1]> = {}): Promise<Record<string, string>> {
+async function dpopHeaders(token: string, signer: DpopKey = key, proof: Partial<Parameters<typeof dpopProof>[1]> = {}): Promise<{ authorization: string; dpop: string }> {
   return { authorization: `DPoP ${token}`, dpop: await dpopProof(signer, { htm: 'GET', htu: ME, accessToken: token, ...proof }) };
 }
 
@@ -133,12 +133,12 @@ describe('refused', () => {
     await expectRefused(await me({ authorization: `DPoP ${token}` }), 'invalid_dpop_proof');
     const first = await dpopHeaders(token);
     const second = await dpopHeaders(token);
-    const twice = new Headers({ authorization: first.authorization ?? '' });
-    twice.append('dpop', first.dpop ?? '');
-    twice.append('dpop', second.dpop ?? '');
+    const twice = new Headers({ authorization: first.authorization });
+    twice.append('dpop', first.dpop);
+    twice.append('dpop', second.dpop);
     await expectRefused(await call(handler(app.routes.me, 'GET'), new Request(ME, { headers: twice })), 'invalid_dpop_proof');
-    await expectRefused(await me({ authorization: 'DPoP', dpop: first.dpop ?? '' }), 'invalid_token');
-    await expectRefused(await me({ authorization: `DPoP ${token} extra`, dpop: second.dpop ?? '' }), 'invalid_token');
+    await expectRefused(await me({ authorization: 'DPoP', dpop: first.dpop }), 'invalid_token');
+    await expectRefused(await me({ authorization: `DPoP ${token} extra`, dpop: second.dpop }), 'invalid_token');
   });
 
   it('a proof for another method, URL or token, or a stale one', async () => {

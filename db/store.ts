@@ -67,6 +67,12 @@ export interface SessionRecord {
   ip: string | null;
   method: SignInMethod;
   /**
+   * The native app (NATIVE_CLIENTS clientId) whose session this is, or null for a browser's
+   * cookie session. A refresh token works only where its session belongs: a native one only at
+   * the token endpoint for that client, a browser's only at the cookie refresh.
+   */
+  clientId: string | null;
+  /**
    * DPoP (RFC 9449): the RFC 7638 SHA-256 thumbprint of the key the session is bound to, set when
    * it starts and never changed; null for an ordinary (Bearer) session.
    */
@@ -89,8 +95,8 @@ export type SignInMethod =
   | `oidc:${string}+totp`
   | `oidc:${string}+recovery_code`;
 
-/** A session to store; `dpopJkt` left out means an ordinary (unbound) session. */
-export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason' | 'dpopJkt'> & { dpopJkt?: string | null };
+/** A session to store; `clientId` left out means a browser's session, `dpopJkt` left out an unbound (Bearer) one. */
+export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason' | 'clientId' | 'dpopJkt'> & { clientId?: string | null; dpopJkt?: string | null };
 
 /** A security event as stored. `detail` is a small JSON object of our own making, never a secret. */
 export interface NewSecurityEvent {
@@ -302,6 +308,45 @@ export interface ApiKeyRecord extends NewApiKey {
 /** Why a new API key was not stored. */
 export type ApiKeyCreation = 'created' | 'too_many' | 'no_user';
 
+/**
+ * An OAuth authorization code (RFC 6749 §4.1, RFC 8252) as stored. `id` is the SHA-256 of the code,
+ * never the code. It names the session its exchange will create (`sessionId`), so a replayed code
+ * can revoke exactly that session (RFC 6749 §4.1.2).
+ */
+export interface NewAuthorizationCode {
+  id: string;
+  clientId: string;
+  redirectUri: string;
+  /** The PKCE S256 challenge (RFC 7636) the code_verifier must hash to. */
+  codeChallenge: string;
+  userId: string;
+  /** The browser session that approved the code, and how it signed in (the native session inherits the method). */
+  browserSessionId: string;
+  method: SignInMethod;
+  /** The id of the native session an exchange creates. */
+  sessionId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AuthorizationCodeRecord extends NewAuthorizationCode {
+  usedAt: number | null;
+}
+
+/** What the exchange of a code wants written: the new session and its events; null refuses (the code is used up all the same). */
+export type CodeExchange = { session: NewSession; events: readonly NewSecurityEvent[] } | null;
+
+/**
+ * What redeeming a code did: `redeemed` (its session created), `refused` (the exchange said no;
+ * the code is now used), `replayed` (it was used before: its session is revoked, `revoked` says
+ * whether it was still live), or `invalid` (unknown, or expired unused).
+ */
+export type CodeRedemption =
+  | { outcome: 'redeemed'; code: AuthorizationCodeRecord }
+  | { outcome: 'refused'; code: AuthorizationCodeRecord }
+  | { outcome: 'replayed'; code: AuthorizationCodeRecord; revoked: boolean }
+  | { outcome: 'invalid' };
+
 export interface HousekeepingCutoffs {
   /** Sessions revoked, idle-expired or past their absolute expiry before this instant. */
   sessionsEndedBefore: number;
@@ -315,6 +360,8 @@ export interface HousekeepingCutoffs {
   devicesBefore: number;
   /** Passkey challenges that expired before this instant (never consumed: the ceremony was abandoned). */
   passkeyChallengesBefore: number;
+  /** Authorization codes that expired before this instant (used or not). */
+  authorizationCodesBefore: number;
 }
 
 export interface HousekeepingResult {
@@ -324,6 +371,7 @@ export interface HousekeepingResult {
   oneTimeTokens: number;
   devices: number;
   passkeyChallenges: number;
+  authorizationCodes: number;
 }
 
 export interface Store {
@@ -537,6 +585,18 @@ export interface Store {
   useDpopProof(id: string, expiresAt: number, now: number): Promise<boolean>;
   /** Deletes proof records expired at `before` (expiresAt <= before); returns how many. */
   deleteExpiredDpopProofs(before: number): Promise<number>;
+
+  // OAuth authorization codes (native apps)
+  /** Stores a new authorization code. */
+  storeAuthorizationCode(code: NewAuthorizationCode): Promise<void>;
+  /**
+   * One atomic step (of N racing calls on one code exactly one sees it live): when the code `id`
+   * is live (unused, unexpired at `now`) marks it used and, when `exchange` (synchronous, pure)
+   * returns a session, inserts it with its events. When it was used before, revokes the session
+   * it names (reason `authorization_code_replayed`) and writes `replayEvent` (userId and
+   * sessionId filled in), whether or not that session was still live.
+   */
+  redeemAuthorizationCode(id: string, now: number, exchange: (code: AuthorizationCodeRecord) => CodeExchange, replayEvent: Omit<NewSecurityEvent, 'userId' | 'sessionId'>): Promise<CodeRedemption>;
 
   // Housekeeping
   /** Deletes ended sessions, old events, stale rate-limit rows, spent links, forgotten devices and abandoned passkey challenges; returns how many of each. */

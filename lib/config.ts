@@ -191,6 +191,67 @@ const mtlsClients = z
       .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'each MTLS_CLIENTS clientId must be unique'),
   );
 
+/** A native app (NATIVE_CLIENTS): a public client that signs users in through the system browser (RFC 8252). */
+export interface NativeClient {
+  clientId: string;
+  redirectUris: string[];
+}
+
+/** `http://127.0.0.1[:port]/path` or `http://[::1][:port]/path`: host, port and the rest, split without any URL normalisation. */
+export const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?(\/[^#\s]*)?$/;
+/** A private-use scheme in reverse-domain form (RFC 8252 §7.1), e.g. `com.example.app:/callback`. */
+const PRIVATE_USE_REDIRECT = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:[^#\s]+$/;
+
+/** Why a configured redirect URI is refused, or null when it is one RFC 8252 allows. */
+function redirectUriProblem(uri: string): string | null {
+  if (uri.length > 512) return 'is longer than 512 characters';
+  if (uri.includes('#')) return 'must not contain a fragment';
+  if (LOOPBACK_REDIRECT.test(uri)) return null;
+  if (/^http:\/\/localhost(?=[:/]|$)/i.test(uri)) return 'uses localhost: use http://127.0.0.1 or http://[::1] instead (RFC 8252 §7.3, §8.3)';
+  if (/^https?:/i.test(uri)) return 'must be a loopback http://127.0.0.1 or http://[::1] URI, or a private-use scheme such as com.example.app:/callback';
+  if (PRIVATE_USE_REDIRECT.test(uri)) return null;
+  return 'must be a private-use scheme in reverse-domain form (com.example.app:/callback, RFC 8252 §7.1) or a loopback http://127.0.0.1 URI';
+}
+
+const NATIVE_SHAPE = 'NATIVE_CLIENTS must be a JSON array of {"clientId","redirectUris":[…]}';
+
+/** NATIVE_CLIENTS: a JSON array of {"clientId","redirectUris":[…]}. */
+const nativeClients = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: NATIVE_SHAPE });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject(
+          {
+            clientId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'each NATIVE_CLIENTS clientId must be 1 to 64 letters, digits or . _ : -'),
+            redirectUris: z
+              .array(
+                z.string().superRefine((uri, ctx) => {
+                  const problem = redirectUriProblem(uri);
+                  // Redirect URIs are not secrets: naming the bad one is what makes the message useful.
+                  if (problem) ctx.addIssue({ code: 'custom', message: `NATIVE_CLIENTS redirect URI ${JSON.stringify(uri.slice(0, 80))} ${problem}` });
+                }),
+                { error: NATIVE_SHAPE },
+              )
+              .min(1, 'each NATIVE_CLIENTS entry needs at least one redirect URI')
+              .max(20, 'each NATIVE_CLIENTS entry may have at most 20 redirect URIs'),
+          },
+          { error: NATIVE_SHAPE },
+        ),
+        { error: NATIVE_SHAPE },
+      )
+      .max(100, 'NATIVE_CLIENTS may name at most 100 clients')
+      .refine((clients) => new Set(clients.map((client) => client.clientId)).size === clients.length, 'each NATIVE_CLIENTS clientId must be unique'),
+  );
+
 function buildSchema(production: boolean) {
   const missingSecret = (name: string) =>
     production
@@ -228,6 +289,7 @@ function buildSchema(production: boolean) {
         .transform((name) => name.toLowerCase())
         .optional(),
       MTLS_CLIENTS: mtlsClients.optional(),
+      NATIVE_CLIENTS: nativeClients.optional(),
       // Optional: the proxy also sends X-Mtls-Proxy-Secret with this value, so a request that reaches
       // the app without passing the proxy cannot carry a certificate header the app believes.
       MTLS_PROXY_SECRET: z
@@ -294,6 +356,8 @@ function buildSchema(production: boolean) {
       mtlsClients: env.MTLS_CLIENTS ?? ([] as MtlsClient[]),
       /** When set, the certificate header counts only on requests whose X-Mtls-Proxy-Secret equals it. */
       mtlsProxySecret: env.MTLS_PROXY_SECRET ?? null,
+      /** Native apps allowed to use /api/auth/authorize and the code and refresh grants (RFC 8252). */
+      nativeClients: env.NATIVE_CLIENTS ?? ([] as NativeClient[]),
       /** x-client-address comes from server.mjs, never from a client (used only without TRUST_PROXY). */
       trustClientAddressHeader: env.TRUST_CLIENT_ADDRESS_HEADER,
       /** Worker threads for bcrypt; undefined means one per core (see lib/auth/bcrypt-pool.ts). */
@@ -334,6 +398,7 @@ export function readEnv(): Record<string, string | undefined> {
     RATE_LIMIT_PER_API_KEY: process.env.RATE_LIMIT_PER_API_KEY,
     MTLS_CLIENT_CERT_HEADER: process.env.MTLS_CLIENT_CERT_HEADER,
     MTLS_CLIENTS: process.env.MTLS_CLIENTS,
+    NATIVE_CLIENTS: process.env.NATIVE_CLIENTS,
     MTLS_PROXY_SECRET: process.env.MTLS_PROXY_SECRET,
     TRUST_PROXY: process.env.TRUST_PROXY,
     TRUST_CLIENT_ADDRESS_HEADER: process.env.TRUST_CLIENT_ADDRESS_HEADER,

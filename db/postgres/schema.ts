@@ -60,6 +60,8 @@ export const sessions = pgTable(
     ip: text(),
     /** How the session signed in (SignInMethod in db/store.ts): shown in the sessions list. */
     method: text().$type<SignInMethod>().notNull().default('password'),
+    /** The native app (NATIVE_CLIENTS) whose session this is; null for a browser's cookie session. */
+    clientId: text(),
     /**
      * DPoP (RFC 9449): the RFC 7638 thumbprint of the key this session is bound to, when its first
      * token request carried a proof; every later refresh needs a fresh proof by that key, and its
@@ -253,6 +255,31 @@ export const linkedIdentities = pgTable(
     createdAt: millis().notNull(),
   },
   (table) => [primaryKey({ columns: [table.provider, table.subject] }), uniqueIndex('linked_identities_user_id_provider_idx').on(table.userId, table.provider)],
+);
+
+/**
+ * OAuth authorization codes for native apps (lib/auth/oauth/authorization-codes.ts): single use,
+ * 60 seconds. `id` is the SHA-256 of the code (256 random bits), never the code itself. `sessionId`
+ * is the native session the exchange creates, so a replay can revoke it (RFC 6749 §4.1.2).
+ */
+export const authorizationCodes = pgTable(
+  'authorization_codes',
+  {
+    id: text().primaryKey(),
+    clientId: text().notNull(),
+    redirectUri: text().notNull(),
+    codeChallenge: text().notNull(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    browserSessionId: text().notNull(),
+    method: text().$type<SignInMethod>().notNull(),
+    sessionId: text().notNull(),
+    createdAt: millis().notNull(),
+    expiresAt: millis().notNull(),
+    usedAt: millis(),
+  },
+  (table) => [index('authorization_codes_expires_at_idx').on(table.expiresAt)],
 );
 
 /**

@@ -22,6 +22,8 @@ import {
   StoreUnavailableError,
   type ApiKeyCreation,
   type ApiKeyRecord,
+  type AuthorizationCodeRecord,
+  type CodeRedemption,
   type Confirmation,
   type Credentials,
   type DeviceSighting,
@@ -49,7 +51,7 @@ import {
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { apiKeys, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, authorizationCodes, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -133,8 +135,22 @@ const sessionColumns = {
   userAgent: sessions.userAgent,
   ip: sessions.ip,
   method: sessions.method,
+  clientId: sessions.clientId,
   dpopJkt: sessions.dpopJkt,
 } satisfies Record<keyof SessionRecord, PgColumn>;
+const authorizationCodeColumns = {
+  id: authorizationCodes.id,
+  clientId: authorizationCodes.clientId,
+  redirectUri: authorizationCodes.redirectUri,
+  codeChallenge: authorizationCodes.codeChallenge,
+  userId: authorizationCodes.userId,
+  browserSessionId: authorizationCodes.browserSessionId,
+  method: authorizationCodes.method,
+  sessionId: authorizationCodes.sessionId,
+  createdAt: authorizationCodes.createdAt,
+  expiresAt: authorizationCodes.expiresAt,
+  usedAt: authorizationCodes.usedAt,
+} satisfies Record<keyof AuthorizationCodeRecord, PgColumn>;
 const eventColumns = {
   id: securityEvents.id,
   type: securityEvents.type,
@@ -243,6 +259,7 @@ interface SessionValues extends Record<string, unknown> {
   sUserAgent: string | null;
   sIp: string | null;
   sMethod: string;
+  sClientId: string | null;
   sDpopJkt: string | null;
 }
 
@@ -260,10 +277,11 @@ const insertSessionSql = sql`insert into ${sessions} (${sql.join(
     sessions.userAgent,
     sessions.ip,
     sessions.method,
+    sessions.clientId,
     sessions.dpopJkt,
   ].map(name),
   sql`, `,
-)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')}, ${p('sMethod')}, ${p('sDpopJkt')})`;
+)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')}, ${p('sMethod')}, ${p('sClientId')}, ${p('sDpopJkt')})`;
 
 function build() {
   return {
@@ -663,8 +681,34 @@ function build() {
       sql`delete from ${apiKeys} where ${apiKeys.revokedAt} < ${p('before')}::bigint or ${apiKeys.expiresAt} < ${p('before')}::bigint`,
     ),
 
+    // ---- authorization codes ----
+    insertAuthorizationCode: compile<Omit<AuthorizationCodeRecord, 'usedAt'>>(
+      sql`insert into ${authorizationCodes} (${sql.join(
+        [
+          authorizationCodes.id,
+          authorizationCodes.clientId,
+          authorizationCodes.redirectUri,
+          authorizationCodes.codeChallenge,
+          authorizationCodes.userId,
+          authorizationCodes.browserSessionId,
+          authorizationCodes.method,
+          authorizationCodes.sessionId,
+          authorizationCodes.createdAt,
+          authorizationCodes.expiresAt,
+        ].map(name),
+        sql`, `,
+      )}) values (${p('id')}, ${p('clientId')}, ${p('redirectUri')}, ${p('codeChallenge')}, ${p('userId')}, ${p('browserSessionId')}, ${p('method')}, ${p('sessionId')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
+    ),
+    /** The code's row, locked: racing redeems of one code queue here and see each other's writes. */
+    lockAuthorizationCode: compile<{ id: string }, AuthorizationCodeRecord>(
+      sql`select ${selectList(authorizationCodeColumns)} from ${authorizationCodes} where ${authorizationCodes.id} = ${p('id')} for update`,
+    ),
+    useAuthorizationCode: compile<{ id: string; now: number }>(
+      sql`update ${authorizationCodes} set ${name(authorizationCodes.usedAt)} = ${p('now')}::bigint where ${authorizationCodes.id} = ${p('id')}`,
+    ),
+
     // ---- housekeeping: three deletes, one statement, one round trip ----
-    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number; passkeyChallengesBefore: number }, HousekeepingResult>(
+    housekeeping: compile<{ sessionsEndedBefore: number; eventsBefore: number; rateLimitsBefore: number; tokensEndedBefore: number; devicesBefore: number; passkeyChallengesBefore: number; authorizationCodesBefore: number }, HousekeepingResult>(
       sql`with ${sql.identifier('s')} as (
             delete from ${sessions}
             where ${sessions.revokedAt} < ${p('sessionsEndedBefore')}::bigint
@@ -683,13 +727,16 @@ function build() {
             delete from ${knownDevices} where ${knownDevices.lastSeenAt} < ${p('devicesBefore')}::bigint returning 1
           ), ${sql.identifier('c')} as (
             delete from ${passkeyChallenges} where ${passkeyChallenges.expiresAt} < ${p('passkeyChallengesBefore')}::bigint returning 1
+          ), ${sql.identifier('a')} as (
+            delete from ${authorizationCodes} where ${authorizationCodes.expiresAt} < ${p('authorizationCodesBefore')}::bigint returning 1
           )
           select (select count(*) from ${sql.identifier('s')})::integer as "sessions",
                  (select count(*) from ${sql.identifier('e')})::integer as "events",
                  (select count(*) from ${sql.identifier('l')})::integer as "rateLimits",
                  (select count(*) from ${sql.identifier('t')})::integer as "oneTimeTokens",
                  (select count(*) from ${sql.identifier('d')})::integer as "devices",
-                 (select count(*) from ${sql.identifier('c')})::integer as "passkeyChallenges"`,
+                 (select count(*) from ${sql.identifier('c')})::integer as "passkeyChallenges",
+                 (select count(*) from ${sql.identifier('a')})::integer as "authorizationCodes"`,
     ),
   };
 }
@@ -734,6 +781,7 @@ function sessionValues(session: NewSession): SessionValues {
     sUserAgent: session.userAgent,
     sIp: session.ip,
     sMethod: session.method,
+    sClientId: session.clientId ?? null,
     sDpopJkt: session.dpopJkt ?? null,
   };
 }
@@ -1202,6 +1250,37 @@ export function createPostgresStore(url: string): Store {
       });
     },
 
+    storeAuthorizationCode(code) {
+      return run(async () => {
+        await query(statements().insertAuthorizationCode, { ...code });
+      });
+    },
+
+    redeemAuthorizationCode(id, now, exchange, replayEvent) {
+      return run(() =>
+        inTransaction(pool, async (client): Promise<CodeRedemption> => {
+          const s = statements();
+          const code = (await query(s.lockAuthorizationCode, { id }, client)).rows[0];
+          if (!code) return { outcome: 'invalid' };
+          if (code.usedAt !== null) {
+            const event = { ...replayEvent, userId: code.userId, sessionId: code.sessionId };
+            // Revoke with no events, then write the replay event whether or not the session was live.
+            const revoked = (await query(s.revokeSession, { id: code.sessionId, reason: 'authorization_code_replayed', now, ...eventArrays([]) }, client)).rows[0]?.revoked === 1;
+            await query(s.insertEvents, eventArrays([event]), client);
+            return { outcome: 'replayed', code, revoked };
+          }
+          if (code.expiresAt <= now) return { outcome: 'invalid' };
+          await query(s.useAuthorizationCode, { id, now }, client);
+          const used = { ...code, usedAt: now };
+          const result = exchange(used);
+          if (!result) return { outcome: 'refused', code: used };
+          if (result.events.length === 0) await query(s.insertSession, sessionValues(result.session), client);
+          else await query(s.insertSessionWithEvents, { ...sessionValues(result.session), ...eventArrays(result.events) }, client);
+          return { outcome: 'redeemed', code: used };
+        }),
+      );
+    },
+
     addPasskey(passkey, events) {
       return run(() =>
         inTransaction(pool, async (client) => {
@@ -1307,7 +1386,7 @@ export function createPostgresStore(url: string): Store {
     housekeeping(cutoffs) {
       return run(async () => {
         const result = await query(statements().housekeeping, { ...cutoffs });
-        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 };
+        return result.rows[0] ?? { sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0, authorizationCodes: 0 };
       });
     },
 

@@ -41,9 +41,11 @@ import {
   type TwoFactorRecord,
   type UnlinkIdentityResult,
   type UserRecord,
+  type AuthorizationCodeRecord,
+  type CodeRedemption,
 } from '../store';
 import * as schema from './schema';
-import { apiKeys, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, authorizationCodes, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -658,6 +660,38 @@ export function createSqliteStore(file: string): Store {
         return row && row.expiresAt > now ? row : null;
       }),
 
+    storeAuthorizationCode: (code) =>
+      run(() => {
+        db.insert(authorizationCodes).values(code).run();
+      }),
+
+    // BEGIN IMMEDIATE: the read, the mark and the session insert are one step; racing redeems queue.
+    redeemAuthorizationCode: (id, now, exchange, replayEvent) =>
+      run(() =>
+        atomic((): CodeRedemption => {
+          const code: AuthorizationCodeRecord | undefined = db.select().from(authorizationCodes).where(eq(authorizationCodes.id, id)).get();
+          if (!code) return { outcome: 'invalid' };
+          if (code.usedAt !== null) {
+            const revoked =
+              db
+                .update(sessions)
+                .set({ revokedAt: now, revokedReason: 'authorization_code_replayed' })
+                .where(and(eq(sessions.id, code.sessionId), isNull(sessions.revokedAt)))
+                .run().changes === 1;
+            insertEvents([{ ...replayEvent, userId: code.userId, sessionId: code.sessionId }]);
+            return { outcome: 'replayed', code, revoked };
+          }
+          if (code.expiresAt <= now) return { outcome: 'invalid' };
+          db.update(authorizationCodes).set({ usedAt: now }).where(eq(authorizationCodes.id, id)).run();
+          const used = { ...code, usedAt: now };
+          const result = exchange(used);
+          if (!result) return { outcome: 'refused', code: used };
+          db.insert(sessions).values(result.session).run();
+          insertEvents(result.events);
+          return { outcome: 'redeemed', code: used };
+        }),
+      ),
+
     addPasskey: (passkey, events) =>
       run(() =>
         atomic(() => {
@@ -811,6 +845,7 @@ export function createSqliteStore(file: string): Store {
                 .run().changes,
               devices: db.delete(knownDevices).where(lt(knownDevices.lastSeenAt, cutoffs.devicesBefore)).run().changes,
               passkeyChallenges: db.delete(passkeyChallenges).where(lt(passkeyChallenges.expiresAt, cutoffs.passkeyChallengesBefore)).run().changes,
+              authorizationCodes: db.delete(authorizationCodes).where(lt(authorizationCodes.expiresAt, cutoffs.authorizationCodesBefore)).run().changes,
             };
           }),
       ),

@@ -34,6 +34,7 @@ const SHOWN: readonly SecurityEventType[] = [
   'oauth_linked',
   'oauth_unlinked',
   'oauth_refused',
+  'authorization_code_replayed',
 ];
 
 const REVOKED_BECAUSE: Record<string, string> = {
@@ -44,6 +45,7 @@ const REVOKED_BECAUSE: Record<string, string> = {
   password_changed: 'Session ended by a password change',
   signed_in_again: 'Session ended by signing in again on the same device',
   password_reset: 'Session ended by a password reset',
+  revoked_by_client: 'Signed out in an app',
 };
 
 const MAIL_NAMES: Record<string, string> = {
@@ -90,6 +92,8 @@ function describe(type: string, detail: string | null): string {
       return 'Two-factor authentication turned off';
     case 'recovery_code_used':
       return 'Recovery code used';
+    case 'authorization_code_replayed':
+      return 'An app’s sign-in code was used twice; the app’s session was ended';
     case 'refresh_token_reused':
       return 'A used sign-in token was presented again; that session was ended';
     case 'password_changed':

@@ -31,6 +31,8 @@ export type SecurityEventType =
   | 'api_key_used_from_new_ip'
   | 'api_key_revoked'
   | 'client_token_issued'
+  | 'authorization_code_issued'
+  | 'authorization_code_replayed'
   | 'magic_link_requested'
   | 'oauth_linked'
   | 'oauth_unlinked'

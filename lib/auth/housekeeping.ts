@@ -19,6 +19,11 @@ export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60_000;
 export const DEVICE_RETENTION_MS = 90 * 24 * 60 * 60_000;
 /** Revoked and expired API keys stay listed nowhere; their rows go this long after they ended. */
 export const API_KEY_RETENTION_MS = 24 * 60 * 60_000;
+/**
+ * Authorization codes live 60 s; a used one is kept this much longer so that a replay arriving
+ * late still finds it and revokes the session it created (RFC 6749 §4.1.2).
+ */
+export const AUTHORIZATION_CODE_RETENTION_MS = 24 * 60 * 60_000;
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 /** The first run waits a little, so it never competes with a server's first requests. */
 export const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
@@ -37,6 +42,7 @@ export async function runHousekeeping(store: Store, config: HousekeepingConfig, 
       devicesBefore: now - DEVICE_RETENTION_MS,
       // An expired challenge can never complete its ceremony.
       passkeyChallengesBefore: now,
+      authorizationCodesBefore: now - AUTHORIZATION_CODE_RETENTION_MS,
     }),
     store.deleteEndedApiKeys(now - API_KEY_RETENTION_MS),
     // A proof past its window is refused as stale whatever the cache says: its record is no longer needed.

@@ -4,7 +4,8 @@
  * (lib/auth/guard.ts).
  */
 // `/bench/auth` exists only for `npm run bench` (404 unless BENCH_ROUTES is set).
-export const PROTECTED_PAGES = ['/dashboard', '/account', '/bench/auth'] as const;
+// `/authorize`: a native app's sign-in request, confirmed by the signed-in user (RFC 8252).
+export const PROTECTED_PAGES = ['/dashboard', '/account', '/authorize', '/bench/auth'] as const;
 /** Pages for signed-out visitors: a signed-in user (after a silent refresh if need be) is sent on. */
 export const GUEST_PAGES = ['/login', '/register'] as const;
 

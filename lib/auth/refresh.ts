@@ -13,7 +13,11 @@ import { revokeSession } from './revoke';
 import { issueTokens, type IssuedTokens } from './session-tokens';
 
 /**
- * The new pair for a refresh cookie's token; null means 401 `invalid_refresh_token`.
+ * The new pair for a refresh token; null means 401 `invalid_refresh_token` (or, at the token
+ * endpoint, `invalid_grant`). `clientId` says where the token was presented: null for the
+ * browser's refresh cookie, a NATIVE_CLIENTS id at the token endpoint. A token works only where
+ * its session belongs (sessions.clientId), so a cookie's token is refused at the token endpoint,
+ * a native app's at the cookie refresh, and one app's at another's.
  * An authentic token is never rate limited: it involves no guessing, and refusing it would let
  * anyone who fills a shared IP bucket stop every user's silent refresh. Tokens that fail count
  * against the client's IP, and once it is over its limit they are answered 429.
@@ -22,22 +26,24 @@ import { issueTokens, type IssuedTokens } from './session-tokens';
  * to a DPoP key (RFC 9449 §5) renews only with a proof by that key, spent here; an unbound session
  * ignores a proof and stays Bearer.
  */
-export async function renewSession(deps: AuthDeps, rawToken: string | null, client: ClientContext, now: number, proof: DpopProof | null = null): Promise<IssuedTokens | null> {
+export async function renewSession(deps: AuthDeps, rawToken: string | null, client: ClientContext, now: number, clientId: string | null = null, proof: DpopProof | null = null): Promise<IssuedTokens | null> {
   if (!rawToken) return null;
-  const tokens = await rotate(deps, rawToken, client, now, proof);
+  const tokens = await rotate(deps, rawToken, client, now, clientId, proof);
   if (!tokens) await deps.limits.consumeIp(deps.store, deps.config, client, 'refresh', now);
   return tokens;
 }
 
 /** Returns null for anything that must get 401; revokes the session (and records it) on reuse. */
-async function rotate({ store, config, keys }: AuthDeps, rawToken: string, client: ClientContext, now: number, proof: DpopProof | null): Promise<IssuedTokens | null> {
+async function rotate({ store, config, keys }: AuthDeps, rawToken: string, client: ClientContext, now: number, clientId: string | null, proof: DpopProof | null): Promise<IssuedTokens | null> {
   const token = parseRefreshToken(rawToken);
   if (!token) return null;
   let proofSpent = false;
   // Two passes at most: a lost rotation race re-reads the row and lands in the grace case.
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const session = await store.findSession(token.sessionId);
-    if (!session) return null;
+    // Presented where it does not belong: refused as if unknown, and no reuse verdict (its
+    // generation says nothing about a copy when the presenter is not the session's own client).
+    if (!session || session.clientId !== clientId) return null;
     const verdict = judgeRefreshToken(config.refreshTokenSecret, token, session, config.refreshReuseIntervalMs, now);
     if (verdict.kind === 'invalid') return null;
     if (session.dpopJkt !== null) {

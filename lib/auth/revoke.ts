@@ -3,7 +3,7 @@ import 'server-only';
 import type { SessionRecord, Store } from '@/db/store';
 import { logSecurityEvents, revocationEvent, revokedEvents, securityEvent, type ClientContext } from './events';
 
-export type RevokeReason = 'logout' | 'logout_all' | 'logout_others' | 'revoked_by_user' | 'password_changed' | 'refresh_token_reused' | 'signed_in_again';
+export type RevokeReason = 'logout' | 'logout_all' | 'logout_others' | 'revoked_by_user' | 'password_changed' | 'refresh_token_reused' | 'signed_in_again' | 'revoked_by_client';
 
 /**
  * Revokes a session and records `session_revoked` (or `refresh_token_reused`, which implies the

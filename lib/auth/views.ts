@@ -21,10 +21,10 @@ export function sessionView(session: SessionRecord, currentId: string | null) {
 
 /**
  * The sessions list on /account: the API's fields (kept exactly as the contract lists them) and
- * how each session signed in.
+ * how each session signed in, and the native app (NATIVE_CLIENTS id) whose session it is, if any.
  */
 export function accountSessionView(session: SessionRecord, currentId: string | null) {
-  return { ...sessionView(session, currentId), method: session.method };
+  return { ...sessionView(session, currentId), method: session.method, clientId: session.clientId };
 }
 
 export { iso as isoTime };

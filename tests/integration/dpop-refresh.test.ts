@@ -59,7 +59,7 @@ async function proofBy(signer: DpopKey, jti?: string): Promise<DpopProof> {
 }
 
 async function renew(refreshToken: string, proof: DpopProof | null) {
-  return renewSession(await getAuthDeps(), refreshToken, client, Date.now(), proof);
+  return renewSession(await getAuthDeps(), refreshToken, client, Date.now(), null, proof);
 }
 
 async function stored(id: string): Promise<SessionRecord | null> {

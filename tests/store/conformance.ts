@@ -13,6 +13,9 @@ import { z } from 'zod';
 import {
   StoreUnavailableError,
   type ApiKeyRecord,
+  type AuthorizationCodeRecord,
+  type CodeExchange,
+  type NewAuthorizationCode,
   type Confirmation,
   type NewApiKey,
   type NewSecurityEvent,
@@ -96,9 +99,49 @@ function newEvent(type: string, overrides: Partial<NewSecurityEvent> = {}): NewS
   return { type, userId: null, sessionId: null, ip: '198.51.100.1', userAgent: 'curl/8.5.0', at: T0, detail: null, ...overrides };
 }
 
+function authorizationCode(id: string, userId: string, overrides: Partial<NewAuthorizationCode> = {}): NewAuthorizationCode {
+  return {
+    id,
+    clientId: 'com.example.app',
+    redirectUri: 'http://127.0.0.1/callback',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    userId,
+    browserSessionId: `browser-${id}`,
+    method: 'password+totp',
+    sessionId: `native-${id}`,
+    createdAt: T0,
+    expiresAt: T0 + 60_000,
+    ...overrides,
+  };
+}
+
+/** Closure-free (its argument and literals only), so a store in another process can get it as source. */
+function nativeSessionFor(code: AuthorizationCodeRecord): CodeExchange {
+  return {
+    session: {
+      id: code.sessionId,
+      userId: code.userId,
+      nonce: 'nonce-native',
+      generation: 0,
+      rotatedAt: code.usedAt ?? 0,
+      createdAt: code.usedAt ?? 0,
+      lastUsedAt: code.usedAt ?? 0,
+      expiresAt: (code.usedAt ?? 0) + 86_400_000,
+      absoluteExpiresAt: (code.usedAt ?? 0) + 86_400_000,
+      userAgent: 'node',
+      ip: '203.0.113.9',
+      method: code.method,
+      clientId: code.clientId,
+    },
+    events: [{ type: 'sign_in_succeeded', userId: code.userId, sessionId: code.sessionId, ip: null, userAgent: null, at: code.usedAt ?? 0, detail: null }],
+  };
+}
+
+const REPLAY_EVENT = { type: 'authorization_code_replayed', ip: '198.51.100.66', userAgent: 'curl/8.5.0', at: T0, detail: null };
+
 /** What a stored session looks like right after insertSession / register. */
 function stored(session: NewSession): SessionRecord {
-  return { ...session, revokedAt: null, revokedReason: null, dpopJkt: session.dpopJkt ?? null };
+  return { ...session, clientId: session.clientId ?? null, revokedAt: null, revokedReason: null, dpopJkt: session.dpopJkt ?? null };
 }
 
 /** An event as listed, minus its id: every other key it has is kept (an extra one fails a toStrictEqual). */
@@ -183,7 +226,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
      * last in a test.
      */
     async function countAndDropAllEvents(): Promise<number> {
-      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 });
+      const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: Number.MAX_SAFE_INTEGER, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 });
       return result.events;
     }
 
@@ -810,8 +853,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           await store.consumeRateLimit(r.key, () => ({ save: r, result: null }));
         }
 
-        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 });
-        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
+        const result = await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 3, events: 2, rateLimits: 2, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0, authorizationCodes: 0 });
 
         for (const gone of [revokedOld, idleOld, absoluteOld]) expect(await store.findSession(gone.id), gone.id).toBeNull();
         for (const kept of [liveSession, revokedRecent, idleRecent, absoluteRecent]) expect(await store.findSession(kept.id), kept.id).not.toBeNull();
@@ -823,7 +866,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.findUserById(user.id)).toStrictEqual(user);
 
         // A second pass finds nothing more.
-        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
+        expect(await store.housekeeping({ sessionsEndedBefore: cutoff, eventsBefore, rateLimitsBefore, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0, authorizationCodes: 0 });
       });
     });
 
@@ -956,7 +999,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const result = await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], []);
         expect(result.ok).toBe(true);
         expect(await store.findOneTimeToken('mac-del', 'password_reset', T0)).toBeNull();
-        expect(await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: Number.MAX_SAFE_INTEGER, devicesBefore: Number.MAX_SAFE_INTEGER, passkeyChallengesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0 });
+        expect(await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: Number.MAX_SAFE_INTEGER, devicesBefore: Number.MAX_SAFE_INTEGER, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 })).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0, authorizationCodes: 0 });
       });
 
       it('housekeeping deletes used and expired links and devices not seen since the cutoff, and keeps the rest', async () => {
@@ -969,8 +1012,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await store.issueOneTimeToken(link('mac-live', third.id, { expiresAt: T0 + HOUR }), []);
         await store.rememberDevice(user.id, 'old', T0 - 100 * DAY);
         await store.rememberDevice(user.id, 'recent', T0);
-        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: T0 + 2 * MINUTE, devicesBefore: T0 - 90 * DAY, passkeyChallengesBefore: 0 });
-        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 2, devices: 1, passkeyChallenges: 0 });
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: T0 + 2 * MINUTE, devicesBefore: T0 - 90 * DAY, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 2, devices: 1, passkeyChallenges: 0, authorizationCodes: 0 });
         expect(await store.findOneTimeToken('mac-live', 'password_reset', T0 + 2 * MINUTE)).not.toBeNull();
         expect(await store.rememberDevice(user.id, 'recent', T0 + MINUTE)).toBe('known');
         expect(await store.rememberDevice(user.id, 'old', T0 + MINUTE)).toBe('new');
@@ -1153,8 +1196,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await store.storePasskeyChallenge(challenge('ch-expired-2', { expiresAt: T0 - HOUR }));
         await store.storePasskeyChallenge(challenge('ch-live', { expiresAt: T0 + 1 }));
         await store.storePasskeyChallenge(challenge('ch-user', { ceremony: 'registration', userId: user.id }));
-        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: T0 });
-        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 2 });
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: T0, authorizationCodesBefore: 0 });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 2, authorizationCodes: 0 });
         expect(await store.consumePasskeyChallenge('ch-live', 'authentication', T0)).toStrictEqual(challenge('ch-live', { expiresAt: T0 + 1 }));
 
         await store.addPasskey(passkey('pk-hk', user.id), []);
@@ -1493,6 +1536,75 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       }
     });
 
+    describe('authorization codes', () => {
+      it('redeemAuthorizationCode: a live code is used once and its session created with clientId; a replay revokes that session', async () => {
+        const { user } = await registered('code-1');
+        const code = authorizationCode('code-hash-1', user.id);
+        await store.storeAuthorizationCode(code);
+        const first = await store.redeemAuthorizationCode('code-hash-1', T0 + 1000, nativeSessionFor, REPLAY_EVENT);
+        expect(first).toStrictEqual({ outcome: 'redeemed', code: { ...code, usedAt: T0 + 1000 } });
+        const session = await store.findSession('native-code-hash-1');
+        expect(session).toMatchObject({ userId: user.id, clientId: 'com.example.app', method: 'password+totp', revokedAt: null });
+        expect((await store.listSecurityEvents(user.id, ['sign_in_succeeded'], 10)).map((event) => event.sessionId)).toEqual(['native-code-hash-1']);
+
+        const replay = await store.redeemAuthorizationCode('code-hash-1', T0 + 2000, nativeSessionFor, REPLAY_EVENT);
+        expect(replay).toStrictEqual({ outcome: 'replayed', code: { ...code, usedAt: T0 + 1000 }, revoked: true });
+        expect(await store.findSession('native-code-hash-1')).toMatchObject({ revokedAt: T0 + 2000, revokedReason: 'authorization_code_replayed' });
+        // Recorded on every replay, also once the session has ended.
+        expect(await store.redeemAuthorizationCode('code-hash-1', T0 + 3000, nativeSessionFor, REPLAY_EVENT)).toMatchObject({ outcome: 'replayed', revoked: false });
+        const replays = await store.listSecurityEvents(user.id, ['authorization_code_replayed'], 10);
+        expect(replays.map((event) => ({ sessionId: event.sessionId, ip: event.ip }))).toEqual([
+          { sessionId: 'native-code-hash-1', ip: '198.51.100.66' },
+          { sessionId: 'native-code-hash-1', ip: '198.51.100.66' },
+        ]);
+      });
+
+      it('an unknown or expired code is invalid and writes nothing; a refused exchange uses the code up without a session', async () => {
+        const { user } = await registered('code-2');
+        expect(await store.redeemAuthorizationCode('no-such-code', T0, nativeSessionFor, REPLAY_EVENT)).toStrictEqual({ outcome: 'invalid' });
+        await store.storeAuthorizationCode(authorizationCode('code-old', user.id));
+        // Expired at exactly expiresAt; an expired code is not marked used, so it is no replay later either.
+        expect(await store.redeemAuthorizationCode('code-old', T0 + 60_000, nativeSessionFor, REPLAY_EVENT)).toStrictEqual({ outcome: 'invalid' });
+        expect(await store.redeemAuthorizationCode('code-old', T0 + 60_001, nativeSessionFor, REPLAY_EVENT)).toStrictEqual({ outcome: 'invalid' });
+        expect(await store.findSession('native-code-old')).toBeNull();
+
+        const edge = authorizationCode('code-edge', user.id);
+        await store.storeAuthorizationCode(edge);
+        expect(await store.redeemAuthorizationCode('code-edge', T0 + 59_999, () => null, REPLAY_EVENT)).toStrictEqual({ outcome: 'refused', code: { ...edge, usedAt: T0 + 59_999 } });
+        expect(await store.findSession('native-code-edge')).toBeNull();
+        expect(await store.redeemAuthorizationCode('code-edge', T0 + 59_999, nativeSessionFor, REPLAY_EVENT)).toMatchObject({ outcome: 'replayed', revoked: false });
+        expect(await store.findSession('native-code-edge')).toBeNull();
+      });
+
+      it('an exchange that throws writes nothing: the code stays live', async () => {
+        const { user } = await registered('code-3');
+        await store.storeAuthorizationCode(authorizationCode('code-throw', user.id));
+        await expect(
+          store.redeemAuthorizationCode(
+            'code-throw',
+            T0,
+            () => {
+              throw new TypeError('boom');
+            },
+            REPLAY_EVENT,
+          ),
+        ).rejects.toThrow('boom');
+        expect(await store.redeemAuthorizationCode('code-throw', T0, nativeSessionFor, REPLAY_EVENT)).toMatchObject({ outcome: 'redeemed' });
+      });
+
+      it('housekeeping deletes codes that expired before the cutoff; deleting the user deletes theirs', async () => {
+        const { user, session, hash } = await registered('code-hk');
+        await store.storeAuthorizationCode(authorizationCode('code-hk-old', user.id, { expiresAt: T0 - 1 }));
+        await store.storeAuthorizationCode(authorizationCode('code-hk-live', user.id));
+        await store.storeAuthorizationCode(authorizationCode('code-hk-user', user.id, { sessionId: 'native-other' }));
+        const result = await store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: T0 });
+        expect(result).toStrictEqual({ sessions: 0, events: 0, rateLimits: 0, oneTimeTokens: 0, devices: 0, passkeyChallenges: 0, authorizationCodes: 1 });
+        expect(await store.redeemAuthorizationCode('code-hk-live', T0, nativeSessionFor, REPLAY_EVENT)).toMatchObject({ outcome: 'redeemed' });
+        expect(await store.deleteAccount({ userId: user.id, sessionId: session.id, confirmedHash: hash, now: T0 }, [], [])).toStrictEqual({ ok: true, value: null });
+        expect(await store.redeemAuthorizationCode('code-hk-user', T0, nativeSessionFor, REPLAY_EVENT)).toStrictEqual({ outcome: 'invalid' });
+      });
+    });
+
     describe('DPoP', () => {
       it('useDpopProof records an id once: a replay while unexpired is refused and writes nothing', async () => {
         expect(await store.useDpopProof('proof-1', T0 + MINUTE, T0)).toBe(true);
@@ -1558,6 +1670,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             await store.storePasskeyChallenge(stored);
             const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.consumePasskeyChallenge('ch-race', 'authentication', T0 + i)));
             expect(results.filter((result) => result !== null)).toStrictEqual([stored]);
+          });
+
+          it(`${N} parallel redeemAuthorizationCode of one code: exactly one redeemed, one session, the rest replays that revoke it`, async () => {
+            const { user } = await registered(`race-code`);
+            await store.storeAuthorizationCode(authorizationCode('code-race', user.id));
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.redeemAuthorizationCode('code-race', T0 + 1, nativeSessionFor, REPLAY_EVENT)));
+            expect(results.filter((result) => result.outcome === 'redeemed')).toHaveLength(1);
+            expect(results.filter((result) => result.outcome === 'replayed')).toHaveLength(N - 1);
+            expect(await store.findSession('native-code-race')).toMatchObject({ revokedReason: 'authorization_code_replayed' });
+            expect(await store.listSecurityEvents(user.id, ['sign_in_succeeded'], 100)).toHaveLength(1);
           });
 
           it(`${N} parallel recordPasskeyUse with one counter: exactly one used, the rest counter_regressed`, async () => {
@@ -1812,7 +1935,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await expectUnavailable(() => store.register(newUser('late'), newSession('sess-late', 'user-late'), [], T0), 'closed');
         await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
         await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
-        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0 }), 'closed');
+        await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 }), 'closed');
         await expectUnavailable(() => store.useDpopProof('closed', T0 + MINUTE, T0), 'closed');
         await expectUnavailable(() => store.ready(), 'closed');
       });

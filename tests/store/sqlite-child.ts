@@ -6,12 +6,13 @@
  * Started with `node --import tsx`; it imports the adapter by relative path (no `@` alias here).
  */
 import { createSqliteStore } from '../../db/sqlite/store';
-import { StoreUnavailableError, type RateLimitOutcome, type RateLimitRecord, type Store } from '../../db/store';
+import { StoreUnavailableError, type AuthorizationCodeRecord, type CodeExchange, type NewSecurityEvent, type RateLimitOutcome, type RateLimitRecord, type Store } from '../../db/store';
 
 export type ChildRequest =
   | { id: number; op: 'open'; handle: number; file: string }
-  | { id: number; op: 'call'; handle: number; method: Exclude<keyof Store, 'dialect' | 'close' | 'consumeRateLimit'>; args: unknown[] }
+  | { id: number; op: 'call'; handle: number; method: Exclude<keyof Store, 'dialect' | 'close' | 'consumeRateLimit' | 'redeemAuthorizationCode'>; args: unknown[] }
   | { id: number; op: 'consume'; handle: number; key: string; decide: string }
+  | { id: number; op: 'redeem'; handle: number; codeId: string; now: number; exchange: string; replayEvent: Omit<NewSecurityEvent, 'userId' | 'sessionId'> }
   | { id: number; op: 'close'; handle: number };
 
 export type ChildError = { unavailable: StoreUnavailableError['kind'] } | { name: string; message: string };
@@ -41,6 +42,11 @@ async function handle(request: ChildRequest): Promise<unknown> {
       // The decide function travels as source: it must use nothing but its argument and literals.
       const decide = new Function(`return (${request.decide});`)() as (row: RateLimitRecord | null) => RateLimitOutcome<unknown>;
       return storeOf(request.handle).consumeRateLimit(request.key, decide);
+    }
+    case 'redeem': {
+      // Like decide above, the exchange function travels as source.
+      const exchange = new Function(`return (${request.exchange});`)() as (code: AuthorizationCodeRecord) => CodeExchange;
+      return storeOf(request.handle).redeemAuthorizationCode(request.codeId, request.now, exchange, request.replayEvent);
     }
     case 'call': {
       const store = storeOf(request.handle);

@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { StoreUnavailableError, type Store } from '@/db/store';
+import { StoreUnavailableError, type CodeRedemption, type Store } from '@/db/store';
 import type { ChildRequest, ChildResponse } from './sqlite-child';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -127,6 +127,8 @@ export class SqliteStoreProcesses {
       deleteRateLimit: (...args) => call('deleteRateLimit', ...args),
       storePasskeyChallenge: (...args) => call('storePasskeyChallenge', ...args),
       consumePasskeyChallenge: (...args) => call('consumePasskeyChallenge', ...args),
+      storeAuthorizationCode: (...args) => call('storeAuthorizationCode', ...args),
+      redeemAuthorizationCode: (codeId, now, exchange, replayEvent) => child.request({ op: 'redeem', handle, codeId, now, exchange: exchange.toString(), replayEvent }) as Promise<CodeRedemption>,
       addPasskey: (...args) => call('addPasskey', ...args),
       listPasskeys: (...args) => call('listPasskeys', ...args),
       findPasskeyByCredentialId: (...args) => call('findPasskeyByCredentialId', ...args),

@@ -49,6 +49,7 @@ describe('defaults', () => {
       mtlsClientCertHeaderSetting: null,
       mtlsClients: [],
       mtlsProxySecret: null,
+      nativeClients: [],
       trustClientAddressHeader: false,
       bcryptWorkers: undefined,
       benchRoutes: undefined,

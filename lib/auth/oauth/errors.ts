@@ -9,7 +9,7 @@ import { NextResponse } from 'next/server';
 import { StoreUnavailableError } from '@/db/store';
 import { AuthError } from '../errors';
 
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_dpop_proof';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type' | 'invalid_dpop_proof';
 
 const DESCRIPTIONS: Record<OAuthErrorCode, string> = {
   invalid_request: 'The request is missing a parameter, repeats one, or is otherwise malformed.',
@@ -18,6 +18,7 @@ const DESCRIPTIONS: Record<OAuthErrorCode, string> = {
   unauthorized_client: 'This client may not use this grant type.',
   unsupported_grant_type: 'This grant type is not supported.',
   invalid_scope: 'The requested scope is invalid.',
+  unsupported_token_type: 'This kind of token cannot be revoked here.',
   // RFC 9449 §5: the DPoP proof is missing where the grant needs one, invalid, or replayed.
   invalid_dpop_proof: 'The DPoP proof is missing, invalid, or was already used.',
 };
@@ -38,6 +39,11 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 /** A token endpoint JSON answer that no cache keeps. */
 export function oauthJson(body: unknown, status = 200, headers: Record<string, string> = {}): NextResponse {
   return NextResponse.json(body, { status, headers: { ...headers, ...NO_STORE } });
+}
+
+/** RFC 7009 §2.2: 200 with an empty body, for a revoked, unknown or already revoked token alike. */
+export function oauthEmpty(): NextResponse {
+  return new NextResponse(null, { status: 200, headers: NO_STORE });
 }
 
 /** The response for any error thrown while handling a token request. */

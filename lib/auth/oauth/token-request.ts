@@ -13,7 +13,8 @@ export interface TokenRequest {
   params: Map<string, string>;
 }
 
-export async function readTokenRequest(request: Request): Promise<TokenRequest> {
+/** An OAuth form body (token and revocation requests): each parameter once (RFC 6749 §3.2). */
+export async function readOAuthForm(request: Request): Promise<Map<string, string>> {
   const mediaType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') throw new AuthError('unsupported_media_type');
   const params = new Map<string, string>();
@@ -21,6 +22,18 @@ export async function readTokenRequest(request: Request): Promise<TokenRequest> 
     if (params.has(name)) throw new OAuthError('invalid_request', `The parameter ${name.length <= 32 ? name : 'given'} appears more than once.`);
     params.set(name, value);
   }
+  return params;
+}
+
+/** A parameter the request must carry, non-empty; `invalid_request` naming it otherwise. */
+export function requiredParam(token: Pick<TokenRequest, 'params'>, name: string): string {
+  const value = token.params.get(name);
+  if (value === undefined || value === '') throw new OAuthError('invalid_request', `${name} is required.`);
+  return value;
+}
+
+export async function readTokenRequest(request: Request): Promise<TokenRequest> {
+  const params = await readOAuthForm(request);
   const grantType = params.get('grant_type');
   if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required.');
   return { grantType, params };

@@ -1,13 +1,20 @@
 import { getAuthDeps } from '@/lib/auth/deps';
 import { OAuthError, oauthErrorResponse, oauthJson } from '@/lib/auth/oauth/errors';
+import { authorizationCodeGrant } from '@/lib/auth/oauth/grants/authorization-code';
 import { clientCredentialsGrant } from '@/lib/auth/oauth/grants/client-credentials';
+import { refreshTokenGrant } from '@/lib/auth/oauth/grants/refresh-token';
 import { readTokenRequest } from '@/lib/auth/oauth/token-request';
 import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin } from '@/lib/http/request';
 import { otherMethods } from '@/lib/http/response';
 
-/** One handler per grant type (one lib file each); authorization_code and refresh_token join here later. */
+/**
+ * One handler per grant type (one lib file each), all with the same signature: the request (for
+ * headers such as a DPoP proof), the parsed form, who is calling, and the clock.
+ */
 const GRANTS = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
 } as const;
 

@@ -18,6 +18,8 @@ export interface IssuedTokens {
   refreshToken: string;
   /** When the refresh cookie must expire: the session's idle expiry, never past its absolute one. */
   refreshExpiresAt: number;
+  /** The DPoP key thumbprint the access token is bound to (`cnf.jkt`), or null for a Bearer token. */
+  dpopJkt: string | null;
 }
 
 /** `dpopJkt`: a DPoP-bound session's key thumbprint; its access tokens are bound to that key. */
@@ -32,6 +34,7 @@ export async function issueTokens(session: IssuableSession, generation: number, 
     accessExpiresAt: access.expiresAt,
     refreshToken: mintRefreshToken(config.refreshTokenSecret, session, generation),
     refreshExpiresAt: session.expiresAt,
+    dpopJkt: session.dpopJkt ?? null,
   };
 }
 

@@ -76,6 +76,8 @@ function serverEnv(): Record<string, string> {
     OIDC_SSO_CLIENT_ID: 'e2e-app',
     OIDC_SSO_CLIENT_SECRET: OIDC_CLIENT_SECRET,
     OIDC_SSO_NAME: 'Company SSO',
+    // The example native app (examples/native-app), driven by tests/e2e/native-app.spec.ts.
+    NATIVE_CLIENTS: JSON.stringify([{ clientId: 'com.example.native-app', redirectUris: ['http://127.0.0.1/callback'] }]),
   };
 }
 

@@ -95,9 +95,17 @@ function providerName(id: string): string {
   return getConfig().oidcProviders.find((provider) => provider.id === id)?.name ?? id;
 }
 
+/**
+ * How the sessions list names a device: a native app by its client id (its HTTP user agent is the
+ * app's library, which says nothing to the user), a browser by its user agent.
+ */
+function deviceName(session: AccountSessionListItem): string {
+  return session.clientId === null ? describeUserAgent(session.userAgent) : `${session.clientId} (native app)`;
+}
+
 export const getAccountOverview = cache(async (): Promise<{ current: CurrentUser; sessions: AccountSession[]; activity: ActivityItem[] }> => {
   const current = await requireUser('/account');
   const { store } = await getAuthDeps();
   const [sessions, activity] = await Promise.all([listAccountSessions(store, current, Date.now()), recentActivity(store, current.user.id)]);
-  return { current, sessions: sessions.map((session) => ({ ...session, device: describeUserAgent(session.userAgent), signedInWith: describeSignInMethod(session.method, providerName) })), activity };
+  return { current, sessions: sessions.map((session) => ({ ...session, device: deviceName(session), signedInWith: describeSignInMethod(session.method, providerName) })), activity };
 });

@@ -65,7 +65,7 @@ const NAVIGATION_ROUTES = new Set(['oauth/[provider]/callback']);
 /** Routes that need a signed-in caller. */
 const PROTECTED_ROUTES = new Set(['me', 'sessions', 'sessions/[id]', 'password', 'account', 'passkeys', 'passkeys/[id]', 'passkeys/registration', 'passkeys/registration/options', 'api-keys', 'api-keys/[id]']);
 /** OAuth endpoints: their errors are RFC 6749 §5.2's shape, and they take form bodies. */
-const OAUTH_ROUTES = new Set(['token']);
+const OAUTH_ROUTES = new Set(['token', 'revoke']);
 
 const API_DIR = path.resolve(__dirname, '../../app/api/auth');
 /** Scale every property's run count: FUZZ_RUNS=10 for a long local session. */
@@ -396,7 +396,7 @@ describe(`fuzzing every auth route handler (seed ${FUZZ_SEED})`, () => {
           const unsafe = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
           if (unsafe && ((origin !== undefined && origin !== ORIGIN) || extra['sec-fetch-site'] === 'cross-site')) {
             expect([403, 405], `origin ${JSON.stringify(origin)} sec-fetch-site ${String(extra['sec-fetch-site'])}`).toContain(result.status);
-            if (result.status === 403) expect(JSON.parse(result.text)).toMatchObject({ error: { code: 'forbidden_origin' } });
+            if (result.status === 403) expect(JSON.parse(result.text)).toMatchObject(OAUTH_ROUTES.has(route.name) ? { error: 'invalid_request' } : { error: { code: 'forbidden_origin' } });
           }
           await expectAliceSessionLive();
         },

@@ -356,6 +356,36 @@ describe('machine clients (MTLS_*)', () => {
   });
 });
 
+describe('native apps (NATIVE_CLIENTS)', () => {
+  it('reads clients with custom-scheme and loopback redirect URIs (127.0.0.1 and [::1], with or without a port)', () => {
+    const clients = [
+      { clientId: 'com.example.notes', redirectUris: ['com.example.notes:/oauth', 'http://127.0.0.1/callback', 'http://127.0.0.1:8400/cb?x=1'] },
+      { clientId: 'cli', redirectUris: ['http://[::1]/cb', 'http://127.0.0.1'] },
+    ];
+    expect(parseConfig({ ...base, NATIVE_CLIENTS: JSON.stringify(clients) }).nativeClients).toEqual(clients);
+    expect(parseConfig(base).nativeClients).toEqual([]);
+  });
+
+  it.each([
+    ['not json', 'NATIVE_CLIENTS must be a JSON array'],
+    ['{}', 'NATIVE_CLIENTS must be a JSON array'],
+    ['[{"clientId":"a"}]', 'NATIVE_CLIENTS must be a JSON array'],
+    ['[{"clientId":"a","redirectUris":[]}]', 'at least one redirect URI'],
+    ['[{"clientId":"a b","redirectUris":["http://127.0.0.1/cb"]}]', 'clientId'],
+    ['[{"clientId":"a","redirectUris":["http://127.0.0.1/cb"],"secret":"x"}]', 'NATIVE_CLIENTS must be a JSON array'],
+    ['[{"clientId":"a","redirectUris":["http://127.0.0.1/cb"]},{"clientId":"a","redirectUris":["http://127.0.0.1/x"]}]', 'unique'],
+    ['[{"clientId":"a","redirectUris":["http://localhost:8080/cb"]}]', 'use http://127.0.0.1 or http://[::1] instead'],
+    ['[{"clientId":"a","redirectUris":["https://app.example/cb"]}]', 'must be a loopback'],
+    ['[{"clientId":"a","redirectUris":["http://127.0.0.1/cb#frag"]}]', 'fragment'],
+    ['[{"clientId":"a","redirectUris":["myapp:/cb"]}]', 'reverse-domain'],
+    ['[{"clientId":"a","redirectUris":["javascript:alert(1)"]}]', 'reverse-domain'],
+    ['[{"clientId":"a","redirectUris":["http://127.0.0.2/cb"]}]', 'must be a loopback'],
+  ])('refuses %s with a message saying what is wrong', (value, message) => {
+    expect(() => parseConfig({ ...base, NATIVE_CLIENTS: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...base, NATIVE_CLIENTS: value })).toThrow(message);
+  });
+});
+
 describe('OpenID Connect providers (OIDC_<ID>_*)', () => {
   const google = { OIDC_GOOGLE_ISSUER: 'https://accounts.google.com', OIDC_GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com', OIDC_GOOGLE_CLIENT_SECRET: 'GOCSPX-secret' };
 

@@ -7,7 +7,10 @@
  * endpoint's DPoP grant is tested in tests/integration/dpop-token-endpoint.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStore } from '@/db/index';
 import { getAccessTokenKeys } from '@/lib/auth/access-token';
+import { runHousekeeping } from '@/lib/auth/housekeeping';
+import { getConfig } from '@/lib/config';
 import { signAccessToken } from '@/lib/auth/sign-access-token';
 import { startApp, type RouteModule, type TestApp } from '../support/app';
 import { advanceClock, freezeClock, restoreClock } from '../support/clock';
@@ -184,5 +187,17 @@ describe('the replay cache', () => {
     await me(await dpopHeaders('not.a.token', stranger));
     expect((await app.query<{ n: number }>('select count(*) as n from dpop_proofs'))[0]?.n).toBe(before);
     expect(Number(before)).toBeGreaterThan(0);
+  });
+
+  it('housekeeping deletes the records of proofs past their window, and only those', async () => {
+    const config = getConfig();
+    const store = await getStore(config.database);
+    const count = async () => Number((await app.query<{ n: number }>('select count(*) as n from dpop_proofs'))[0]?.n);
+    const spent = await count();
+    expect((await runHousekeeping(store, config, Date.now())).dpopProofs).toBe(0);
+    expect(await count()).toBe(spent);
+    // Proofs are accepted up to 60 s after their iat; their records go after that (and a second).
+    expect((await runHousekeeping(store, config, Date.now() + 62 * SECOND)).dpopProofs).toBe(spent);
+    expect(await count()).toBe(0);
   });
 });

@@ -144,7 +144,9 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   // the route handlers and pages, so they never see two identities in one request.
   const presented = readAuthCookies(request.headers.get('cookie'), config.cookieSecure);
   const access = presented.access;
-  if (access && (await verifyAccessToken(access, now)).ok) {
+  const verified = access ? await verifyAccessToken(access, now) : null;
+  // A DPoP-bound token (`cnf`) never lives in a cookie: one found there was copied, and counts as none.
+  if (verified?.ok && verified.claims.cnf === undefined) {
     return withSecurityHeaders(NextResponse.next({ request: { headers: requestHeaders } }), csp);
   }
 

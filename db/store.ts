@@ -72,6 +72,11 @@ export interface SessionRecord {
    * the token endpoint for that client, a browser's only at the cookie refresh.
    */
   clientId: string | null;
+  /**
+   * DPoP (RFC 9449): the RFC 7638 SHA-256 thumbprint of the key the session is bound to, set when
+   * it starts and never changed; null for an ordinary (Bearer) session.
+   */
+  dpopJkt: string | null;
 }
 
 /**
@@ -90,7 +95,8 @@ export type SignInMethod =
   | `oidc:${string}+totp`
   | `oidc:${string}+recovery_code`;
 
-export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason' | 'clientId'> & { clientId?: string | null };
+/** A session to store; `clientId` left out means a browser's session, `dpopJkt` left out an unbound (Bearer) one. */
+export type NewSession = Omit<SessionRecord, 'revokedAt' | 'revokedReason' | 'clientId' | 'dpopJkt'> & { clientId?: string | null; dpopJkt?: string | null };
 
 /** A security event as stored. `detail` is a small JSON object of our own making, never a secret. */
 export interface NewSecurityEvent {
@@ -568,6 +574,17 @@ export interface Store {
   recordApiKeyUse(id: string, ip: string | null, now: number, throttleMs: number, newIpEvents: readonly NewSecurityEvent[]): Promise<boolean>;
   /** Deletes keys revoked, or expired, before `before`; returns how many. */
   deleteEndedApiKeys(before: number): Promise<number>;
+
+  // DPoP proofs (RFC 9449 replay cache)
+  /**
+   * Insert-if-absent, atomically: records the proof `id` as used until `expiresAt` and returns
+   * true, or returns false (nothing written) when it is already recorded and still unexpired at
+   * `now` (a replay). Of N racing calls with one id, exactly one gets true. A row expired at `now`
+   * is taken over as if absent.
+   */
+  useDpopProof(id: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Deletes proof records expired at `before` (expiresAt <= before); returns how many. */
+  deleteExpiredDpopProofs(before: number): Promise<number>;
 
   // OAuth authorization codes (native apps)
   /** Stores a new authorization code. */

@@ -62,6 +62,12 @@ export const sessions = pgTable(
     method: text().$type<SignInMethod>().notNull().default('password'),
     /** The native app (NATIVE_CLIENTS) whose session this is; null for a browser's cookie session. */
     clientId: text(),
+    /**
+     * DPoP (RFC 9449): the RFC 7638 thumbprint of the key this session is bound to, when its first
+     * token request carried a proof; every later refresh needs a fresh proof by that key, and its
+     * access tokens carry it as `cnf.jkt`. Null: an ordinary (Bearer) session.
+     */
+    dpopJkt: text(),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -274,4 +280,19 @@ export const authorizationCodes = pgTable(
     usedAt: millis(),
   },
   (table) => [index('authorization_codes_expires_at_idx').on(table.expiresAt)],
+);
+
+/**
+ * DPoP proofs already used (RFC 9449 §11.1: a proof is single use). `id` is the SHA-256 of the
+ * key's thumbprint and the proof's `jti` (fixed length, whatever a client sends); a row lives as
+ * long as its proof's `iat` is inside the acceptance window, after which the proof is refused as
+ * stale anyway and housekeeping deletes the row.
+ */
+export const dpopProofs = pgTable(
+  'dpop_proofs',
+  {
+    id: text().primaryKey(),
+    expiresAt: millis().notNull(),
+  },
+  (table) => [index('dpop_proofs_expires_at_idx').on(table.expiresAt)],
 );

@@ -51,7 +51,7 @@ import {
 import { isDroppedConnection, isUnavailable, toStoreError } from './errors';
 import { migratePostgres } from './migrate';
 import { acquirePool, releasePool } from './pool';
-import { apiKeys, authorizationCodes, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, authorizationCodes, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +136,7 @@ const sessionColumns = {
   ip: sessions.ip,
   method: sessions.method,
   clientId: sessions.clientId,
+  dpopJkt: sessions.dpopJkt,
 } satisfies Record<keyof SessionRecord, PgColumn>;
 const authorizationCodeColumns = {
   id: authorizationCodes.id,
@@ -259,6 +260,7 @@ interface SessionValues extends Record<string, unknown> {
   sIp: string | null;
   sMethod: string;
   sClientId: string | null;
+  sDpopJkt: string | null;
 }
 
 const insertSessionSql = sql`insert into ${sessions} (${sql.join(
@@ -276,9 +278,10 @@ const insertSessionSql = sql`insert into ${sessions} (${sql.join(
     sessions.ip,
     sessions.method,
     sessions.clientId,
+    sessions.dpopJkt,
   ].map(name),
   sql`, `,
-)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')}, ${p('sMethod')}, ${p('sClientId')})`;
+)}) values (${p('sId')}, ${p('sUserId')}, ${p('sNonce')}, ${p('sGeneration')}::integer, ${p('sRotatedAt')}::bigint, ${p('sCreatedAt')}::bigint, ${p('sLastUsedAt')}::bigint, ${p('sExpiresAt')}::bigint, ${p('sAbsoluteExpiresAt')}::bigint, ${p('sUserAgent')}, ${p('sIp')}, ${p('sMethod')}, ${p('sClientId')}, ${p('sDpopJkt')})`;
 
 function build() {
   return {
@@ -661,6 +664,19 @@ function build() {
           )
           select "newIp" from ${sql.identifier('n')}`,
     ),
+    /**
+     * Insert-if-absent in one statement: a conflicting row is taken over only when expired. Racing
+     * inserts of one id wait on the index entry; each later one then sees the committed live row
+     * and its update's WHERE matches nothing, so exactly one returns a row.
+     */
+    useDpopProof: compile<{ id: string; expiresAt: number; now: number }, { id: string }>(
+      sql`insert into ${dpopProofs} (${sql.join([dpopProofs.id, dpopProofs.expiresAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('expiresAt')}::bigint)
+          on conflict (${name(dpopProofs.id)}) do update set ${name(dpopProofs.expiresAt)} = excluded.${name(dpopProofs.expiresAt)}
+          where ${dpopProofs.expiresAt} <= ${p('now')}::bigint
+          returning ${dpopProofs.id} as "id"`,
+    ),
+    deleteExpiredDpopProofs: compile<{ before: number }>(sql`delete from ${dpopProofs} where ${dpopProofs.expiresAt} <= ${p('before')}::bigint`),
     deleteEndedApiKeys: compile<{ before: number }>(
       sql`delete from ${apiKeys} where ${apiKeys.revokedAt} < ${p('before')}::bigint or ${apiKeys.expiresAt} < ${p('before')}::bigint`,
     ),
@@ -766,6 +782,7 @@ function sessionValues(session: NewSession): SessionValues {
     sIp: session.ip,
     sMethod: session.method,
     sClientId: session.clientId ?? null,
+    sDpopJkt: session.dpopJkt ?? null,
   };
 }
 
@@ -1350,6 +1367,16 @@ export function createPostgresStore(url: string): Store {
 
     deleteEndedApiKeys(before) {
       return run(async () => (await query(statements().deleteEndedApiKeys, { before })).rowCount ?? 0);
+    },
+
+    // ---- DPoP proofs ----
+
+    useDpopProof(id, expiresAt, now) {
+      return run(async () => (await query(statements().useDpopProof, { id, expiresAt, now })).rows.length === 1);
+    },
+
+    deleteExpiredDpopProofs(before) {
+      return run(async () => (await query(statements().deleteExpiredDpopProofs, { before })).rowCount ?? 0);
     },
 
     // ---- housekeeping ----

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import {
@@ -45,7 +45,7 @@ import {
   type CodeRedemption,
 } from '../store';
 import * as schema from './schema';
-import { apiKeys, authorizationCodes, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
+import { apiKeys, authorizationCodes, dpopProofs, knownDevices, linkedIdentities, oneTimeTokens, passkeyChallenges, passkeys, rateLimits, recoveryCodes, securityEvents, sessions, twoFactor, users } from './schema';
 import { RollBack, rolledBack } from '../rollback';
 
 type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -805,6 +805,20 @@ export function createSqliteStore(file: string): Store {
 
     deleteEndedApiKeys: (before) =>
       run(() => db.delete(apiKeys).where(or(lt(apiKeys.revokedAt, before), lt(apiKeys.expiresAt, before))).run().changes),
+
+    // One upsert whose update applies only to an expired row: a live row makes it change nothing,
+    // and SQLite runs each statement alone, so of racing uses exactly one changes a row.
+    useDpopProof: (id, expiresAt, now) =>
+      run(
+        () =>
+          db
+            .insert(dpopProofs)
+            .values({ id, expiresAt })
+            .onConflictDoUpdate({ target: dpopProofs.id, set: { expiresAt }, setWhere: lte(dpopProofs.expiresAt, now) })
+            .run().changes === 1,
+      ),
+
+    deleteExpiredDpopProofs: (before) => run(() => db.delete(dpopProofs).where(lte(dpopProofs.expiresAt, before)).run().changes),
 
     housekeeping: (cutoffs: HousekeepingCutoffs) =>
       run(

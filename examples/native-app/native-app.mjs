@@ -4,18 +4,23 @@
  * redirect, PKCE (S256) and `state`; then the token endpoint, an API call with the access token as
  * `Authorization: Bearer`, and one refresh. Plain Node (20+), no dependencies, no build step.
  *
- *   node examples/native-app/native-app.mjs [--server http://localhost:3000] [--client-id com.example.native-app] [--no-open] [--revoke]
+ * With `--dpop` the tokens are bound to a key pair made for this run (DPoP, RFC 9449): every token
+ * request and API call carries a proof signed with it (jose, from this repository's node_modules),
+ * the API calls use `Authorization: DPoP`, and the app shows that a copy of its access token sent
+ * as a plain Bearer token is refused.
  *
- * Environment: NATIVE_APP_SERVER, NATIVE_APP_CLIENT_ID, NATIVE_APP_NO_OPEN=1 (the same as the flags).
+ *   node examples/native-app/native-app.mjs [--server http://localhost:3000] [--client-id com.example.native-app] [--no-open] [--revoke] [--dpop]
+ *
+ * Environment: NATIVE_APP_SERVER, NATIVE_APP_CLIENT_ID, NATIVE_APP_NO_OPEN=1, NATIVE_APP_DPOP=1 (the same as the flags).
  * The server must list the client in NATIVE_CLIENTS with the redirect URI http://127.0.0.1/callback
  * (a loopback URI matches on any port, so this app can listen wherever the system lets it).
  *
  * Output: one JSON object per line on stdout (`authorize_url`, `listening`, `tokens`, `me`,
- * `refreshed`, `revoked`, `done` or `error`), for people and for tests. Tokens themselves are never
+ * `copied_token` with --dpop, `refreshed`, `revoked`, `done` or `error`), for people and for tests. Tokens themselves are never
  * printed: only their type, lifetime and the session they belong to.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -25,6 +30,7 @@ const { values: flags } = parseArgs({
     'client-id': { type: 'string' },
     'no-open': { type: 'boolean', default: false },
     revoke: { type: 'boolean', default: false },
+    dpop: { type: 'boolean', default: false },
     'timeout-s': { type: 'string' },
   },
 });
@@ -33,6 +39,25 @@ const server = new URL(flags.server ?? process.env.NATIVE_APP_SERVER ?? 'http://
 const clientId = flags['client-id'] ?? process.env.NATIVE_APP_CLIENT_ID ?? 'com.example.native-app';
 const openBrowser = !flags['no-open'] && process.env.NATIVE_APP_NO_OPEN !== '1';
 const timeoutMs = Number(flags['timeout-s'] ?? 300) * 1000;
+const useDpop = flags.dpop || process.env.NATIVE_APP_DPOP === '1';
+
+/**
+ * The DPoP key of this run (RFC 9449 §4): an ES256 pair whose private half cannot be exported, and a
+ * proof per request naming its method, its URL and, on API calls, the access token's hash (`ath`).
+ */
+let dpop = null;
+async function makeDpopKey() {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } = await import('jose');
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  return {
+    jkt: await calculateJwkThumbprint(jwk),
+    proof: (htm, htu, accessToken) =>
+      new SignJWT({ jti: randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000), ...(accessToken ? { ath: createHash('sha256').update(accessToken).digest('base64url') } : {}) })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .sign(privateKey),
+  };
+}
 
 /** One line of JSON on stdout. */
 function report(event, fields = {}) {
@@ -63,17 +88,27 @@ function openInBrowser(url) {
 
 /** POSTs a form to one of the server's OAuth endpoints (RFC 6749 §3.2). */
 async function postForm(path, form) {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', 'User-Agent': `native-app-example (${clientId})` };
+  if (dpop) headers.DPoP = await dpop.proof('POST', `${server}${path}`);
   const response = await fetch(`${server}${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', 'User-Agent': `native-app-example (${clientId})` },
+    headers,
     body: new URLSearchParams(form),
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? {} : JSON.parse(text) };
 }
 
-async function me(accessToken) {
-  const response = await fetch(`${server}/api/auth/me`, { headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' } });
+/** GET /api/auth/me with the access token: `DPoP` with a fresh proof in DPoP mode (unless `asBearer`), else `Bearer`. */
+async function me(accessToken, { asBearer = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (dpop && !asBearer) {
+    headers.Authorization = `DPoP ${accessToken}`;
+    headers.DPoP = await dpop.proof('GET', `${server}/api/auth/me`, accessToken);
+  } else {
+    headers.Authorization = `Bearer ${accessToken}`;
+  }
+  const response = await fetch(`${server}/api/auth/me`, { headers });
   return { status: response.status, body: await response.json() };
 }
 
@@ -114,6 +149,7 @@ function startListener() {
 }
 
 async function main() {
+  if (useDpop) dpop = await makeDpopKey();
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const state = randomBytes(16).toString('base64url');
@@ -139,11 +175,17 @@ async function main() {
   if (exchanged.status !== 200) return fail('the code exchange failed', { status: exchanged.status, error: exchanged.body.error });
   const tokens = exchanged.body;
   const { sid, sub } = claimsOf(tokens.access_token);
-  report('tokens', { token_type: tokens.token_type, expires_in: tokens.expires_in, has_refresh_token: typeof tokens.refresh_token === 'string', session_id: sid, user_id: sub });
+  const bound = dpop ? { bound_to_our_key: claimsOf(tokens.access_token).cnf?.jkt === dpop.jkt } : {};
+  report('tokens', { token_type: tokens.token_type, expires_in: tokens.expires_in, has_refresh_token: typeof tokens.refresh_token === 'string', session_id: sid, user_id: sub, ...bound });
 
   const first = await me(tokens.access_token);
   report('me', { status: first.status, email: first.body?.user?.email ?? null });
   if (first.status !== 200) return fail('/api/auth/me refused the access token');
+  if (dpop) {
+    // What a thief who copied the token (but not the key) would get.
+    const copied = await me(tokens.access_token, { asBearer: true });
+    report('copied_token', { status: copied.status, error: copied.body?.error?.code ?? null });
+  }
 
   const refreshed = await postForm('/api/auth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
   if (refreshed.status !== 200) return fail('the refresh failed', { status: refreshed.status, error: refreshed.body.error });

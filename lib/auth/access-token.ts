@@ -75,6 +75,12 @@ export const accessClaimsSchema = z
     iat: z.number().int().nonnegative(),
     exp: z.number().int().positive(),
     jti: z.string().min(1).max(64),
+    /**
+     * DPoP (RFC 9449 §6.1): the SHA-256 thumbprint (RFC 7638) of the key the token is bound to.
+     * A bound token is accepted only with `Authorization: DPoP` and a fresh proof by that key
+     * (lib/auth/authenticate.ts); never from a cookie or as a Bearer token.
+     */
+    cnf: z.strictObject({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }).optional(),
   })
   .strict();
 

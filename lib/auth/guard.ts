@@ -12,6 +12,7 @@ import type { ApiKeyCaller } from './authenticate-api-key';
 import type { ClientCaller } from './authenticate-client';
 import { authenticate, authenticateCaller, type AuthFailure, type Authenticated, type CallerKinds, type SessionCaller } from './authenticate';
 import { getAuthDeps, type AuthDeps } from './deps';
+import { dpopChallenge } from './dpop';
 
 export interface SignedInRequest<C> {
   request: Request;
@@ -22,9 +23,14 @@ export interface SignedInRequest<C> {
   context: C;
 }
 
-/** 401 `unauthenticated`, with the RFC 6750 challenge (a bad bearer token is `invalid_token`). */
+/**
+ * 401 `unauthenticated`, with the RFC 6750 challenge (a bad bearer token is `invalid_token`), or
+ * the RFC 9449 §7.1 DPoP challenge for a DPoP request or a DPoP-bound token presented without one.
+ */
 export function unauthenticatedResponse(failure: AuthFailure): Response {
-  const challenge = failure.via === 'bearer' ? 'Bearer error="invalid_token"' : 'Bearer';
+  let challenge: string;
+  if (failure.via === 'dpop' || failure.dpopError !== undefined) challenge = dpopChallenge(failure.dpopError ?? 'invalid_token');
+  else challenge = failure.via === 'bearer' ? 'Bearer error="invalid_token"' : 'Bearer';
   return errorResponse('unauthenticated', { headers: { 'WWW-Authenticate': challenge } });
 }
 
@@ -37,7 +43,7 @@ export function signedInRoute<C = unknown>(handler: (signedIn: SignedInRequest<C
     assertSameOrigin(request);
     const deps = await getAuthDeps();
     const now = Date.now();
-    const auth = await authenticate(deps.store, request, deps.config.cookieSecure, now);
+    const auth = await authenticate(deps, request, now);
     if ('via' in auth) return unauthenticatedResponse(auth);
     return handler({ request, auth, deps, now, context });
   });

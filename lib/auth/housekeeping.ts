@@ -31,8 +31,8 @@ export const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
 type HousekeepingConfig = Pick<Config, 'rateLimitPerIp' | 'rateLimitPerAccount' | 'rateLimitPerApiKey'>;
 
 /** Deletes what has expired at `now`; returns how many rows of each kind went. */
-export async function runHousekeeping(store: Store, config: HousekeepingConfig, now: number): Promise<HousekeepingResult & { apiKeys: number }> {
-  const [result, apiKeys] = await Promise.all([
+export async function runHousekeeping(store: Store, config: HousekeepingConfig, now: number): Promise<HousekeepingResult & { apiKeys: number; dpopProofs: number }> {
+  const [result, apiKeys, dpopProofs] = await Promise.all([
     store.housekeeping({
       sessionsEndedBefore: now - SESSION_RETENTION_MS,
       eventsBefore: now - EVENT_RETENTION_MS,
@@ -45,8 +45,10 @@ export async function runHousekeeping(store: Store, config: HousekeepingConfig, 
       authorizationCodesBefore: now - AUTHORIZATION_CODE_RETENTION_MS,
     }),
     store.deleteEndedApiKeys(now - API_KEY_RETENTION_MS),
+    // A proof past its window is refused as stale whatever the cache says: its record is no longer needed.
+    store.deleteExpiredDpopProofs(now),
   ]);
-  return { ...result, apiKeys };
+  return { ...result, apiKeys, dpopProofs };
 }
 
 const running = new WeakSet<Store>();

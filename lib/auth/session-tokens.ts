@@ -18,19 +18,23 @@ export interface IssuedTokens {
   refreshToken: string;
   /** When the refresh cookie must expire: the session's idle expiry, never past its absolute one. */
   refreshExpiresAt: number;
+  /** The DPoP key thumbprint the access token is bound to (`cnf.jkt`), or null for a Bearer token. */
+  dpopJkt: string | null;
 }
 
-type IssuableSession = Pick<SessionRecord, 'id' | 'userId' | 'nonce' | 'expiresAt' | 'absoluteExpiresAt'>;
+/** `dpopJkt`: a DPoP-bound session's key thumbprint; its access tokens are bound to that key. */
+type IssuableSession = Pick<SessionRecord, 'id' | 'userId' | 'nonce' | 'expiresAt' | 'absoluteExpiresAt'> & { dpopJkt?: string | null };
 
 /** Mints the pair for a session at a generation. The access token never outlives the session. */
 export async function issueTokens(session: IssuableSession, generation: number, config: SessionConfig, keys: AccessTokenKeys, now: number): Promise<IssuedTokens> {
-  const access = signAccessToken({ userId: session.userId, sessionId: session.id }, keys, now, session.absoluteExpiresAt);
+  const access = signAccessToken({ userId: session.userId, sessionId: session.id, dpopJkt: session.dpopJkt }, keys, now, session.absoluteExpiresAt);
   return {
     sessionId: session.id,
     accessToken: access.token,
     accessExpiresAt: access.expiresAt,
     refreshToken: mintRefreshToken(config.refreshTokenSecret, session, generation),
     refreshExpiresAt: session.expiresAt,
+    dpopJkt: session.dpopJkt ?? null,
   };
 }
 

@@ -42,10 +42,11 @@ function signatureOf(signingInput: string, signer: AccessTokenSigner): string {
 
 /**
  * Signs an access token for a user's session; returns it with its expiry (ms). `notAfter` (ms)
- * caps the expiry, so a token never outlives its session's absolute lifetime.
+ * caps the expiry, so a token never outlives its session's absolute lifetime. `dpopJkt`, the
+ * thumbprint of a DPoP key, binds the token to that key (`cnf.jkt`, RFC 9449 §6.1).
  */
 export function signAccessToken(
-  subject: { userId: string; sessionId: string },
+  subject: { userId: string; sessionId: string; dpopJkt?: string | null },
   keys: AccessTokenKeys,
   now: number,
   notAfter = Number.POSITIVE_INFINITY,
@@ -55,6 +56,7 @@ export function signAccessToken(
   // The claims in the order the verifier's canonical-serialisation check expects (it re-serialises
   // what it parsed and compares): exactly what JSON.stringify makes of this object.
   const claims: AccessClaims = { sid: subject.sessionId, sub: subject.userId, iss: keys.issuer, aud: keys.audience, iat, exp, jti: randomUUID() };
+  if (subject.dpopJkt) claims.cnf = { jkt: subject.dpopJkt };
   return { token: signAccessClaims(claims, keys), expiresAt: exp * 1000 };
 }
 

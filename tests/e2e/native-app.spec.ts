@@ -24,8 +24,8 @@ class NativeApp {
   private exited = false;
   private readonly child: ChildProcess;
 
-  constructor(server: string) {
-    this.child = spawn(process.execPath, ['examples/native-app/native-app.mjs', '--server', server, '--client-id', CLIENT_ID, '--no-open', '--timeout-s', '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  constructor(server: string, extraArgs: readonly string[] = []) {
+    this.child = spawn(process.execPath, ['examples/native-app/native-app.mjs', '--server', server, '--client-id', CLIENT_ID, '--no-open', '--timeout-s', '50', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     createInterface({ input: this.child.stdout! }).on('line', (text) => {
       this.lines.push(JSON.parse(text) as Line);
       this.notify();
@@ -71,8 +71,8 @@ test.afterEach(() => {
 });
 
 /** Starts the app and opens its authorization URL in the page; returns the app. */
-async function startSignIn(page: Page, baseURL: string | undefined): Promise<NativeApp> {
-  app = new NativeApp(baseURL ?? '');
+async function startSignIn(page: Page, baseURL: string | undefined, extraArgs: readonly string[] = []): Promise<NativeApp> {
+  app = new NativeApp(baseURL ?? '', extraArgs);
   const { url } = await app.next('authorize_url');
   expect(String(url)).toMatch(/\/api\/auth\/authorize\?/);
   await page.goto(String(url));
@@ -146,4 +146,19 @@ test('already signed in: the consent step still asks, and Cancel sends access_de
   expect(await native.next('error')).toMatchObject({ message: 'the sign-in was refused', error: 'access_denied' });
   expect(native.lines.some((line) => line.event === 'tokens')).toBe(false);
   expect(await native.exit()).toBe(1);
+});
+
+test('DPoP mode (--dpop): the tokens are bound to the app\'s key; the API takes them with fresh proofs, a copy sent as Bearer is refused, and refreshes stay bound', async ({ page, request, baseURL }) => {
+  const email = uniqueEmail('native-dpop');
+  await registerViaApi(request, email);
+  const native = await startSignIn(page, baseURL, ['--dpop']);
+  await submitLogin(page, email);
+  await allow(page);
+  expect(await native.next('tokens')).toMatchObject({ token_type: 'DPoP', bound_to_our_key: true, has_refresh_token: true });
+  expect(await native.next('me')).toEqual({ event: 'me', status: 200, email });
+  expect(await native.next('copied_token')).toEqual({ event: 'copied_token', status: 401, error: 'unauthenticated' });
+  // The refresh carried a proof by the same key (else invalid_grant), and /me took the new token with one.
+  expect(await native.next('refreshed')).toEqual({ event: 'refreshed', rotated: true, same_session: true, me_status: 200 });
+  await native.next('done');
+  expect(await native.exit()).toBe(0);
 });

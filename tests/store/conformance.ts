@@ -141,7 +141,7 @@ const REPLAY_EVENT = { type: 'authorization_code_replayed', ip: '198.51.100.66',
 
 /** What a stored session looks like right after insertSession / register. */
 function stored(session: NewSession): SessionRecord {
-  return { ...session, clientId: session.clientId ?? null, revokedAt: null, revokedReason: null };
+  return { ...session, clientId: session.clientId ?? null, revokedAt: null, revokedReason: null, dpopJkt: session.dpopJkt ?? null };
 }
 
 /** An event as listed, minus its id: every other key it has is kept (an extra one fails a toStrictEqual). */
@@ -1605,9 +1605,65 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('DPoP', () => {
+      it('useDpopProof records an id once: a replay while unexpired is refused and writes nothing', async () => {
+        expect(await store.useDpopProof('proof-1', T0 + MINUTE, T0)).toBe(true);
+        expect(await store.useDpopProof('proof-1', T0 + MINUTE, T0)).toBe(false);
+        // The refused call did not extend the record: it still ends at T0 + MINUTE.
+        expect(await store.useDpopProof('proof-1', T0 + 5 * MINUTE, T0 + MINUTE - 1)).toBe(false);
+        expect(await store.useDpopProof('proof-2', T0 + MINUTE, T0)).toBe(true);
+        // Expired at exactly expiresAt: taken over as if absent, with its new expiry.
+        expect(await store.useDpopProof('proof-1', T0 + 3 * MINUTE, T0 + MINUTE)).toBe(true);
+        expect(await store.useDpopProof('proof-1', T0 + 3 * MINUTE, T0 + 2 * MINUTE)).toBe(false);
+      });
+
+      it('deleteExpiredDpopProofs deletes records expired at the cutoff and keeps the rest', async () => {
+        await store.useDpopProof('old-1', T0 - HOUR, T0 - 2 * HOUR);
+        await store.useDpopProof('old-2', T0, T0 - MINUTE);
+        await store.useDpopProof('live', T0 + 1, T0 - MINUTE);
+        expect(await store.deleteExpiredDpopProofs(T0)).toBe(2);
+        expect(await store.deleteExpiredDpopProofs(T0)).toBe(0);
+        // The live one is still there (a replay is refused), the deleted ones are free again.
+        expect(await store.useDpopProof('live', T0 + MINUTE, T0)).toBe(false);
+        expect(await store.useDpopProof('old-2', T0 + MINUTE, T0)).toBe(true);
+      });
+
+      it('a session keeps the DPoP key it was bound to; sessions stored without one are unbound', async () => {
+        const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+        const { user, session: plain } = await registered('dpop-sess');
+        const bound = newSession('sess-dpop-bound', user.id, { dpopJkt: jkt });
+        await store.insertSession(bound, []);
+        expect(await store.findSession(bound.id)).toStrictEqual(stored(bound));
+        expect((await store.findSession(bound.id))?.dpopJkt).toBe(jkt);
+        expect((await store.findSession(plain.id))?.dpopJkt).toBeNull();
+        expect((await store.findSessionWithUser(bound.id))?.session.dpopJkt).toBe(jkt);
+        // Rotation keeps the binding.
+        expect(await store.rotateSession(bound.id, 0, T0 + 1, T0 + DAY, null)).toBe(true);
+        expect((await store.findSession(bound.id))?.dpopJkt).toBe(jkt);
+        expect((await store.listLiveSessions(user.id, T0)).map((s) => s.dpopJkt).sort()).toEqual([jkt, null]);
+        const registeredBound = await store.register(newUser('dpop-reg'), newSession('sess-dpop-reg', 'user-dpop-reg', { dpopJkt: jkt }), [], T0);
+        expect(registeredBound).not.toBeNull();
+        expect((await store.findSession('sess-dpop-reg'))?.dpopJkt).toBe(jkt);
+      });
+    });
+
     describe('races', () => {
       for (const mode of raceModes) {
         describe(mode.label, () => {
+          it(`${N} parallel uses of one DPoP proof: exactly one is recorded`, async () => {
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.useDpopProof('proof-race', T0 + MINUTE, T0 + i)));
+            expect(results.filter(Boolean)).toHaveLength(1);
+            expect(await store.useDpopProof('proof-race', T0 + MINUTE, T0)).toBe(false);
+          });
+
+          it(`${N} parallel takeovers of one expired DPoP proof record: exactly one wins`, async () => {
+            await store.useDpopProof('proof-race-expired', T0, T0 - MINUTE);
+            const stores = await raceStores(mode.stores);
+            const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.useDpopProof('proof-race-expired', T0 + MINUTE + i, T0 + i)));
+            expect(results.filter(Boolean)).toHaveLength(1);
+          });
+
           it(`${N} parallel consumptions of one passkey challenge: exactly one gets it`, async () => {
             const stores = await raceStores(mode.stores);
             const stored: PasskeyChallenge = { id: 'ch-race', challenge: 'c-race', ceremony: 'authentication', userId: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE };
@@ -1880,6 +1936,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await expectUnavailable(() => store.consumeRateLimit('ip:x', () => ({ save: null, result: null })), 'closed');
         await expectUnavailable(() => store.listSecurityEvents(user.id, ALL_TYPES, 10), 'closed');
         await expectUnavailable(() => store.housekeeping({ sessionsEndedBefore: 0, eventsBefore: 0, rateLimitsBefore: 0, tokensEndedBefore: 0, devicesBefore: 0, passkeyChallengesBefore: 0, authorizationCodesBefore: 0 }), 'closed');
+        await expectUnavailable(() => store.useDpopProof('closed', T0 + MINUTE, T0), 'closed');
         await expectUnavailable(() => store.ready(), 'closed');
       });
 

@@ -77,7 +77,7 @@ describe('PostgreSQL store (smoke)', () => {
       const { rows } = await first.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(rows[0]?.n).toBe(journalEntries);
       const tables = await first.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
-      expect(tables.rows.map((row) => row.name)).toEqual(['api_keys', 'authorization_codes', 'known_devices', 'linked_identities', 'one_time_tokens', 'passkey_challenges', 'passkeys', 'rate_limits', 'recovery_codes', 'security_events', 'sessions', 'two_factor', 'users']);
+      expect(tables.rows.map((row) => row.name)).toEqual(['api_keys', 'authorization_codes', 'dpop_proofs', 'known_devices', 'linked_identities', 'one_time_tokens', 'passkey_challenges', 'passkeys', 'rate_limits', 'recovery_codes', 'security_events', 'sessions', 'two_factor', 'users']);
     } finally {
       await Promise.all([first.end(), second.end()]);
     }
@@ -91,7 +91,7 @@ describe('PostgreSQL store (smoke)', () => {
     expect(await store.findCredentials({ email: 'ada@example.com' })).toEqual({ ...created, passwordHash: 'hash-1' });
     expect(await store.findCredentials({ id: user.id })).toEqual({ ...created, passwordHash: 'hash-1' });
     expect(await store.findUserById(user.id)).toEqual(created);
-    expect(await store.findSession(session.id)).toEqual({ ...session, clientId: null, revokedAt: null, revokedReason: null });
+    expect(await store.findSession(session.id)).toEqual({ ...session, clientId: null, dpopJkt: null, revokedAt: null, revokedReason: null });
     const events = await store.listSecurityEvents(user.id, ['user_registered'], 10);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'user_registered', userId: user.id, sessionId: session.id, at: NOW });

@@ -140,6 +140,8 @@ export class SqliteStoreProcesses {
       revokeApiKey: (...args) => call('revokeApiKey', ...args),
       recordApiKeyUse: (...args) => call('recordApiKeyUse', ...args),
       deleteEndedApiKeys: (...args) => call('deleteEndedApiKeys', ...args),
+      useDpopProof: (...args) => call('useDpopProof', ...args),
+      deleteExpiredDpopProofs: (...args) => call('deleteExpiredDpopProofs', ...args),
       housekeeping: (...args) => call('housekeeping', ...args),
       close: async () => {
         await child.request({ op: 'close', handle });

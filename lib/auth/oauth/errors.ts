@@ -9,7 +9,7 @@ import { NextResponse } from 'next/server';
 import { StoreUnavailableError } from '@/db/store';
 import { AuthError } from '../errors';
 
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type';
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type' | 'invalid_dpop_proof';
 
 const DESCRIPTIONS: Record<OAuthErrorCode, string> = {
   invalid_request: 'The request is missing a parameter, repeats one, or is otherwise malformed.',
@@ -19,6 +19,8 @@ const DESCRIPTIONS: Record<OAuthErrorCode, string> = {
   unsupported_grant_type: 'This grant type is not supported.',
   invalid_scope: 'The requested scope is invalid.',
   unsupported_token_type: 'This kind of token cannot be revoked here.',
+  // RFC 9449 §5: the DPoP proof is missing where the grant needs one, invalid, or replayed.
+  invalid_dpop_proof: 'The DPoP proof is missing, invalid, or was already used.',
 };
 
 /** An RFC 6749 §5.2 error; `description` replaces the default sentence (never a secret or a library's text). */

@@ -8,7 +8,8 @@ import type { IssuedTokens } from '../session-tokens';
 
 export interface NativeTokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the tokens are bound to the key of the request's proof (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expires_in: number;
   refresh_token: string;
@@ -16,5 +17,5 @@ export interface NativeTokenResponse {
 
 /** The RFC 6749 §5.1 body for a session's new pair. */
 export function nativeTokenResponse(tokens: IssuedTokens, now: number): NativeTokenResponse {
-  return { access_token: tokens.accessToken, token_type: 'Bearer', expires_in: toSeconds(tokens.accessExpiresAt - now), refresh_token: tokens.refreshToken };
+  return { access_token: tokens.accessToken, token_type: tokens.dpopJkt === null ? 'Bearer' : 'DPoP', expires_in: toSeconds(tokens.accessExpiresAt - now), refresh_token: tokens.refreshToken };
 }

@@ -173,6 +173,11 @@ export interface NewOneTimeToken {
   kind: OneTimeTokenKind;
   /** The address the link was mailed to. */
   email: string;
+  /**
+   * Sign-in links only: the same-site path to land on once signed in, checked when the link was
+   * requested; null for the default and for every other kind.
+   */
+  next: string | null;
   createdAt: number;
   expiresAt: number;
 }

@@ -10,9 +10,10 @@ export const LOGIN_FORM_ID = 'login-form';
 /**
  * `Email me a sign-in link`, under the sign-in form: mails a link to the address in its `Email`
  * field. Afterwards the same `role="status"` message for every address, as the server's answer is
- * the same: neither says whether an account has it.
+ * the same: neither says whether an account has it. `next`: the page's checked `?next=`, stored
+ * with the link by the server, so the link lands there once used.
  */
-export function EmailLinkButton() {
+export function EmailLinkButton({ next }: { next: string }) {
   const hydrated = useHydrated();
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -26,7 +27,7 @@ export function EmailLinkButton() {
     setPending(true);
     setProblem(null);
     setSent(null);
-    const outcome = await postJson('/api/auth/magic-link', { email });
+    const outcome = await postJson('/api/auth/magic-link', { email, next });
     setPending(false);
     if (!outcome.ok) {
       setProblem(outcome.problem);

@@ -2,9 +2,26 @@
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { postJson, type Problem } from '@/lib/client/api';
+import { safeNextPath, secondStepPath } from '@/lib/auth/redirects';
 import { FormAlert } from './form-alert';
-import { asksForSecondStep } from './login-form';
 import { useHydrated } from './use-hydrated';
+
+/**
+ * Where a used link sends the browser: its `next` (stored with the link when it was requested from
+ * /login?next=…, checked again here), or the second step on /login that goes there after the code.
+ */
+export async function landingAfterLink(response: Response): Promise<string> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // No readable body: the defaults below.
+  }
+  const fields = typeof body === 'object' && body !== null ? body : {};
+  const next = safeNextPath('next' in fields && typeof fields.next === 'string' ? fields.next : null);
+  const twoFactor = 'twoFactorRequired' in fields && fields.twoFactorRequired === true;
+  return twoFactor ? secondStepPath(next) : next;
+}
 
 /** The `Sign in` button of an email link: its POST spends the link and signs this browser in. */
 export function MagicLinkSignIn({ token }: { token: string }) {
@@ -20,8 +37,8 @@ export function MagicLinkSignIn({ token }: { token: string }) {
     const outcome = await postJson('/api/auth/magic-link/sign-in', { token });
     if (outcome.ok) {
       // Stay pending: the page is about to be replaced (a full load, so every server component sees the new cookies).
-      // Two-factor on: no session yet, only the challenge; /login asks for the code.
-      window.location.replace((await asksForSecondStep(outcome.response)) ? '/login?second_step=1' : '/dashboard');
+      // Two-factor on: no session yet, only the challenge; /login asks for the code, then goes on to `next`.
+      window.location.replace(await landingAfterLink(outcome.response));
       return;
     }
     setProblem(outcome.problem);

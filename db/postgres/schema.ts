@@ -119,6 +119,12 @@ export const oneTimeTokens = pgTable(
     kind: text().notNull(),
     /** The address the link was mailed to: a verification only counts for that address. */
     email: text().notNull(),
+    /**
+     * `magic_link` only: the same-site path (lib/auth/redirects.ts) to land on after signing in,
+     * checked when the link was requested and bound to it here, so the mailed URL neither carries
+     * nor can change it. Null: the default (/dashboard).
+     */
+    next: text(),
     createdAt: millis().notNull(),
     expiresAt: millis().notNull(),
     usedAt: millis(),

@@ -166,6 +166,7 @@ const tokenColumns = {
   userId: oneTimeTokens.userId,
   kind: oneTimeTokens.kind,
   email: oneTimeTokens.email,
+  next: oneTimeTokens.next,
   createdAt: oneTimeTokens.createdAt,
   expiresAt: oneTimeTokens.expiresAt,
   usedAt: oneTimeTokens.usedAt,
@@ -353,9 +354,9 @@ function build() {
     // ---- one-time links ----
     deleteUserTokens: compile<{ userId: string }>(builder.delete(oneTimeTokens).where(eq(oneTimeTokens.userId, p('userId')))),
     deleteUserTokensOfKind: compile<{ userId: string; kind: string }>(builder.delete(oneTimeTokens).where(and(eq(oneTimeTokens.userId, p('userId')), eq(oneTimeTokens.kind, p('kind'))))),
-    insertToken: compile<{ id: string; userId: string; kind: string; email: string; createdAt: number; expiresAt: number }>(
-      sql`insert into ${oneTimeTokens} (${sql.join([oneTimeTokens.id, oneTimeTokens.userId, oneTimeTokens.kind, oneTimeTokens.email, oneTimeTokens.createdAt, oneTimeTokens.expiresAt].map(name), sql`, `)})
-          values (${p('id')}, ${p('userId')}, ${p('kind')}, ${p('email')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
+    insertToken: compile<{ id: string; userId: string; kind: string; email: string; next: string | null; createdAt: number; expiresAt: number }>(
+      sql`insert into ${oneTimeTokens} (${sql.join([oneTimeTokens.id, oneTimeTokens.userId, oneTimeTokens.kind, oneTimeTokens.email, oneTimeTokens.next, oneTimeTokens.createdAt, oneTimeTokens.expiresAt].map(name), sql`, `)})
+          values (${p('id')}, ${p('userId')}, ${p('kind')}, ${p('email')}, ${p('next')}, ${p('createdAt')}::bigint, ${p('expiresAt')}::bigint)`,
     ),
     findLiveToken: compile<{ id: string; kind: string; now: number }, OneTimeTokenRecord>(
       sql`select ${selectList(tokenColumns)} from ${oneTimeTokens}

@@ -116,6 +116,12 @@ export const oneTimeTokens = sqliteTable(
     kind: text().notNull(),
     /** The address the link was mailed to: a verification only counts for that address. */
     email: text().notNull(),
+    /**
+     * `magic_link` only: the same-site path (lib/auth/redirects.ts) to land on after signing in,
+     * checked when the link was requested and bound to it here, so the mailed URL neither carries
+     * nor can change it. Null: the default (/dashboard).
+     */
+    next: text(),
     createdAt: integer().notNull(),
     expiresAt: integer().notNull(),
     usedAt: integer(),

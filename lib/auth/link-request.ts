@@ -26,6 +26,8 @@ export interface LinkByMail {
   ttlMs: number;
   pathname: '/reset-password' | '/magic-link';
   mail: (to: string, url: string, ttlMs: number) => MailMessage;
+  /** Sign-in links: the checked same-site path stored with the link (never in its URL). */
+  next?: string;
 }
 
 /** Limits now; the lookup, the link and the mail after the response (nothing for an unknown address). */
@@ -37,7 +39,7 @@ export async function requestLinkByMail(deps: AuthDeps, email: string, link: Lin
     const found = await store.findCredentials({ email });
     if (!found) return;
     const user = { id: found.id, email: found.email };
-    const { token, record } = newLinkToken(config.refreshTokenSecret, link.kind, user, now, link.ttlMs);
+    const { token, record } = newLinkToken(config.refreshTokenSecret, link.kind, user, now, link.ttlMs, link.next ?? null);
     const event = securityEvent({ type: link.requestedEvent, userId: user.id, client }, now);
     if (!(await store.issueOneTimeToken(record, [event]))) return;
     logSecurityEvents([event]);

@@ -57,10 +57,13 @@ export interface IssuedLink {
   record: NewOneTimeToken;
 }
 
-/** A new link token of a kind for a user's address, live for `ttlMs` from `now`. */
-export function newLinkToken(secret: string, kind: OneTimeTokenKind, user: { id: string; email: string }, now: number, ttlMs: number): IssuedLink {
+/**
+ * A new link token of a kind for a user's address, live for `ttlMs` from `now`; `next` (sign-in
+ * links) is stored with it, already checked by the caller.
+ */
+export function newLinkToken(secret: string, kind: OneTimeTokenKind, user: { id: string; email: string }, now: number, ttlMs: number, next: string | null = null): IssuedLink {
   const token = randomBytes(LINK_TOKEN_BYTES).toString('base64url');
-  return { token, record: { id: mac(secret, kind, token), userId: user.id, kind, email: user.email, createdAt: now, expiresAt: now + ttlMs } };
+  return { token, record: { id: mac(secret, kind, token), userId: user.id, kind, email: user.email, next, createdAt: now, expiresAt: now + ttlMs } };
 }
 
 /** The stored id of a presented token, or null when it is not shaped like one of ours (canonical base64url of 32 bytes). */

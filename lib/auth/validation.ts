@@ -48,7 +48,15 @@ export const forgotPasswordSchema = z.object({ email: emailSchema });
 export const resetPasswordSchema = z.object({ token: linkTokenSchema, newPassword: passwordSchema });
 export const verifyEmailSchema = z.object({ token: linkTokenSchema });
 export const resendVerificationSchema = z.strictObject({});
-export const magicLinkRequestSchema = z.object({ email: emailSchema });
+/**
+ * `next`: where to land once signed in, as /login's `?next=`. Only its type and length are
+ * checked here; a value that is not a same-site path is dropped later (safeNextPath), not refused,
+ * as POST /api/auth/oauth/<id> does.
+ */
+export const magicLinkRequestSchema = z.object({
+  email: emailSchema,
+  next: z.string({ message: 'Where to go after signing in must be a path.' }).max(2048, 'Where to go after signing in is too long.').optional(),
+});
 export const magicLinkSignInSchema = z.object({ token: linkTokenSchema });
 
 export type RegisterInput = z.output<typeof registerSchema>;

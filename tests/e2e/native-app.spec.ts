@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect, test, type Page } from '@playwright/test';
 import { generate } from 'otplib';
+import { linkIn, waitForMail } from './mail';
 import { registerViaApi, submitLogin, uniqueEmail } from './support';
 
 const CLIENT_ID = 'com.example.native-app';
@@ -135,6 +136,23 @@ test('a two-factor account: password, then the authenticator code, then Allow', 
 
   await page.goto('/account');
   await expect(sessionRows(page).filter({ hasText: `${CLIENT_ID} (native app)` })).toContainText('Password and authenticator code');
+});
+
+test('signed out, signing in by email link: the link comes back to the consent step, then Allow', async ({ page, request, baseURL }) => {
+  const email = uniqueEmail('native-link');
+  await registerViaApi(request, email);
+  const native = await startSignIn(page, baseURL);
+  await expect(page).toHaveURL(/\/login\?next=%2Fauthorize%3F/);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'sign-in link' })).toContainText('Check your inbox');
+  await page.goto(linkIn(await waitForMail(request, email, 'Your sign-in link'), '/magic-link'));
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await allow(page);
+  await expectSignedIn(native, email);
+
+  await page.goto('/account');
+  await expect(sessionRows(page).filter({ hasText: `${CLIENT_ID} (native app)` })).toContainText('Email link');
 });
 
 test('already signed in: the consent step still asks, and Cancel sends access_denied to the app', async ({ page, baseURL }) => {

@@ -4,7 +4,9 @@
  * addresses (only a known one gets a mail, nobody gets an account) and is limited per address;
  * the link signs in once, with a POST only (a GET signs nobody in), expires after
  * MAGIC_LINK_EXPIRY, is superseded by a newer one, dies with a password change, proves the mailbox,
- * and starts a session whose method is `magic_link`.
+ * and starts a session whose method is `magic_link`. The page the user was going to (/login's
+ * `next`) is stored with the link, never put in its URL, and handed back when it is used; anything
+ * but a same-site path is dropped for /dashboard.
  */
 import type { getAuthDeps as GetDepsFn } from '@/lib/auth/deps';
 import type { isLiveSignInLink as IsLiveFn } from '@/lib/auth/magic-link';
@@ -42,6 +44,7 @@ beforeAll(async () => {
 afterAll(() => stopMailApp(started));
 
 const ask = (email: unknown, options: RequestOptions = {}) => call(request.POST, apiRequest('POST', '/api/auth/magic-link', { json: { email }, origin: ORIGIN, ...options }));
+const askWith = (json: Record<string, unknown>) => call(request.POST, apiRequest('POST', '/api/auth/magic-link', { json, origin: ORIGIN }));
 const use = (token: unknown, options: RequestOptions = {}) => call(signIn.POST, apiRequest('POST', '/api/auth/magic-link/sign-in', { json: { token }, origin: ORIGIN, ...options }));
 const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 
@@ -51,9 +54,12 @@ async function register(email: string): Promise<void> {
   await settled();
 }
 
-/** Asks for a sign-in link and returns its token from the mail (the `n`-th such mail to that address). */
-async function signInLink(email: string, n: number): Promise<{ url: string; token: string }> {
-  expect((await ask(email)).status).toBe(202);
+/**
+ * Asks for a sign-in link (with `next` when given) and returns its token from the mail (the `n`-th
+ * such mail to that address).
+ */
+async function signInLink(email: string, n: number, next?: unknown): Promise<{ url: string; token: string }> {
+  expect((await (next === undefined ? ask(email) : askWith({ email, next }))).status).toBe(202);
   await settled();
   const mail = await sink.waitFor(email, 'Your sign-in link', { after: n });
   const link = linkIn(mail, ORIGIN, '/magic-link');
@@ -129,8 +135,10 @@ describe('POST /api/auth/magic-link/sign-in', () => {
 
     const response = await use(token);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { user: { email: string; emailVerified: boolean } };
+    const body = (await response.json()) as { user: { email: string; emailVerified: boolean }; next: string };
     expect(body.user).toMatchObject({ email, emailVerified: true });
+    // Requested without `next`: the default landing page.
+    expect(body.next).toBe('/dashboard');
     const jar = new CookieJar().apply(response);
     const sid = String(jwtPayload(jar.get('access_token') ?? '').sid);
     expect((await app.send('me', 'GET', { cookies: jar })).status).toBe(200);
@@ -196,6 +204,47 @@ describe('POST /api/auth/magic-link/sign-in', () => {
   });
 });
 
+describe('where the link lands (/login?next=…, contract "Pages")', () => {
+  const consent = '/authorize?client_id=native-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&state=s%2F1&code_challenge=abc';
+
+  it('carries a same-site `next` with the link (stored, not in the mailed URL) and hands it back when used', async () => {
+    const email = 'link-next@example.com';
+    await register(email);
+    const { url, token } = await signInLink(email, 0, consent);
+    expect(url).toBe(`${ORIGIN}/magic-link?token=${token}`);
+    const mail = sink.to(email).find((received) => received.subject.includes('Your sign-in link'));
+    expect(mail?.text).not.toContain('authorize');
+    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'magic_link')).toEqual([{ next: consent }]);
+    const response = await use(token);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { next: string }).next).toBe(consent);
+  });
+
+  it('drops a `next` that is not a same-site path (the link lands on /dashboard); a non-string or over-long one is a 400', async () => {
+    const email = 'link-next-evil@example.com';
+    await register(email);
+    const evil = ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/%2F%2Fevil.example', 'javascript:alert(1)', 'dashboard', '/\tx'];
+    for (const [i, next] of evil.entries()) {
+      // Three mails per address per 15 minutes.
+      if (i > 0 && i % 3 === 0) advanceClock(15 * MINUTE);
+      const { token } = await signInLink(email, i, next);
+      expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'magic_link')).toEqual([{ next: '/dashboard' }]);
+      const response = await use(token);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { next: string }).next).toBe('/dashboard');
+    }
+    advanceClock(15 * MINUTE);
+    await expectError(await askWith({ email, next: 42 }), 400, 'validation_error');
+    await expectError(await askWith({ email, next: `/${'a'.repeat(2048)}` }), 400, 'validation_error');
+    await expectError(await askWith({ email, next: null }), 400, 'validation_error');
+    // Password reset shares the request path and stores no `next`.
+    expect((await send('forgot', { json: { email }, origin: ORIGIN })).status).toBe(202);
+    await settled();
+    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'password_reset')).toEqual([{ next: null }]);
+    advanceClock(15 * MINUTE);
+  });
+});
+
 describe('an account with two-factor on (contract: "still needs its second factor")', () => {
   it('the link answers {"twoFactorRequired":true} with only the challenge cookie; the code completes it as magic_link+totp; the link is spent either way', async () => {
     const { codeAt, loadTwoFactorRoutes, secondStep, challengeName } = await import('../support/two-factor');
@@ -209,10 +258,11 @@ describe('an account with two-factor on (contract: "still needs its second facto
     const { setupKey } = (await (await twoFactor('setup', { cookies: session, origin: ORIGIN })).json()) as { setupKey: string };
     expect((await twoFactor('enable', { cookies: session, origin: ORIGIN, json: { code: await codeAt(setupKey) } })).status).toBe(200);
 
-    const { token } = await signInLink(email, 1);
+    // Requested from /login?next=/account: the second step is asked for, and then goes there.
+    const { token } = await signInLink(email, 1, '/account');
     const response = await use(token);
     expect(response.status).toBe(200);
-    expect(await response.json()).toStrictEqual({ twoFactorRequired: true });
+    expect(await response.json()).toStrictEqual({ twoFactorRequired: true, next: '/account' });
     const jar = new CookieJar().apply(response);
     expect([...jar.values.keys()]).toStrictEqual([challengeName()]);
     await expectError(await app.send('me', 'GET', { cookies: jar }), 401, 'unauthenticated');

@@ -876,6 +876,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         userId,
         kind: 'password_reset',
         email: `${userId.replace(/^user-/, '')}@example.com`,
+        next: null,
         createdAt: T0,
         expiresAt: T0 + 30 * MINUTE,
         ...overrides,
@@ -1138,7 +1139,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
       it('consumeOneTimeToken spends a live token of its kind once; not an expired one or another kind', async () => {
         const { user } = await registered('tf-challenge');
-        const token = { id: 'mac-ch', userId: user.id, kind: 'two_factor_after_password' as const, email: user.email, createdAt: T0, expiresAt: T0 + 5 * MINUTE };
+        const token = { id: 'mac-ch', userId: user.id, kind: 'two_factor_after_password' as const, email: user.email, next: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE };
         await store.issueOneTimeToken(token, []);
         expect(await store.consumeOneTimeToken('mac-ch', 'password_reset', T0)).toBeNull();
         expect(await store.consumeOneTimeToken('mac-ch', 'two_factor_after_password', T0 + 5 * MINUTE)).toBeNull();
@@ -1375,6 +1376,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         userId: user.id,
         kind: 'magic_link',
         email: user.email,
+        next: null,
         createdAt: T0,
         expiresAt: T0 + 15 * MINUTE,
         ...overrides,
@@ -1404,6 +1406,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.findOneTimeToken('mac-elsewhere', 'magic_link', T0)).not.toBeNull();
         expect((await store.findUserById(user.id))?.emailVerifiedAt).toBeNull();
         expect(await countAndDropAllEvents()).toBe(0);
+      });
+
+      it('a sign-in link keeps its `next` path: findOneTimeToken returns it; the default is null', async () => {
+        const { user } = await registered('magic-next');
+        const withNext = signInLink('mac-next', user, { next: '/authorize?client_id=app&state=x%2Fy' });
+        await store.issueOneTimeToken(withNext, []);
+        expect(await store.findOneTimeToken('mac-next', 'magic_link', T0)).toStrictEqual({ ...withNext, usedAt: null });
+        // A newer link (without one) supersedes it, and has none.
+        await store.issueOneTimeToken(signInLink('mac-next-2', user), []);
+        expect(await store.findOneTimeToken('mac-next', 'magic_link', T0)).toBeNull();
+        expect((await store.findOneTimeToken('mac-next-2', 'magic_link', T0))?.next).toBeNull();
       });
 
       for (const mode of raceModes) {
@@ -1467,7 +1480,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       it('linkIdentity with verifiedEmail links only while the account has that address, verified', async () => {
         const { user } = await registered('by-mail');
         expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [linked(user.id)], user.email)).toBe('no_user');
-        await store.issueOneTimeToken({ id: 'mac-bm', userId: user.id, kind: 'email_verification', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+        await store.issueOneTimeToken({ id: 'mac-bm', userId: user.id, kind: 'email_verification', email: user.email, next: null, createdAt: T0, expiresAt: T0 + HOUR }, []);
         await store.verifyEmail('mac-bm', T0, []);
         expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [], 'someone-else@example.com')).toBe('no_user');
         expect(await store.linkIdentity(identity('google', 'bm-1', user.id), [], user.email)).toBe('linked');
@@ -1508,7 +1521,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       it('a reset link gives a password to an account without one', async () => {
         const solo = await store.registerWithIdentity(providerUser('reset-solo', null), { provider: 'google', subject: 'rs-1', email: null, createdAt: T0 }, [], T0);
         if (!solo) throw new Error('not created');
-        await store.issueOneTimeToken({ id: 'mac-rs', userId: solo.id, kind: 'password_reset', email: solo.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+        await store.issueOneTimeToken({ id: 'mac-rs', userId: solo.id, kind: 'password_reset', email: solo.email, next: null, createdAt: T0, expiresAt: T0 + HOUR }, []);
         expect(await store.resetPassword('mac-rs', '$2b$04$first-password', T0, { type: 'session_revoked', ip: null, userAgent: null, at: T0, detail: null }, [])).not.toBeNull();
         expect((await store.findCredentials({ id: solo.id }))?.passwordHash).toBe('$2b$04$first-password');
         expect(await store.unlinkIdentity(solo.id, 'google', [])).toBe('unlinked');
@@ -1709,7 +1722,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
           it(`${N} parallel uses of one reset link: exactly one succeeds`, async () => {
             const { user } = await registered('race-link');
-            await store.issueOneTimeToken({ id: 'mac-race', userId: user.id, kind: 'password_reset', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+            await store.issueOneTimeToken({ id: 'mac-race', userId: user.id, kind: 'password_reset', email: user.email, next: null, createdAt: T0, expiresAt: T0 + HOUR }, []);
             const stores = await raceStores(mode.stores);
             const results = await Promise.all(
               Array.from({ length: N }, (_, i) =>
@@ -1759,7 +1772,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
           it(`${N} parallel spends of one second-step challenge: exactly one wins`, async () => {
             const { user } = await registered('race-challenge');
-            await store.issueOneTimeToken({ id: 'mac-race-ch', userId: user.id, kind: 'two_factor_after_password', email: user.email, createdAt: T0, expiresAt: T0 + 5 * MINUTE }, []);
+            await store.issueOneTimeToken({ id: 'mac-race-ch', userId: user.id, kind: 'two_factor_after_password', email: user.email, next: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE }, []);
             const stores = await raceStores(mode.stores);
             const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.consumeOneTimeToken('mac-race-ch', 'two_factor_after_password', T0 + i)));
             expect(results.filter((result) => result !== null)).toHaveLength(1);
@@ -1767,7 +1780,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
           it(`${N} parallel uses of one verification link: exactly one succeeds`, async () => {
             const { user } = await registered('race-verify');
-            await store.issueOneTimeToken({ id: 'mac-race-v', userId: user.id, kind: 'email_verification', email: user.email, createdAt: T0, expiresAt: T0 + HOUR }, []);
+            await store.issueOneTimeToken({ id: 'mac-race-v', userId: user.id, kind: 'email_verification', email: user.email, next: null, createdAt: T0, expiresAt: T0 + HOUR }, []);
             const stores = await raceStores(mode.stores);
             const event = { type: 'email_verified', sessionId: null, ip: null, userAgent: null, at: T0, detail: null };
             const results = await Promise.all(Array.from({ length: N }, (_, i) => stores[i % stores.length]!.verifyEmail('mac-race-v', T0 + i + 1, [event])));
@@ -1780,7 +1793,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             const stores = await raceStores(mode.stores);
             await Promise.all(
               Array.from({ length: N }, (_, i) =>
-                stores[i % stores.length]!.issueOneTimeToken({ id: `mac-issue-${i}`, userId: user.id, kind: 'password_reset', email: user.email, createdAt: T0 + i, expiresAt: T0 + HOUR }, []),
+                stores[i % stores.length]!.issueOneTimeToken({ id: `mac-issue-${i}`, userId: user.id, kind: 'password_reset', email: user.email, next: null, createdAt: T0 + i, expiresAt: T0 + HOUR }, []),
               ),
             );
             const live = await Promise.all(Array.from({ length: N }, (_, i) => store.findOneTimeToken(`mac-issue-${i}`, 'password_reset', T0 + N)));

@@ -12,9 +12,15 @@ describe('link tokens (checklist O59)', () => {
     const { token, record } = newLinkToken(REFRESH_SECRET, 'password_reset', user, 1_000, 30 * 60_000);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
-    expect(record).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), userId: 'user-1', kind: 'password_reset', email: 'ada@example.com', createdAt: 1_000, expiresAt: 1_000 + 30 * 60_000 });
+    expect(record).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), userId: 'user-1', kind: 'password_reset', email: 'ada@example.com', next: null, createdAt: 1_000, expiresAt: 1_000 + 30 * 60_000 });
     expect(record.id).not.toBe(token);
     expect(linkTokenId(REFRESH_SECRET, 'password_reset', token)).toBe(record.id);
+  });
+
+  it('a sign-in link carries the `next` it was given in its record (stored), never in its token', () => {
+    const { token, record } = newLinkToken(REFRESH_SECRET, 'magic_link', user, 1_000, 15 * 60_000, '/authorize?client_id=app');
+    expect(record.next).toBe('/authorize?client_id=app');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('a token of one kind never names a link of another, nor under another server secret', () => {

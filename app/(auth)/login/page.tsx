@@ -30,7 +30,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         secondStep={params.second_step === '1'}
         alternatives={
           <>
-            <EmailLinkButton />
+            <EmailLinkButton next={redirectTo} />
             <PasskeySignIn redirectTo={redirectTo} />
             <ProviderSignInSection next={redirectTo} error={params.oauth_error} />
           </>

@@ -5,12 +5,13 @@ import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readJson } from '@/lib/http/request';
 import { json, otherMethods, route } from '@/lib/http/response';
 
-// 202 with one fixed body for every address, known or not (contract; checklist O60).
+// 202 with one fixed body for every address, known or not (contract; checklist O60). `next`
+// (optional): where the link lands once used; a value that is not a same-site path is dropped.
 export const POST = route(async (request) => {
   assertSameOrigin(request);
-  const { email } = await readJson(request, magicLinkRequestSchema);
+  const { email, next } = await readJson(request, magicLinkRequestSchema);
   const deps = await getAuthDeps();
-  await requestSignInLink(deps, email, clientContext(request.headers, deps.config), Date.now());
+  await requestSignInLink(deps, email, next, clientContext(request.headers, deps.config), Date.now());
   return json({ message: SIGN_IN_LINK_MESSAGE }, 202);
 });
 

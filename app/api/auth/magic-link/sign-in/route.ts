@@ -9,7 +9,8 @@ import { clientContext } from '@/lib/http/client';
 import { assertSameOrigin, readJson } from '@/lib/http/request';
 import { json, otherMethods, route, tokensResponse } from '@/lib/http/response';
 
-// POST only: the `Sign in` button of /magic-link. A GET (a mail scanner) signs nobody in.
+// POST only: the `Sign in` button of /magic-link. A GET (a mail scanner) signs nobody in. The
+// body's `next` is the same-site path stored with the link: where the button goes afterwards.
 export const POST = route(async (request) => {
   assertSameOrigin(request);
   const { token } = await readJson(request, magicLinkSignInSchema);
@@ -19,12 +20,12 @@ export const POST = route(async (request) => {
   const outcome = await signInWithLink(deps, token, clientContext(request.headers, deps.config), now, previous);
   if (outcome.kind === 'two_factor_required') {
     // As POST /api/auth/login: no auth cookie, only the challenge that the second step completes.
-    const response = json({ twoFactorRequired: true });
+    const response = json({ twoFactorRequired: true, next: outcome.next });
     setChallengeCookie(response.cookies, outcome.challenge.cookieValue, deps.config.cookieSecure, toSeconds(outcome.challenge.expiresAt - now));
     return response;
   }
   const { user, tokens } = outcome.signedIn;
-  return tokensResponse({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt) }, tokens, deps.config.cookieSecure, now);
+  return tokensResponse({ user: userView(user), accessTokenExpiresAt: isoTime(tokens.accessExpiresAt), next: outcome.next }, tokens, deps.config.cookieSecure, now);
 });
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -37,10 +37,10 @@ async function prepare(target) {
   const store = await openStore(target);
   const now = Date.now();
   const userId = crypto.randomUUID();
-  const user = await store.register({ id: userId, email: 'pieces@example.test', name: null, passwordHash: 'unused' }, newSession(config, userId, client, now), [], now);
+  const user = await store.register({ id: userId, email: 'pieces@example.test', name: null, passwordHash: 'unused' }, newSession(config, userId, 'password', client, now), [], now);
   if (!user) throw new Error('bench/pieces.mjs needs a fresh database');
   async function startSession() {
-    const session = newSession(config, user.id, client, now);
+    const session = newSession(config, user.id, 'password', client, now);
     await store.insertSession(session, []);
     return issueTokens(session, 0, config, keys, now);
   }
@@ -79,7 +79,7 @@ async function prepare(target) {
     },
     /** What /api/auth/me asks of lib/: the token (a cache hit after the first call), the session and the user from the database. */
     authenticate: async () => {
-      const result = await authenticate(store, meRequest, config.cookieSecure, Date.now());
+      const result = await authenticate(deps, meRequest, Date.now());
       if ('via' in result) throw new Error('authenticate refused a valid token');
     },
   };

@@ -26,7 +26,7 @@ const password = `bench-${crypto.randomUUID()}`;
 const now = Date.now();
 const client = { ip: null, userAgent: 'next-token-auth-bench' };
 const userId = crypto.randomUUID();
-const user = await store.register({ id: userId, email, name: 'Bench', passwordHash: await hashPassword(password, config.bcryptCost) }, newSession(config, userId, client, now), [], now);
+const user = await store.register({ id: userId, email, name: 'Bench', passwordHash: await hashPassword(password, config.bcryptCost) }, newSession(config, userId, 'password', client, now), [], now);
 if (!user) throw new Error('the benchmark user exists already: the database is not fresh');
 
 const pools = {};
@@ -34,7 +34,7 @@ for (const arg of poolArgs) {
   const [name, count] = arg.split('=');
   pools[name] = [];
   for (let i = 0; i < Number(count); i += 1) {
-    const session = newSession(config, user.id, client, now);
+    const session = newSession(config, user.id, 'password', client, now);
     await store.insertSession(session, []);
     const tokens = await issueTokens(session, 0, config, keys, now);
     pools[name].push({ access: tokens.accessToken, refresh: tokens.refreshToken });

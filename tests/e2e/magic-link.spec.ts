@@ -7,9 +7,8 @@
  * the second step for a two-factor account.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { generate } from 'otplib';
 import { linkIn, mailsTo, waitForMail } from './mail';
-import { authCookies, registerViaApi, uniqueEmail } from './support';
+import { authCookies, enableTwoFactorViaApi, registerViaApi, uniqueEmail } from './support';
 
 /** On /login: asks for a link to `email` and opens it from the mail; returns the link. */
 async function openSignInLink(page: Page, email: string): Promise<string> {
@@ -67,10 +66,7 @@ test('a protected page opened signed out → /login?next= → Email me a sign-in
 test('a two-factor account: /login?next= → the email link → Sign in → the code → back on that page', async ({ page }) => {
   const email = uniqueEmail('magic-next-2fa');
   await registerViaApi(page.request, email);
-  const setup = await page.request.post('/api/auth/two-factor/setup', { data: {} });
-  const { setupKey } = (await setup.json()) as { setupKey: string };
-  const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
-  expect((await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+  const codeAt = await enableTwoFactorViaApi(page.request);
   await page.context().clearCookies();
 
   await page.goto('/account');

@@ -10,9 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect, test, type Page } from '@playwright/test';
-import { generate } from 'otplib';
 import { linkIn, waitForMail } from './mail';
-import { registerViaApi, submitLogin, uniqueEmail } from './support';
+import { enableTwoFactorViaApi, registerViaApi, submitLogin, uniqueEmail } from './support';
 
 const CLIENT_ID = 'com.example.native-app';
 
@@ -121,10 +120,7 @@ test('signed out: the app opens the browser, the user signs in on our page and a
 test('a two-factor account: password, then the authenticator code, then Allow', async ({ page, baseURL }) => {
   const email = uniqueEmail('native-2fa');
   await registerViaApi(page.request, email);
-  const setup = await page.request.post('/api/auth/two-factor/setup', { data: {} });
-  const { setupKey } = (await setup.json()) as { setupKey: string };
-  const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
-  expect((await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+  const codeAt = await enableTwoFactorViaApi(page.request);
   await page.context().clearCookies();
 
   const native = await startSignIn(page, baseURL);

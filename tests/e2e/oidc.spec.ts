@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { OIDC_ISSUER } from './ports';
-import { registerViaApi, uniqueEmail } from './support';
+import { enableTwoFactorViaApi, registerViaApi, uniqueEmail } from './support';
 
 /** On the provider's page: sign in there as `login`. */
 async function signInAtProvider(page: Page, login: string): Promise<void> {
@@ -82,18 +82,13 @@ test('an unverified provider email never signs in to an existing account with th
 });
 
 test('a two-factor account signing in with Company SSO lands on the Code step, and Verify finishes there', async ({ page }) => {
-  const { generate } = await import('otplib');
   const login = person('sso-2fa');
   await page.goto('/login');
   await page.getByRole('button', { name: 'Sign in with Company SSO' }).click();
   await signInAtProvider(page, login);
   await expect(page).toHaveURL(/\/dashboard$/);
   // Two-factor turned on from this session (the code is the proof: the account has no password).
-  const setup = await page.request.post('/api/auth/two-factor/setup', { data: {} });
-  expect(setup.status()).toBe(200);
-  const { setupKey } = (await setup.json()) as { setupKey: string };
-  const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
-  expect((await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+  const codeAt = await enableTwoFactorViaApi(page.request);
 
   await page.getByRole('button', { name: 'Sign out' }).first().click();
   await expect(page).toHaveURL(/\/login/);

@@ -1,6 +1,7 @@
 /** Shared steps for the end-to-end specs. */
 import { randomBytes } from 'node:crypto';
 import { expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+import { generate } from 'otplib';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -74,4 +75,17 @@ export function recordRequests(page: Page): string[] {
 export function currentPath(page: Page): string {
   const url = new URL(page.url());
   return `${url.pathname}${url.search}`;
+}
+
+/**
+ * Turns two-factor on for the signed-in `request` context through the API (setup, then enable with
+ * the code of the step before now); returns the authenticator: the code `offsetS` seconds from now.
+ */
+export async function enableTwoFactorViaApi(request: APIRequestContext): Promise<(offsetS: number) => Promise<string>> {
+  const setup = await request.post('/api/auth/two-factor/setup', { data: {} });
+  expect(setup.status()).toBe(200);
+  const { setupKey } = (await setup.json()) as { setupKey: string };
+  const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
+  expect((await request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+  return codeAt;
 }

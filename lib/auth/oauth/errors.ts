@@ -5,8 +5,8 @@
  * (RFC 6749 §5.1) and never sets a cookie.
  */
 import 'server-only';
-import { NextResponse } from 'next/server';
 import { StoreUnavailableError } from '@/db/store';
+import { AuthResponse, json } from '@/lib/http/response';
 import { AuthError } from '../errors';
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type' | 'invalid_dpop_proof';
@@ -37,17 +37,17 @@ export class OAuthError extends Error {
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 /** A token endpoint JSON answer that no cache keeps. */
-export function oauthJson(body: unknown, status = 200, headers: Record<string, string> = {}): NextResponse {
-  return NextResponse.json(body, { status, headers: { ...headers, ...NO_STORE } });
+export function oauthJson(body: unknown, status = 200, headers: Record<string, string> = {}): AuthResponse {
+  return json(body, status, { ...headers, ...NO_STORE });
 }
 
 /** RFC 7009 §2.2: 200 with an empty body, for a revoked, unknown or already revoked token alike. */
-export function oauthEmpty(): NextResponse {
-  return new NextResponse(null, { status: 200, headers: NO_STORE });
+export function oauthEmpty(): AuthResponse {
+  return new AuthResponse(null, { status: 200, headers: NO_STORE });
 }
 
 /** The response for any error thrown while handling a token request. */
-export function oauthErrorResponse(error: unknown): NextResponse {
+export function oauthErrorResponse(error: unknown): AuthResponse {
   if (error instanceof OAuthError) return oauthJson({ error: error.code, error_description: error.description }, 400);
   if (error instanceof AuthError) {
     switch (error.code) {

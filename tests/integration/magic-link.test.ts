@@ -46,7 +46,6 @@ afterAll(() => stopMailApp(started));
 const ask = (email: unknown, options: RequestOptions = {}) => call(request.POST, apiRequest('POST', '/api/auth/magic-link', { json: { email }, origin: ORIGIN, ...options }));
 const askWith = (json: Record<string, unknown>) => call(request.POST, apiRequest('POST', '/api/auth/magic-link', { json, origin: ORIGIN }));
 const use = (token: unknown, options: RequestOptions = {}) => call(signIn.POST, apiRequest('POST', '/api/auth/magic-link/sign-in', { json: { token }, origin: ORIGIN, ...options }));
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 
 /** Registers an account (not signed in: REQUIRE_EMAIL_VERIFICATION is on in this file). */
 async function register(email: string): Promise<void> {
@@ -90,14 +89,14 @@ describe('POST /api/auth/magic-link', () => {
     secrets.add(token);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     expect(JSON.stringify(await app.query('SELECT * FROM one_time_tokens'))).not.toContain(token);
-    expect(await app.query('SELECT kind FROM one_time_tokens WHERE user_id = ?', await userIdOf(known))).toContainEqual({ kind: 'magic_link' });
+    expect(await app.query('SELECT kind FROM one_time_tokens WHERE user_id = ?', await app.userIdOf(known))).toContainEqual({ kind: 'magic_link' });
 
     expect(sink.to(unknown)).toEqual([]);
     expect(await app.query('SELECT id FROM users WHERE email = ?', unknown)).toEqual([]);
     // The request's own work is the same for both: one per-address counter each.
     expect(await app.query('SELECT key FROM rate_limits WHERE key IN (?, ?)', `mailbox:${known}`, `mailbox:${unknown}`)).toHaveLength(2);
     const events = await app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ?', 'magic_link_requested');
-    expect(events.map((event) => event.user_id)).toEqual([await userIdOf(known)]);
+    expect(events.map((event) => event.user_id)).toEqual([await app.userIdOf(known)]);
   });
 
   it('limits mails per address (known or not) like password reset, and refuses bad input', async () => {
@@ -131,7 +130,7 @@ describe('POST /api/auth/magic-link/sign-in', () => {
     expect(await isLiveSignInLink(deps, token, Date.now())).toBe(true);
     expect(await isLiveSignInLink(deps, token, Date.now())).toBe(true);
     await expectError(await call(signIn.GET, apiRequest('GET', `/api/auth/magic-link/sign-in?token=${token}`)), 405, 'method_not_allowed');
-    expect(await app.query('SELECT id FROM sessions WHERE user_id = ?', await userIdOf(email))).toEqual([]);
+    expect(await app.query('SELECT id FROM sessions WHERE user_id = ?', await app.userIdOf(email))).toEqual([]);
 
     const response = await use(token);
     expect(response.status).toBe(200);
@@ -143,7 +142,7 @@ describe('POST /api/auth/magic-link/sign-in', () => {
     const sid = String(jwtPayload(jar.get('access_token') ?? '').sid);
     expect((await app.send('me', 'GET', { cookies: jar })).status).toBe(200);
     expect(await app.query('SELECT method FROM sessions WHERE id = ?', sid)).toEqual([{ method: 'magic_link' }]);
-    const succeeded = await app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ? AND user_id = ?', 'sign_in_succeeded', await userIdOf(email));
+    const succeeded = await app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ? AND user_id = ?', 'sign_in_succeeded', await app.userIdOf(email));
     expect(succeeded.map((event) => JSON.parse(event.detail ?? '{}'))).toEqual([{ method: 'magic_link' }]);
 
     // Single use: the second press, and the page, find it spent.
@@ -214,7 +213,7 @@ describe('where the link lands (/login?next=…, contract "Pages")', () => {
     expect(url).toBe(`${ORIGIN}/magic-link?token=${token}`);
     const mail = sink.to(email).find((received) => received.subject.includes('Your sign-in link'));
     expect(mail?.text).not.toContain('authorize');
-    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'magic_link')).toEqual([{ next: consent }]);
+    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await app.userIdOf(email), 'magic_link')).toEqual([{ next: consent }]);
     const response = await use(token);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { next: string }).next).toBe(consent);
@@ -228,7 +227,7 @@ describe('where the link lands (/login?next=…, contract "Pages")', () => {
       // Three mails per address per 15 minutes.
       if (i > 0 && i % 3 === 0) advanceClock(15 * MINUTE);
       const { token } = await signInLink(email, i, next);
-      expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'magic_link')).toEqual([{ next: '/dashboard' }]);
+      expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await app.userIdOf(email), 'magic_link')).toEqual([{ next: '/dashboard' }]);
       const response = await use(token);
       expect(response.status).toBe(200);
       expect(((await response.json()) as { next: string }).next).toBe('/dashboard');
@@ -240,7 +239,7 @@ describe('where the link lands (/login?next=…, contract "Pages")', () => {
     // Password reset shares the request path and stores no `next`.
     expect((await send('forgot', { json: { email }, origin: ORIGIN })).status).toBe(202);
     await settled();
-    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await userIdOf(email), 'password_reset')).toEqual([{ next: null }]);
+    expect(await app.query('SELECT next FROM one_time_tokens WHERE user_id = ? AND kind = ?', await app.userIdOf(email), 'password_reset')).toEqual([{ next: null }]);
     advanceClock(15 * MINUTE);
   });
 });

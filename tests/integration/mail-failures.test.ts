@@ -29,7 +29,6 @@ afterAll(async () => {
 });
 
 const failures = (userId: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? AND type = ?', userId, 'mail_failed');
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 
 describe('mail server down', () => {
   it('register, forgot and sign-in answer as usual; each failed mail is logged (codes only) and recorded', async () => {
@@ -42,7 +41,7 @@ describe('mail server down', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     await settled();
 
-    const recorded = await failures(await userIdOf(email));
+    const recorded = await failures(await app.userIdOf(email));
     expect(recorded.map((event) => JSON.parse(event.detail ?? '{}') as { mail: string }).map((detail) => detail.mail).sort()).toEqual(['email_verification', 'password_reset']);
     const lines = logs.filter((line) => line.includes('"mail_failed"'));
     expect(lines.length).toBeGreaterThanOrEqual(2);
@@ -66,7 +65,7 @@ describe('mail server refusing the mail', () => {
     const email = 'refused@example.com';
     expect((await app.signUp(email, PASSWORD)).response.status).toBe(201);
     await settled();
-    const recorded = await failures(await userIdOf(email));
+    const recorded = await failures(await app.userIdOf(email));
     expect(recorded).toHaveLength(1);
     expect(JSON.parse(recorded[0]?.detail ?? '{}')).toEqual({ mail: 'email_verification', code: 'EENVELOPE' });
     expect(refusing.received).toEqual([]);
@@ -85,7 +84,7 @@ describe('no SMTP_URL (development)', () => {
     await settled();
     const lines = logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'mail');
     expect(lines).toEqual([{ level: 'info', event: 'mail', at: expect.any(String), to: email, subject: 'Verify your email', links: [expect.stringMatching(new RegExp(`^${ORIGIN}/verify-email\\?token=[A-Za-z0-9_-]{43}$`))] }]);
-    expect(await failures(await userIdOf(email))).toEqual([]);
+    expect(await failures(await app.userIdOf(email))).toEqual([]);
     expect(sink.received).toEqual([]);
   });
 });

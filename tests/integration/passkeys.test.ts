@@ -48,7 +48,6 @@ async function accountWithPasskey(email: string, credential = new SoftwareCreden
   return { jar, credential, passkeyId: passkey.id };
 }
 
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 const events = (type: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ? ORDER BY id', type);
 const counterOf = async (passkeyId: string) => Number((await app.query<{ counter: number | string }>('SELECT counter FROM passkeys WHERE id = ?', passkeyId))[0]?.counter);
 
@@ -68,7 +67,7 @@ describe('adding a passkey', () => {
     const { options } = (await response.json()) as { options: { challenge: string; rp: { id: string }; user: { id: string; name: string }; authenticatorSelection: Record<string, unknown>; attestation: string; excludeCredentials: unknown[] } };
     expect(options.rp.id).toBe(RP_ID);
     expect(options.user.name).toBe('adder@example.com');
-    expect(Buffer.from(options.user.id, 'base64url').toString('utf8')).toBe(await userIdOf('adder@example.com'));
+    expect(Buffer.from(options.user.id, 'base64url').toString('utf8')).toBe(await app.userIdOf('adder@example.com'));
     expect(options.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'preferred' });
     expect(options.attestation).toBe('none');
     expect(options.excludeCredentials).toEqual([]);
@@ -89,7 +88,7 @@ describe('adding a passkey', () => {
     expect(passkey).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), name: 'Passkey', createdAt: expect.any(String), lastUsedAt: null });
 
     const stored = await app.query<Record<string, unknown>>('SELECT * FROM passkeys WHERE id = ?', passkey.id);
-    expect(stored[0]).toMatchObject({ credential_id: credential.id, user_id: await userIdOf('adder@example.com'), transports: 'internal,hybrid', device_type: 'multiDevice' });
+    expect(stored[0]).toMatchObject({ credential_id: credential.id, user_id: await app.userIdOf('adder@example.com'), transports: 'internal,hybrid', device_type: 'multiDevice' });
     expect(Number(stored[0]?.counter)).toBe(1);
 
     const list = await passkeys.send('list', { cookies: jar });
@@ -98,7 +97,7 @@ describe('adding a passkey', () => {
     const again = await passkeys.registrationOptions(jar);
     expect(again.excludeCredentials?.map((each) => each.id)).toEqual([credential.id]);
 
-    expect((await events('passkey_added')).map((event) => event.user_id)).toEqual([await userIdOf('adder@example.com')]);
+    expect((await events('passkey_added')).map((event) => event.user_id)).toEqual([await app.userIdOf('adder@example.com')]);
     await settled();
     const mail = await sink.waitFor('adder@example.com', 'A passkey was added to your account');
     expect(mail.text).toContain(`${ORIGIN}/account`);
@@ -131,8 +130,8 @@ describe('adding a passkey', () => {
     const withoutCookie = new CookieJar(Object.fromEntries([...jar.values].filter(([name]) => name !== 'passkey_challenge')));
     await expectError(await passkeys.send('registration', { cookies: withoutCookie, origin: ORIGIN, json: { response } }), 400, 'invalid_passkey_challenge');
     // The failed attempts spent their challenges: none is left to replay.
-    expect(await app.query('SELECT id FROM passkey_challenges WHERE user_id = ?', await userIdOf('wrong-origin@example.com'))).toHaveLength(1);
-    expect(await app.query('SELECT id FROM passkeys WHERE user_id = ?', await userIdOf('wrong-origin@example.com'))).toEqual([]);
+    expect(await app.query('SELECT id FROM passkey_challenges WHERE user_id = ?', await app.userIdOf('wrong-origin@example.com'))).toHaveLength(1);
+    expect(await app.query('SELECT id FROM passkeys WHERE user_id = ?', await app.userIdOf('wrong-origin@example.com'))).toEqual([]);
   });
 
   it('needs a signed-in caller, and a challenge of that same account', async () => {
@@ -145,7 +144,7 @@ describe('adding a passkey', () => {
     // Bob's session with Alice's ceremony (her challenge cookie) adds nothing to either account.
     const bobWithAlicesChallenge = new CookieJar({ ...Object.fromEntries(bob.values), passkey_challenge: alice.get('passkey_challenge') ?? '' });
     await expectError(await passkeys.send('registration', { cookies: bobWithAlicesChallenge, origin: ORIGIN, json: { response } }), 400, 'invalid_passkey_challenge');
-    expect(await app.query('SELECT id FROM passkeys')).not.toContainEqual(expect.objectContaining({ user_id: await userIdOf('reg-bob@example.com') }));
+    expect(await app.query('SELECT id FROM passkeys')).not.toContainEqual(expect.objectContaining({ user_id: await app.userIdOf('reg-bob@example.com') }));
     await expectError(await passkeys.send('registrationOptions', { cookies: alice, origin: 'https://evil.example' }), 403, 'forbidden_origin');
   });
 
@@ -262,7 +261,7 @@ describe('signing in with a passkey', () => {
       expect(setCookies(response).get('access_token')).toBeUndefined();
     }
     expect(await counterOf(passkeyId)).toBe(before);
-    const userId = await userIdOf('checks@example.com');
+    const userId = await app.userIdOf('checks@example.com');
     const failures = (await events('sign_in_failed')).filter((event) => event.user_id === userId);
     expect(failures.map((event) => JSON.parse(event.detail ?? '{}') as unknown)).toEqual(Array(6).fill({ method: 'passkey', reason: 'passkey_verification_failed' }));
   });
@@ -271,7 +270,7 @@ describe('signing in with a passkey', () => {
     const { credential } = await accountWithPasskey('forged@example.com');
     await expectError((await passkeys.signInWithPasskey(credential, { signWith: strangerKey() })).response, 401, 'passkey_rejected');
     await expectError((await passkeys.signInWithPasskey(new SoftwareCredential())).response, 401, 'passkey_rejected');
-    const otherHandle = Buffer.from(await userIdOf('signer@example.com'), 'utf8').toString('base64url');
+    const otherHandle = Buffer.from(await app.userIdOf('signer@example.com'), 'utf8').toString('base64url');
     await expectError((await passkeys.signInWithPasskey(credential, { userHandle: otherHandle })).response, 401, 'passkey_rejected');
     // Still good when nothing is wrong.
     expect((await passkeys.signInWithPasskey(credential)).response.status).toBe(200);
@@ -290,7 +289,7 @@ describe('signing in with a passkey', () => {
     }
     expect(await counterOf(passkeyId)).toBe(11);
     const recorded = await events('passkey_counter_regressed');
-    expect(recorded.map((event) => event.user_id)).toEqual(Array(3).fill(await userIdOf('cloned@example.com')));
+    expect(recorded.map((event) => event.user_id)).toEqual(Array(3).fill(await app.userIdOf('cloned@example.com')));
     expect(JSON.parse(recorded[0]?.detail ?? '{}')).toEqual({ passkeyId, storedCounter: 11, presentedCounter: 11 });
     // The genuine authenticator, moving on, still signs in.
     expect((await passkeys.signInWithPasskey(credential, { counter: 12 })).response.status).toBe(200);
@@ -348,7 +347,7 @@ describe('removing a passkey', () => {
     expect(removed.status).toBe(204);
     await expectError(await passkeys.send('remove', { cookies: alice, origin: ORIGIN, id: passkeyId }), 404, 'not_found');
     expect(((await (await passkeys.send('list', { cookies: alice })).json()) as { passkeys: unknown[] }).passkeys).toEqual([]);
-    expect((await events('passkey_removed')).map((event) => event.user_id)).toEqual([await userIdOf('remove-alice@example.com')]);
+    expect((await events('passkey_removed')).map((event) => event.user_id)).toEqual([await app.userIdOf('remove-alice@example.com')]);
     await settled();
     await sink.waitFor('remove-alice@example.com', 'A passkey was removed from your account');
 

@@ -34,7 +34,6 @@ beforeAll(async () => {
 afterAll(() => stopMailApp(started));
 
 const post = (name: MailRoute, json: unknown, extra: { cookies?: CookieJar } = {}) => send(name, { json, origin: ORIGIN, ...extra });
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 
 async function register(email: string): Promise<CookieJar> {
   const { response, jar } = await app.signUp(email, OLD);
@@ -79,7 +78,7 @@ describe('POST /api/auth/password/forgot', () => {
     secrets.add(token);
     // 256 bits, base64url; the database keeps only a MAC of it.
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
-    const rows = await app.query<{ id: string; kind: string }>('SELECT id, kind FROM one_time_tokens WHERE user_id = ?', await userIdOf(known));
+    const rows = await app.query<{ id: string; kind: string }>('SELECT id, kind FROM one_time_tokens WHERE user_id = ?', await app.userIdOf(known));
     expect(rows.map((row) => row.kind)).toContain('password_reset');
     for (const row of rows) expect(row.id).not.toContain(token);
     expect(JSON.stringify(await app.query('SELECT * FROM one_time_tokens'))).not.toContain(token);
@@ -89,7 +88,7 @@ describe('POST /api/auth/password/forgot', () => {
     // account's lookups happen after the answer.
     expect(await app.query('SELECT key FROM rate_limits WHERE key IN (?, ?)', `mailbox:${known}`, `mailbox:${unknown}`)).toHaveLength(2);
     const events = await app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ?', 'password_reset_requested');
-    expect(events.map((event) => event.user_id)).toEqual([await userIdOf(known)]);
+    expect(events.map((event) => event.user_id)).toEqual([await app.userIdOf(known)]);
   });
 
   it('takes the address as typed, trimmed and case-insensitive', async () => {
@@ -150,7 +149,7 @@ describe('POST /api/auth/password/reset', () => {
 
     await expectError(await post('reset', { token, newPassword: 'another-fine-password-77' }), 400, 'invalid_token');
 
-    const userId = await userIdOf(email);
+    const userId = await app.userIdOf(email);
     const events = await app.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? AND type = ?', userId, 'password_reset');
     expect(events).toHaveLength(1);
     await settled();

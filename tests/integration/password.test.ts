@@ -46,7 +46,6 @@ async function device(email: string, password: string, register = false): Promis
 
 const session = async (id: string) => (await app.query<SessionRow>('SELECT * FROM sessions WHERE id = ?', id))[0];
 const events = (type: string, userId: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE type = ? AND user_id = ? ORDER BY id', type, userId);
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
 const hashOf = async (email: string) => (await app.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = ?', email))[0]?.password_hash ?? '';
 
 describe('POST /api/auth/password', () => {
@@ -83,7 +82,7 @@ describe('POST /api/auth/password', () => {
     expect(await hashOf(email)).not.toBe(oldHash);
     expect(await hashOf(email)).toMatch(/^\$2[aby]\$04\$/);
 
-    const userId = await userIdOf(email);
+    const userId = await app.userIdOf(email);
     const changed = await events('password_changed', userId);
     expect(changed).toHaveLength(1);
     expect(changed[0]?.session_id).toBe(here.sid);
@@ -107,7 +106,7 @@ describe('POST /api/auth/password', () => {
     expect(response.headers.getSetCookie()).toEqual([]);
     expect(await hashOf(email)).toBe(hash);
     expect((await session(other.sid))?.revoked_at).toBeNull();
-    expect(await events('password_changed', await userIdOf(email))).toEqual([]);
+    expect(await events('password_changed', await app.userIdOf(email))).toEqual([]);
     expect((await app.signIn(email, OLD_PASSWORD)).response.status).toBe(200);
   });
 
@@ -130,7 +129,7 @@ describe('POST /api/auth/password', () => {
       expect(Object.keys(error.error.fields ?? {}), JSON.stringify(body)).toContain(field);
     }
     await expectError(await changePassword({ cookies: jar, origin: ORIGIN, json: ['not', 'an', 'object'] }), 400, 'validation_error');
-    expect(await events('password_changed', await userIdOf(email))).toEqual([]);
+    expect(await events('password_changed', await app.userIdOf(email))).toEqual([]);
     expect((await app.signIn(email, OLD_PASSWORD)).response.status).toBe(200);
   });
 

@@ -6,13 +6,12 @@
  * deletes it all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SecurityEventRow, TestApp } from '../support/app';
-import { advanceClock } from '../support/clock';
+import type { TestApp } from '../support/app';
 import { SECOND } from '../support/env';
 import { type CookieJar, expectError, ORIGIN } from '../support/http';
 import type { MailSink } from '../support/mail';
 import { type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
-import { codeAt, firstStep, loadTwoFactorRoutes, registerWithTwoFactor, secondStep, type TwoFactorRoutes } from '../support/two-factor';
+import { codeAt, firstStep, nextTimeStep, loadTwoFactorRoutes, registerWithTwoFactor, secondStep, type TwoFactorRoutes } from '../support/two-factor';
 
 const PASSWORD = 'heron-quartz-lantern-52';
 
@@ -31,14 +30,6 @@ afterAll(async () => {
   await settled();
   await stopMailApp(started);
 });
-
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
-const eventsOf = async (userId: string, type: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? AND type = ? ORDER BY id', userId, type);
-/** Mails in flight are delivered first: nodemailer's timeouts would read the jump as a stalled server. */
-const nextStep = async () => {
-  await settled();
-  advanceClock(30 * SECOND);
-};
 
 async function signedUp(email: string): Promise<CookieJar> {
   const { response, jar } = await app.signUp(email, PASSWORD);
@@ -78,7 +69,7 @@ describe('turning two-factor on', () => {
     expect(parsed.searchParams.get('issuer')).toBe('localhost:3000');
     expect(qrSvg).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(qrSvg).not.toMatch(/<script|href=/i);
-    const rows = await app.query<{ secret: string; enabled_at: number | null }>('SELECT secret, enabled_at FROM two_factor WHERE user_id = ?', await userIdOf(email));
+    const rows = await app.query<{ secret: string; enabled_at: number | null }>('SELECT secret, enabled_at FROM two_factor WHERE user_id = ?', await app.userIdOf(email));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.enabled_at).toBeNull();
     expect(rows[0]?.secret).not.toContain(setupKey);
@@ -102,7 +93,7 @@ describe('turning two-factor on', () => {
     const { recoveryCodes } = (await response.json()) as { recoveryCodes: string[] };
     expect(recoveryCodes).toHaveLength(10);
     for (const each of recoveryCodes) expect(each).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/);
-    const userId = await userIdOf(email);
+    const userId = await app.userIdOf(email);
     const stored = await app.query<{ code_hash: string; used_at: number | null }>('SELECT code_hash, used_at FROM recovery_codes WHERE user_id = ?', userId);
     expect(stored).toHaveLength(10);
     const dump = JSON.stringify(stored);
@@ -110,7 +101,7 @@ describe('turning two-factor on', () => {
       expect(dump).not.toContain(each);
       expect(dump).not.toContain(each.replace('-', ''));
     }
-    expect(await eventsOf(userId, 'two_factor_enabled')).toHaveLength(1);
+    expect(await app.eventsOf(userId, 'two_factor_enabled')).toHaveLength(1);
     await settled();
     const mail = await sink.waitFor(email, 'Two-factor authentication was turned on');
     expect(mail.text).toContain(`${ORIGIN}/account`);
@@ -131,7 +122,7 @@ describe('turning two-factor on', () => {
     const first = await startSetup(jar);
     const second = await startSetup(jar);
     expect(second.setupKey).not.toBe(first.setupKey);
-    await nextStep();
+    await nextTimeStep();
     await expectError(await send('enable', { json: { code: await codeAt(first.setupKey) }, cookies: jar, origin: ORIGIN }), 401, 'invalid_code');
     expect((await send('enable', { json: { code: await codeAt(second.setupKey) }, cookies: jar, origin: ORIGIN })).status).toBe(200);
   });
@@ -144,19 +135,19 @@ describe('turning two-factor off', () => {
     await expectError(await post({}), 400, 'validation_error');
     await expectError(await post({ password: PASSWORD, code: '123456' }), 400, 'validation_error');
     await expectError(await post({ password: 'not-the-password-1' }), 401, 'invalid_credentials');
-    await nextStep();
+    await nextTimeStep();
     const right = await codeAt(account.setupKey);
     await expectError(await post({ code: right === '000000' ? '111111' : '000000' }), 401, 'invalid_code');
     await expectError(await post({ recoveryCode: 'aaaaa-aaaaa' }), 401, 'invalid_code');
     expect(await signsInWithPasswordAlone(account.email)).toBe(false);
-    expect(await eventsOf(await userIdOf(account.email), 'two_factor_disabled')).toStrictEqual([]);
+    expect(await app.eventsOf(await app.userIdOf(account.email), 'two_factor_disabled')).toStrictEqual([]);
   });
 
   it('with the password: 204, an event, a mail, and the password alone signs in again', async () => {
     const account = await registerWithTwoFactor(app, send, 'off-password@example.com', PASSWORD);
     expect((await send('disable', { json: { password: PASSWORD }, cookies: account.jar, origin: ORIGIN })).status).toBe(204);
-    const userId = await userIdOf(account.email);
-    const [event] = await eventsOf(userId, 'two_factor_disabled');
+    const userId = await app.userIdOf(account.email);
+    const [event] = await app.eventsOf(userId, 'two_factor_disabled');
     expect(JSON.parse(event?.detail ?? '{}')).toStrictEqual({ proof: 'password' });
     expect(await app.query('SELECT * FROM two_factor WHERE user_id = ?', userId)).toStrictEqual([]);
     expect(await app.query('SELECT * FROM recovery_codes WHERE user_id = ?', userId)).toStrictEqual([]);
@@ -168,15 +159,15 @@ describe('turning two-factor off', () => {
 
   it('with a current code (spent by it) or a recovery code', async () => {
     const byCode = await registerWithTwoFactor(app, send, 'off-code@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     expect((await send('disable', { json: { code: await codeAt(byCode.setupKey) }, cookies: byCode.jar, origin: ORIGIN })).status).toBe(204);
     expect(await signsInWithPasswordAlone(byCode.email)).toBe(true);
 
     const byRecovery = await registerWithTwoFactor(app, send, 'off-recovery@example.com', PASSWORD);
     expect((await send('disable', { json: { recoveryCode: byRecovery.recoveryCodes[3] }, cookies: byRecovery.jar, origin: ORIGIN })).status).toBe(204);
-    const userId = await userIdOf(byRecovery.email);
-    expect(await eventsOf(userId, 'recovery_code_used')).toHaveLength(1);
-    expect(JSON.parse((await eventsOf(userId, 'two_factor_disabled'))[0]?.detail ?? '{}')).toStrictEqual({ proof: 'recovery_code' });
+    const userId = await app.userIdOf(byRecovery.email);
+    expect(await app.eventsOf(userId, 'recovery_code_used')).toHaveLength(1);
+    expect(JSON.parse((await app.eventsOf(userId, 'two_factor_disabled'))[0]?.detail ?? '{}')).toStrictEqual({ proof: 'recovery_code' });
     // The code that turned it on cannot turn it off (used once already).
     const replay = await registerWithTwoFactor(app, send, 'off-replay@example.com', PASSWORD);
     await expectError(await send('disable', { json: { code: await codeAt(replay.setupKey) }, cookies: replay.jar, origin: ORIGIN }), 401, 'invalid_code');
@@ -186,7 +177,7 @@ describe('turning two-factor off', () => {
 describe('deleting the account', () => {
   it('deletes the authenticator and the recovery codes; the address registers again without two-factor', async () => {
     const account = await registerWithTwoFactor(app, send, 'delete-2fa@example.com', PASSWORD);
-    const userId = await userIdOf(account.email);
+    const userId = await app.userIdOf(account.email);
     // The mails of registering and enabling have gone before the account goes.
     await settled();
     expect((await send('account', { json: { password: PASSWORD }, cookies: account.jar, origin: ORIGIN }, 'DELETE')).status).toBe(204);

@@ -5,13 +5,13 @@
  * TOTP code once and a recovery code once, and one challenge takes only a few wrong codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SecurityEventRow, TestApp } from '../support/app';
+import type { TestApp } from '../support/app';
 import { advanceClock } from '../support/clock';
 import { MINUTE, SECOND } from '../support/env';
 import { CookieJar, expectAuthCookie, expectError, jwtPayload, ORIGIN, setCookies } from '../support/http';
 import type { MailSink } from '../support/mail';
 import { type MailTestApp, settled, startMailApp, stopMailApp } from '../support/mail-app';
-import { challengeName, codeAt, firstStep, loadTwoFactorRoutes, registerWithTwoFactor, secondStep, type TwoFactorRoutes } from '../support/two-factor';
+import { challengeName, codeAt, nextTimeStep, firstStep, loadTwoFactorRoutes, registerWithTwoFactor, secondStep, type TwoFactorRoutes } from '../support/two-factor';
 
 const PASSWORD = 'heron-quartz-lantern-52';
 
@@ -31,20 +31,11 @@ afterAll(async () => {
   await stopMailApp(started);
 });
 
-const userIdOf = async (email: string) => (await app.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
-const eventsOf = async (userId: string, type: string) => app.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? AND type = ? ORDER BY id', userId, type);
-
-/** Each test moves on by a step, so the code of "now" was never used before. */
-/** Mails in flight are delivered first: nodemailer's timeouts would read the jump as a stalled server. */
-const nextStep = async () => {
-  await settled();
-  advanceClock(30 * SECOND);
-};
 
 describe('step one: the right password of a two-factor account', () => {
   it('answers 200 {"twoFactorRequired":true} with only the challenge cookie: no access or refresh cookie, /me 401', async () => {
     const account = await registerWithTwoFactor(app, send, 'step-one@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { response, jar } = await firstStep(app, account.email, PASSWORD);
     expect(response.status).toBe(200);
     expect(await response.json()).toStrictEqual({ twoFactorRequired: true });
@@ -62,7 +53,7 @@ describe('step one: the right password of a two-factor account', () => {
     expect(JSON.stringify(await app.query('SELECT * FROM one_time_tokens'))).not.toContain(token);
 
     await expectError(await app.send('me', 'GET', { cookies: jar }), 401, 'unauthenticated');
-    expect(await app.query('SELECT id FROM sessions WHERE user_id = ? AND id <> ?', await userIdOf(account.email), String(jwtPayload(account.jar.get('access_token') ?? '').sid))).toStrictEqual([]);
+    expect(await app.query('SELECT id FROM sessions WHERE user_id = ? AND id <> ?', await app.userIdOf(account.email), String(jwtPayload(account.jar.get('access_token') ?? '').sid))).toStrictEqual([]);
   });
 
   it('a wrong password is the ordinary 401 invalid_credentials, with no challenge', async () => {
@@ -84,7 +75,7 @@ describe('step one: the right password of a two-factor account', () => {
 describe('step two', () => {
   it('a current code completes the sign-in: the login body, both cookies, the challenge cleared, method password+totp', async () => {
     const account = await registerWithTwoFactor(app, send, 'code@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const response = await secondStep(send, jar, { code: await codeAt(account.setupKey) });
     expect(response.status).toBe(200);
@@ -100,28 +91,28 @@ describe('step two', () => {
     expect(me.status).toBe(200);
     const sid = String(jwtPayload(jar.get('access_token') ?? '').sid);
     expect(await app.query('SELECT method FROM sessions WHERE id = ?', sid)).toStrictEqual([{ method: 'password+totp' }]);
-    const [succeeded] = (await eventsOf(await userIdOf(account.email), 'sign_in_succeeded')).slice(-1);
+    const [succeeded] = (await app.eventsOf(await app.userIdOf(account.email), 'sign_in_succeeded')).slice(-1);
     expect(JSON.parse(succeeded?.detail ?? '{}')).toStrictEqual({ method: 'password+totp' });
   });
 
   it('accepts a code one step off either way, not two', async () => {
     const account = await registerWithTwoFactor(app, send, 'drift@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     await expectError(await secondStep(send, jar, { code: await codeAt(account.setupKey, Date.now() + 60 * SECOND) }), 401, 'invalid_code');
     await expectError(await secondStep(send, jar, { code: await codeAt(account.setupKey, Date.now() - 60 * SECOND) }), 401, 'invalid_code');
     expect((await secondStep(send, jar, { code: await codeAt(account.setupKey, Date.now() + 30 * SECOND) })).status).toBe(200);
     // Three steps on, the previous step's code is one the account has not used yet.
-    await nextStep();
-    await nextStep();
-    await nextStep();
+    await nextTimeStep();
+    await nextTimeStep();
+    await nextTimeStep();
     const again = await firstStep(app, account.email, PASSWORD, new CookieJar());
     expect((await secondStep(send, again.jar, { code: await codeAt(account.setupKey, Date.now() - 30 * SECOND) })).status).toBe(200);
   });
 
   it('cannot be skipped: without the challenge cookie, or with a made-up one, the right code gets 401 invalid_challenge', async () => {
     const account = await registerWithTwoFactor(app, send, 'skip@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const code = await codeAt(account.setupKey);
     const bare = await send('second', { json: { code }, origin: ORIGIN });
@@ -143,7 +134,7 @@ describe('step two', () => {
   it('is bound to the browser and account of step one: another browser’s challenge does not sign this account in', async () => {
     const victim = await registerWithTwoFactor(app, send, 'victim@example.com', PASSWORD);
     const attacker = await registerWithTwoFactor(app, send, 'attacker@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     // The attacker's browser passes step one for its own account and tries the victim's code.
     const { jar: attackerBrowser } = await firstStep(app, attacker.email, PASSWORD);
     await expectError(await secondStep(send, attackerBrowser, { code: await codeAt(victim.setupKey) }), 401, 'invalid_code');
@@ -158,14 +149,14 @@ describe('step two', () => {
 
   it('expires 5 minutes after step one', async () => {
     const account = await registerWithTwoFactor(app, send, 'expiry@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     await settled();
     advanceClock(5 * MINUTE);
     const late = await secondStep(send, jar.clone(), { code: await codeAt(account.setupKey) });
     await expectError(late, 401, 'invalid_challenge');
     // One second earlier it would still have worked.
-    await nextStep();
+    await nextTimeStep();
     const { jar: again } = await firstStep(app, account.email, PASSWORD);
     await settled();
     advanceClock(5 * MINUTE - SECOND);
@@ -174,7 +165,7 @@ describe('step two', () => {
 
   it('works once: the spent challenge is refused, and the same code cannot start another sign-in', async () => {
     const account = await registerWithTwoFactor(app, send, 'replay@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const spent = jar.get(challengeName()) ?? '';
     const code = await codeAt(account.setupKey);
@@ -183,32 +174,32 @@ describe('step two', () => {
     // A fresh challenge with the code already used: refused (each code once).
     const { jar: other } = await firstStep(app, account.email, PASSWORD);
     await expectError(await secondStep(send, other, { code }), 401, 'invalid_code');
-    const failed = await eventsOf(await userIdOf(account.email), 'sign_in_failed');
+    const failed = await app.eventsOf(await app.userIdOf(account.email), 'sign_in_failed');
     expect(failed.map((event) => JSON.parse(event.detail ?? '{}') as unknown)).toContainEqual({ reason: 'wrong_code' });
   });
 
   it('parallel second steps with one code: exactly one signs in', async () => {
     const account = await registerWithTwoFactor(app, send, 'parallel@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const code = await codeAt(account.setupKey);
     // Five: as many as one challenge takes.
     const results = await Promise.all(Array.from({ length: 5 }, () => send('second', { json: { code }, cookies: jar.clone(), origin: ORIGIN })));
     expect(results.map((response) => response.status).sort()).toStrictEqual([200, 401, 401, 401, 401]);
-    expect(await app.query('SELECT id FROM sessions WHERE user_id = ? AND method = ?', await userIdOf(account.email), 'password+totp')).toHaveLength(1);
+    expect(await app.query('SELECT id FROM sessions WHERE user_id = ? AND method = ?', await app.userIdOf(account.email), 'password+totp')).toHaveLength(1);
   });
 
   it('a recovery code signs in once (method password+recovery_code), is recorded and mailed; the same code again is refused', async () => {
     const account = await registerWithTwoFactor(app, send, 'recovery@example.com', PASSWORD);
     const [recoveryCode = ''] = account.recoveryCodes;
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     // Typed in capitals without the hyphen: the same code.
     const response = await secondStep(send, jar, { recoveryCode: recoveryCode.toUpperCase().replace('-', ' ') });
     expect(response.status).toBe(200);
     const sid = String(jwtPayload(jar.get('access_token') ?? '').sid);
     expect(await app.query('SELECT method FROM sessions WHERE id = ?', sid)).toStrictEqual([{ method: 'password+recovery_code' }]);
-    expect(await eventsOf(await userIdOf(account.email), 'recovery_code_used')).toHaveLength(1);
+    expect(await app.eventsOf(await app.userIdOf(account.email), 'recovery_code_used')).toHaveLength(1);
     await settled();
     const mail = await sink.waitFor(account.email, 'A recovery code was used');
     expect(mail.text).toContain('9 codes are left');
@@ -222,7 +213,7 @@ describe('step two', () => {
 
   it('one challenge takes 5 codes: then 429 with Retry-After, even for the right code', async () => {
     const account = await registerWithTwoFactor(app, send, 'cap@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const right = await codeAt(account.setupKey);
     const wrong = right === '000000' ? '111111' : '000000';
@@ -237,7 +228,7 @@ describe('step two', () => {
 
   it('a password change kills a pending challenge', async () => {
     const account = await registerWithTwoFactor(app, send, 'pwchange@example.com', PASSWORD);
-    await nextStep();
+    await nextTimeStep();
     const { jar } = await firstStep(app, account.email, PASSWORD);
     const { loadMailRoutes } = await import('../support/mail-app');
     const mailRoutes = await loadMailRoutes();

@@ -55,6 +55,10 @@ export interface TestApp {
   signIn(email: string, password: string): Promise<{ response: Response; jar: CookieJar }>;
   /** Reads (or, to set up a scene, writes) the database directly, as an auditor would: portable SQL, `?` placeholders. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** The id of the user with this email ('' when there is none). */
+  userIdOf(email: string): Promise<string>;
+  /** A user's security events, oldest first; only those of one type when it is given. */
+  eventsOf(userId: string, type?: string): Promise<SecurityEventRow[]>;
 }
 
 function handler(module: RouteModule, method: Method, name: RouteName): Handler {
@@ -99,5 +103,13 @@ export async function startApp(overrides: Record<string, string | undefined> = {
       return { response, jar: new CookieJar().apply(response) };
     },
     query: (sql, ...params) => inspector.query(sql, ...params),
+    async userIdOf(email) {
+      return (await inspector.query<{ id: string }>('SELECT id FROM users WHERE email = ?', email))[0]?.id ?? '';
+    },
+    eventsOf(userId, type) {
+      return type === undefined
+        ? inspector.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? ORDER BY id', userId)
+        : inspector.query<SecurityEventRow>('SELECT * FROM security_events WHERE user_id = ? AND type = ? ORDER BY id', userId, type);
+    },
   };
 }

@@ -6,7 +6,10 @@
 import { generate } from 'otplib';
 import { expect } from 'vitest';
 import type { TestApp } from './app';
+import { advanceClock } from './clock';
+import { SECOND } from './env';
 import { apiRequest, call, CookieJar, type Handler, type RequestOptions, ORIGIN } from './http';
+import { settled } from './mail-app';
 
 export type TwoFactorRoute = 'second' | 'setup' | 'enable' | 'disable' | 'account' | 'sessions';
 
@@ -81,4 +84,13 @@ export async function secondStep(send: TwoFactorRoutes, jar: CookieJar, proof: R
   const response = await send('second', { json: proof, cookies: jar, origin: ORIGIN });
   jar.apply(response.clone());
   return response;
+}
+
+/**
+ * Moves the clock on by one TOTP step, so the code of "now" was never used before. Mails in flight
+ * are delivered first: nodemailer's timeouts would read the jump as a stalled server.
+ */
+export async function nextTimeStep(): Promise<void> {
+  await settled();
+  advanceClock(30 * SECOND);
 }

@@ -863,7 +863,7 @@ async function verifyScenario() {
   rmSync(logFile, { force: true });
   const rounds = Math.min(RUNS, 3);
   const seconds = Math.min(0.5, DURATION / 4);
-  await runToEnd(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs', outFile);
+  await runToEnd(process.execPath, ['--conditions=react-server', '--import', 'tsx', path.join(ROOT, 'bench', 'verify.mjs'), String(rounds), String(seconds)], baseEnv({}), logFile, 'bench/verify.mjs', outFile);
   const raw = JSON.parse(readFileSync(outFile, 'utf8'));
   const medians = Object.fromEntries(Object.entries(raw.opsPerSecond).map(([name, values]) => [name, median(values)]));
   return { ...raw, medians };

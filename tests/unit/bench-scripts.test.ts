@@ -1,8 +1,9 @@
 /**
- * The benchmark's scripts that call the app's own code (bench/seed.mjs, bench/pieces.mjs) still run
+ * The benchmark's scripts that call the app's own code (bench/seed.mjs, bench/pieces.mjs, bench/verify.mjs) still run
  * against it. They are plain .mjs, outside the type check, and `npm run bench` is not part of
  * `npm test`: a changed signature (newSession's sign-in method, authenticate's deps) broke both
- * unnoticed until the next bench run. Each runs here once, briefly, on a fresh SQLite file.
+ * unnoticed until the next bench run, and signAccessToken's move to sign-access-token.ts broke
+ * verify.mjs the same way. Each runs here once, briefly (seed and pieces on a fresh SQLite file).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -53,4 +54,11 @@ test('bench/pieces.mjs times every piece and prints one JSON line', async () => 
   const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { msPerOp: Record<string, number[]> };
   expect(Object.keys(result.msPerOp).sort()).toStrictEqual(['authenticate', 'findSession', 'findUserById', 'renewSession', 'rotateSession', 'signAccessToken']);
   for (const times of Object.values(result.msPerOp)) expect(times.every((ms) => ms > 0)).toBe(true);
+}, 60_000);
+
+test('bench/verify.mjs times every verifier and prints one JSON line', async () => {
+  const { stdout } = await run(process.execPath, [...NODE_ARGS, 'bench/verify.mjs', '1', '0.02'], { env: env('verify.db') });
+  const result = JSON.parse(stdout.trim()) as { opsPerSecond: Record<string, number[]> };
+  expect(Object.keys(result.opsPerSecond).sort()).toStrictEqual(['jose', 'jsonwebtokenKeyObject', 'jsonwebtokenString', 'oursHit', 'oursMiss']);
+  for (const rates of Object.values(result.opsPerSecond)) expect(rates.every((rate) => rate > 0)).toBe(true);
 }, 60_000);

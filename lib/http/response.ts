@@ -10,9 +10,10 @@ import { StoreUnavailableError } from '@/db/store';
 /**
  * What every route handler here answers with: a plain `Response` whose body is a string, and
  * `cookies`, Next's own cookie jar over this response's headers, made only when a route sets a
- * cookie. Not `AuthResponse`: `AuthResponse.json` wraps the finished body in a new stream and
- * builds a cookie jar and a Proxy for every response, which cost about 14 % of an empty API
- * route's CPU, measured side by side (issue 11). Next sends a string body as it is.
+ * cookie. Not `NextResponse`: `NextResponse.json` wraps the finished body in a new stream, builds
+ * a cookie jar and a Proxy for every response, and adds a middleware-only header on each
+ * `cookies.set`. Measured side by side under the same load (issue 11), this class cut an empty
+ * API route's CPU per request to 0.96× (a bare `Response.json`, without cookies, 0.86×).
  */
 export class AuthResponse extends Response {
   #cookies: ResponseCookies | undefined;

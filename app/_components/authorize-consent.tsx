@@ -1,7 +1,9 @@
 'use client';
 import { useState } from 'react';
 import * as z from 'zod/mini';
-import { postJson, type Problem } from '@/lib/client/api';
+import { loginPath } from '@/lib/auth/redirects';
+import type { Problem } from '@/lib/client/api';
+import { sendJson } from '@/lib/client/send-json';
 import { FormAlert } from './form-alert';
 import { useHydrated } from './use-hydrated';
 
@@ -20,18 +22,22 @@ export function AuthorizeConsent({ query, clientId }: { query: string; clientId:
   async function answer(decision: 'allow' | 'cancel'): Promise<void> {
     setPending(true);
     setProblem(null);
-    const outcome = await postJson('/api/auth/authorize', { query, decision });
-    if (outcome.ok) {
-      const parsed = answerSchema.safeParse(await outcome.response.json().catch(() => null));
-      if (parsed.success) {
-        // The page is being replaced by the app's redirect: stay pending.
-        window.location.assign(parsed.data.redirectTo);
-        return;
-      }
-      setProblem({ code: 'internal_error', message: 'Something went wrong on our side. Please try again.', fields: {} });
-    } else {
-      setProblem(outcome.problem);
+    // Through authFetch: a page left open past the access token's lifetime refreshes once and
+    // goes on; only a session that is really over sends the user to sign in (and back here).
+    const outcome = await sendJson('POST', '/api/auth/authorize', { query, decision }, (body) => {
+      const parsed = answerSchema.safeParse(body);
+      return parsed.success ? parsed.data : null;
+    });
+    if (outcome.kind === 'ok') {
+      // The page is being replaced by the app's redirect: stay pending.
+      window.location.assign(outcome.body.redirectTo);
+      return;
     }
+    if (outcome.kind === 'signed-out') {
+      window.location.assign(loginPath(`/authorize?${query}`));
+      return;
+    }
+    setProblem(outcome.problem);
     setPending(false);
   }
 

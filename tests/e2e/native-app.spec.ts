@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect, test, type Page } from '@playwright/test';
 import { linkIn, waitForMail } from './mail';
-import { enableTwoFactorViaApi, registerViaApi, submitLogin, uniqueEmail } from './support';
+import { currentPath, enableTwoFactorViaApi, registerViaApi, submitLogin, uniqueEmail, waitForAccessTokenExpiry } from './support';
 
 const CLIENT_ID = 'com.example.native-app';
 
@@ -160,6 +160,33 @@ test('already signed in: the consent step still asks, and Cancel sends access_de
   expect(await native.next('error')).toMatchObject({ message: 'the sign-in was refused', error: 'access_denied' });
   expect(native.lines.some((line) => line.event === 'tokens')).toBe(false);
   expect(await native.exit()).toBe(1);
+});
+
+test('the consent page left open past the access token lifetime: Allow refreshes once and still signs the app in', async ({ page, baseURL }) => {
+  const email = uniqueEmail('native-late');
+  await registerViaApi(page.request, email);
+  const native = await startSignIn(page, baseURL);
+  await expect(page.getByRole('heading', { level: 1, name: `Allow ${CLIENT_ID} to sign in as you?` })).toBeVisible();
+  await waitForAccessTokenExpiry(page);
+  const refreshes: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/auth/refresh') refreshes.push(request.method());
+  });
+  await allow(page);
+  expect(refreshes).toEqual(['POST']);
+  await expectSignedIn(native, email);
+});
+
+test('the consent page after the session ended: Allow sends the user to sign in and back to the same request', async ({ page, baseURL }) => {
+  await registerViaApi(page.request, uniqueEmail('native-gone'));
+  const native = await startSignIn(page, baseURL);
+  await expect(page.getByRole('heading', { level: 1, name: `Allow ${CLIENT_ID} to sign in as you?` })).toBeVisible();
+  const consentPath = currentPath(page);
+  await page.context().clearCookies();
+  await page.getByRole('button', { name: 'Allow', exact: true }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fauthorize%3F/);
+  expect(new URL(page.url()).searchParams.get('next')).toBe(consentPath);
+  expect(native.lines.some((line) => line.event === 'tokens')).toBe(false);
 });
 
 test('DPoP mode (--dpop): the tokens are bound to the app\'s key; the API takes them with fresh proofs, a copy sent as Bearer is refused, and refreshes stay bound', async ({ page, request, baseURL }) => {

@@ -91,8 +91,11 @@ export default defineConfig({
     { name: 'next-dev', testMatch: '**/dev-origin.spec.ts', dependencies: ['production'] },
   ],
   outputDir: 'test-results',
-  // Two cores: the server, the browser and two workers share them.
-  workers: 2,
+  // Two cores, three workers: much of the suite waits for 6-second access tokens to expire
+  // (waitForAccessTokenExpiry), which leaves the CPU idle; a third worker fills those waits, and
+  // the longest files run their tests in parallel (test.describe.configure) so they do not end
+  // the run alone. The whole suite: 7.9 min, against 8.3–9.2 with two workers.
+  workers: 3,
   fullyParallel: false,
   forbidOnly: true,
   retries: 0,

@@ -1,6 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { PASSWORD, authCookies, registerViaApi, submitLogin, uniqueEmail, waitForAccessTokenExpiry } from './support';
 
+// Every test here has users and sessions of its own: spread them over the workers instead of
+// running the file's long waits for token expiry one after another (playwright.config.ts).
+test.describe.configure({ mode: 'parallel' });
+
 test.describe('register, sign out, sign in', () => {
   test('register lands on the dashboard, signed in, with a pending state while submitting', async ({ page }) => {
     const email = uniqueEmail('register');

@@ -13,6 +13,10 @@ import { expect, test, type Page } from '@playwright/test';
 import { linkIn, waitForMail } from './mail';
 import { currentPath, enableTwoFactorViaApi, registerViaApi, submitLogin, uniqueEmail, waitForAccessTokenExpiry } from './support';
 
+// Every test here has users and sessions of its own: spread them over the workers instead of
+// running the file's long waits for token expiry one after another (playwright.config.ts).
+test.describe.configure({ mode: 'parallel' });
+
 const CLIENT_ID = 'com.example.native-app';
 
 type Line = Record<string, unknown> & { event: string };

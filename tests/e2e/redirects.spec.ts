@@ -1,6 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { PASSWORD, currentPath, registerViaApi, submitLogin, uniqueEmail } from './support';
 
+// Every test here has users and sessions of its own: spread them over the workers instead of
+// running the file's long waits for token expiry one after another (playwright.config.ts).
+test.describe.configure({ mode: 'parallel' });
+
 test.describe('redirects', () => {
   test('a protected page sends signed-out visitors to /login?next=… and sign-in lands back there', async ({ page, request }) => {
     const email = uniqueEmail('next');

@@ -8,6 +8,10 @@ import path from 'node:path';
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import { PASSWORD, authCookies, currentPath, registerViaApi, submitLogin, uniqueEmail, waitForAccessTokenExpiry } from './support';
 
+// Every test here has users and sessions of its own: spread them over the workers instead of
+// running the file's long waits for token expiry one after another (playwright.config.ts).
+test.describe.configure({ mode: 'parallel' });
+
 const NEW_PASSWORD = 'a different, longer passphrase 2026';
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0';
 const SAFARI_IPHONE =

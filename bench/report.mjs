@@ -883,14 +883,26 @@ export function renderPeersTable(r) {
  * profile (section 8 of an `--all` run) and concurrent A/B runs of stripped builds (issue 11's
  * notes, 2026-11-30); the list shows only the targets this run missed.
  */
-function peerMissesNote(p) {
+function peerMissesNote(r) {
+  const p = r.peers;
   const missed = (key) => Object.values(p.comparisons[key]?.byDatabase ?? {}).some((d) => d.met === false);
   const items = [];
+  /** What the middleware's pass costs a page, from this run's sections 1 and 8 when it has them. */
+  const passCost = (run) => {
+    const mw = run.middleware?.page;
+    const pr = run.profile;
+    const measured = [];
+    if (mw?.plain && mw.open) measured.push(`${times(mw.plain.cpuMsPerRequest / mw.open.cpuMsPerRequest)} its CPU outside the middleware in section 1`);
+    if (pr?.pageOpen?.requests && pr.pagePlain?.requests) {
+      measured.push(`${times(perRequest(pr.pagePlain) / perRequest(pr.pageOpen))} in the profile (section 8, "Pages"), where our middleware function is on the stack for ${ms(share(pr.pagePlain, 'ours: middleware') * perRequest(pr.pagePlain))} of its ${ms(perRequest(pr.pagePlain) - perRequest(pr.pageOpen))} ms`);
+    }
+    return measured.length
+      ? `That pass alone costs the same page ${measured.join(', and ')}: the rest is Next.js running the Edge sandbox.`
+      : 'That pass alone costs a page 1.3–1.6× its CPU (sections 1 and 8 of `npm run bench -- --all`), mostly Next.js running the Edge sandbox rather than our middleware code.';
+  };
   if (missed('page')) {
     items.push(`- **Protected page.** Every page passes through our Edge middleware (a CSP nonce per request, the silent
-  refresh); Better Auth's pages have no middleware and no CSP. That pass alone cost the same page 1.35× its CPU
-  outside the middleware in section 1's runs and 1.55× in the profile (section 8, "Pages"; both 2026-11-30), and our
-  own middleware code is a small part of it: the rest is Next.js running the Edge sandbox. Meeting 1.2× needs pages without that pass: a
+  refresh); Better Auth's pages have no middleware and no CSP. ${passCost(r)} Meeting 1.2× needs pages without that pass: a
   Node.js middleware (Next's \`proxy.ts\`) or static pages with a hash-based CSP. The owner keeps the Edge
   middleware with per-request nonces, so this target stays missed by design.`);
   }
@@ -898,7 +910,8 @@ function peerMissesNote(p) {
     items.push(`- **Empty page.** Ours renders the app's real shell: the stylesheet, the title, description and icon, the
   route announcer's client component (accessibility), the header's brand link, and the static security headers;
   Better Auth's \`/public\` is a bare \`<main>\` in \`<html><body>\`. Concurrent A/B runs of a build with our shell cut
-  to theirs measured the two within 2–4 % of each other (noise), and our full shell at 1.09–1.14× the bare one's CPU.
+  to theirs measured the two within 2–4 % of each other (noise), and our full shell at 1.09–1.14× the bare one's CPU
+  (2026-11-30).
   No one part stands out (stylesheet and client component about 5–8 % each, within the noise); meeting the target
   means a bare page, which no page of the app is.`);
   }
@@ -1028,7 +1041,7 @@ BENCH_ROUTES=1), \`/dashboard\`, \`/bench/open\`, \`/api/bench/open\` (GET; POST
 API routes are outside our middleware, pages go through it. Theirs \`/api/protected\` (\`auth.api.getSession\`; a server
 with \`session.cookieCache\`, on SQLite, for the stateless row, its 5-minute cache cookie renewed before every run as a
 browser would), \`/protected\` (a page showing the user's email through \`getSession\`), \`/public\`, \`/api/public\`.
-${peerMissesNote(p)}${problems.length ? `\nProblems seen: ${problems.map((x) => `\n- ${x}`).join('')}\n` : ''}
+${peerMissesNote(r)}${problems.length ? `\nProblems seen: ${problems.map((x) => `\n- ${x}`).join('')}\n` : ''}
 ${PEERS_END}
 `;
 }

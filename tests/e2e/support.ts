@@ -79,13 +79,15 @@ export function currentPath(page: Page): string {
 
 /**
  * Turns two-factor on for the signed-in `request` context through the API (setup, then enable with
- * the code of the step before now); returns the authenticator: the code `offsetS` seconds from now.
+ * the code of the current step); returns the authenticator: the code `offsetS` seconds from now.
  */
 export async function enableTwoFactorViaApi(request: APIRequestContext): Promise<(offsetS: number) => Promise<string>> {
   const setup = await request.post('/api/auth/two-factor/setup', { data: {} });
   expect(setup.status()).toBe(200);
   const { setupKey } = (await setup.json()) as { setupKey: string };
   const codeAt = (offsetS: number) => generate({ secret: setupKey, epoch: Math.floor(Date.now() / 1000) + offsetS });
-  expect((await request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(-30) } })).status()).toBe(200);
+  // The current step's code: acceptable for 30–60 s (one step of drift), so a slow request cannot
+  // outlive it; the callers' sign-ins use `codeAt(30)`, a later step, as the replay check requires.
+  expect((await request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(0) } })).status()).toBe(200);
   return codeAt;
 }

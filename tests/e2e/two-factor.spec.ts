@@ -22,7 +22,8 @@ async function enableViaApi(page: Page): Promise<{ setupKey: string; recoveryCod
   const setup = await page.request.post('/api/auth/two-factor/setup', { data: {} });
   expect(setup.status()).toBe(200);
   const { setupKey } = (await setup.json()) as { setupKey: string };
-  const enabled = await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(setupKey, -30) } });
+  // The current step's code stays acceptable for 30–60 s (one step of drift); the sign-ins after use later steps.
+  const enabled = await page.request.post('/api/auth/two-factor/enable', { data: { code: await codeAt(setupKey, 0) } });
   expect(enabled.status()).toBe(200);
   const { recoveryCodes } = (await enabled.json()) as { recoveryCodes: string[] };
   return { setupKey, recoveryCodes };
@@ -50,12 +51,14 @@ test('set up TOTP on /account → sign out → password → Code → the page as
   await expect(code).toHaveAttribute('inputmode', 'numeric');
 
   // A wrong code turns nothing on and says so next to the field.
-  const good = await codeAt(setupKey, -30);
-  await code.fill(good === '000000' ? '111111' : '000000');
+  await code.fill((await codeAt(setupKey, 0)) === '000000' ? '111111' : '000000');
   await twoFactor.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
   await expect(twoFactor.getByRole('alert')).toContainText('not turned on');
   await expect(code).toBeFocused();
-  await code.fill(good);
+  // The code of the current step, taken only now: the wrong try above can take seconds on a loaded
+  // machine, and a code taken before it (of the step before, as this test once did) expired when a
+  // step boundary fell in between. The current step's code stays acceptable for 30–60 s.
+  await code.fill(await codeAt(setupKey, 0));
   await twoFactor.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
 
   const codes = twoFactor.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');

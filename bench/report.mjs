@@ -450,18 +450,30 @@ function categoryGrowth(a, b, top = 8) {
     .slice(0, top);
 }
 
+/** Our middleware function's CPU per request (ms) in a profile window. */
+const inMiddleware = (window) => share(window, 'ours: middleware') * perRequest(window);
+
+/**
+ * What the middleware's pass costs a page in a profile (the page through it without auth against
+ * the same page outside it): `{ extraMs, ratio, oursMs }`, or null without both windows.
+ */
+function pagePass(p) {
+  if (!p?.pageOpen?.requests || !p.pagePlain?.requests) return null;
+  const open = perRequest(p.pageOpen);
+  const plain = perRequest(p.pagePlain);
+  return { extraMs: plain - open, ratio: plain / open, oursMs: inMiddleware(p.pagePlain) };
+}
+
 /** The pages' windows: what the Edge middleware's pass costs a page, and where that CPU goes. */
 function pagesProfile(p) {
-  if (!p.pageOpen?.requests || !p.pagePlain?.requests) return '';
+  const pass = pagePass(p);
+  if (!pass) return '';
   const windows = [
     ['`/bench/open`: outside the middleware', p.pageOpen],
     ['`/bench/plain`: through the middleware, no auth (CSP nonce, headers)', p.pagePlain],
     ['`/bench/auth`: through the middleware with the auth check', p.pageAuth],
     ['`/dashboard`: the protected page (session checked in the database)', p.dashboard],
   ].filter(([, window]) => window?.requests);
-  const inMiddleware = (window) => share(window, 'ours: middleware') * perRequest(window);
-  const open = perRequest(p.pageOpen);
-  const plain = perRequest(p.pagePlain);
   return `
 ### Pages: what the Edge middleware's pass costs
 
@@ -471,8 +483,8 @@ between rows mean much):
 
 ${table(['page (profiled under load)', 'requests', 'CPU ms per request', 'of which our middleware function on the stack'], windows.map(([name, window]) => [name, int(window.requests), ms(perRequest(window)), ms(inMiddleware(window))]))}
 
-The pass through the middleware costs ${ms(plain - open)} ms of CPU per request, ${times(plain / open)} the page outside it. Our
-middleware function (nonce, policy, cookie check) is on the stack for ${ms(inMiddleware(p.pagePlain))} ms of that; the rest is Next.js
+The pass through the middleware costs ${ms(pass.extraMs)} ms of CPU per request, ${times(pass.ratio)} the page outside it. Our
+middleware function (nonce, policy, cookie check) is on the stack for ${ms(pass.oursMs)} ms of that; the rest is Next.js
 running it: the Edge sandbox, the request and response objects it builds for the middleware, and
 turning the middleware's answer back into the request the page renders. Where the extra CPU went:
 
@@ -887,22 +899,18 @@ function peerMissesNote(r) {
   const p = r.peers;
   const missed = (key) => Object.values(p.comparisons[key]?.byDatabase ?? {}).some((d) => d.met === false);
   const items = [];
-  /** What the middleware's pass costs a page, from this run's sections 1 and 8 when it has them. */
-  const passCost = (run) => {
-    const mw = run.middleware?.page;
-    const pr = run.profile;
-    const measured = [];
-    if (mw?.plain && mw.open) measured.push(`${times(mw.plain.cpuMsPerRequest / mw.open.cpuMsPerRequest)} its CPU outside the middleware in section 1`);
-    if (pr?.pageOpen?.requests && pr.pagePlain?.requests) {
-      measured.push(`${times(perRequest(pr.pagePlain) / perRequest(pr.pageOpen))} in the profile (section 8, "Pages"), where our middleware function is on the stack for ${ms(share(pr.pagePlain, 'ours: middleware') * perRequest(pr.pagePlain))} of its ${ms(perRequest(pr.pagePlain) - perRequest(pr.pageOpen))} ms`);
-    }
-    return measured.length
-      ? `That pass alone costs the same page ${measured.join(', and ')}: the rest is Next.js running the Edge sandbox.`
-      : 'That pass alone costs a page 1.3–1.6× its CPU (sections 1 and 8 of `npm run bench -- --all`), mostly Next.js running the Edge sandbox rather than our middleware code.';
-  };
+  // What the middleware's pass costs a page, from this run's sections 1 and 8 when it has them.
+  const mw = r.middleware?.page;
+  const pass = pagePass(r.profile);
+  const measured = [];
+  if (mw?.plain && mw.open) measured.push(`${times(mw.plain.cpuMsPerRequest / mw.open.cpuMsPerRequest)} its CPU outside the middleware in section 1`);
+  if (pass) measured.push(`${times(pass.ratio)} in the profile (section 8, "Pages"), where our middleware function is on the stack for ${ms(pass.oursMs)} of its ${ms(pass.extraMs)} ms`);
+  const passCost = measured.length
+    ? `That pass alone costs the same page ${measured.join(', and ')}: the rest is Next.js running the Edge sandbox.`
+    : 'That pass alone costs a page 1.3–1.6× its CPU (sections 1 and 8 of `npm run bench -- --all`), mostly Next.js running the Edge sandbox rather than our middleware code.';
   if (missed('page')) {
     items.push(`- **Protected page.** Every page passes through our Edge middleware (a CSP nonce per request, the silent
-  refresh); Better Auth's pages have no middleware and no CSP. ${passCost(r)} Meeting 1.2× needs pages without that pass: a
+  refresh); Better Auth's pages have no middleware and no CSP. ${passCost} Meeting 1.2× needs pages without that pass: a
   Node.js middleware (Next's \`proxy.ts\`) or static pages with a hash-based CSP. The owner keeps the Edge
   middleware with per-request nonces, so this target stays missed by design.`);
   }

@@ -937,8 +937,8 @@ async function profileScenario(env, port, seconds, seed) {
   const out = {};
   for (const [name, window] of Object.entries(windows)) {
     const summary = summarizeProfile(path.join(profileDir, file), window.fromMs, window.toMs);
-    // Pages keep every category: the report subtracts one page's from another's.
-    out[name] = { ...window, busyMs: summary.busyMs, onStack: summary.onStack, categories: summary.categories.slice(0, name.startsWith('page') || name === 'dashboard' ? 60 : 12), functions: summary.functions.slice(0, 15) };
+    // Every category: the report subtracts one page's from another's (and shows the top 8 of the others).
+    out[name] = { ...window, busyMs: summary.busyMs, onStack: summary.onStack, categories: summary.categories, functions: summary.functions.slice(0, 15) };
   }
   return out;
 }

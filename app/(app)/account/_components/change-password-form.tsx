@@ -5,7 +5,8 @@ import { Field } from '@/app/_components/field';
 import { FormAlert } from '@/app/_components/form-alert';
 import { text } from '@/app/_components/use-auth-form';
 import type { Problem } from '@/lib/client/api';
-import { goToSignIn, sendJson } from './account-api';
+import { sendJson } from '@/lib/client/send-json';
+import { goToSignIn } from './account-api';
 
 const FIELDS = ['currentPassword', 'newPassword'] as const;
 

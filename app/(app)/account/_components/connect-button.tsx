@@ -1,6 +1,7 @@
 'use client';
 import { useState, useTransition } from 'react';
-import { goToSignIn, sendJson } from './account-api';
+import { sendJson } from '@/lib/client/send-json';
+import { goToSignIn } from './account-api';
 
 /** The provider's authorization URL from the answer `{"url": …}`. */
 const readUrl = (json: unknown): string | null => (typeof json === 'object' && json !== null && 'url' in json && typeof json.url === 'string' ? json.url : null);

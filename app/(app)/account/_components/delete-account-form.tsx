@@ -7,7 +7,8 @@ import { useHydrated } from '@/app/_components/use-hydrated';
 import { rememberAccountDeleted } from '@/lib/client/account-deleted';
 import type { Problem } from '@/lib/client/api';
 import styles from '../account.module.css';
-import { goToSignIn, sendJson } from './account-api';
+import { sendJson } from '@/lib/client/send-json';
+import { goToSignIn } from './account-api';
 
 const FIELDS = ['password'] as const;
 

@@ -1,7 +1,8 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { goToSignIn, sendJson } from './account-api';
+import { sendJson } from '@/lib/client/send-json';
+import { goToSignIn } from './account-api';
 
 /**
  * A row's delete button on /account (`Revoke` a session or an API key, `Remove` a passkey,

@@ -1,7 +1,8 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { goToSignIn, sendJson } from './account-api';
+import { sendJson } from '@/lib/client/send-json';
+import { goToSignIn } from './account-api';
 
 /**
  * `Sign out of other sessions`: POST /api/auth/logout {"scope":"others"}; this session goes on.
